@@ -1,0 +1,51 @@
+package staging
+
+// File names of the accounting files a stage may write beside the entity
+// files.
+const (
+	RejectsFile = "rejects.parquet"
+	MergesFile  = "merges.parquet"
+	ReportFile  = "report.json"
+)
+
+// Reject is one row of rejects.parquet: a record that a stage could not pass
+// on, and why. Message is written for a person: it says what is wrong and
+// what to change.
+type Reject struct {
+	Stage     string `parquet:"stage"`  // extract | transform | load
+	Entity    string `parquet:"entity"` // customers, addresses, ...
+	SourceKey string `parquet:"source_key"`
+	Field     string `parquet:"field"`
+	Rule      string `parquet:"rule"`
+	Value     string `parquet:"value"` // the offending value, truncated to MaxRejectValue bytes
+	Message   string `parquet:"message"`
+}
+
+// MaxRejectValue bounds Reject.Value: reject files are for people, and a
+// megabyte of junk helps nobody.
+const MaxRejectValue = 200
+
+// TruncateValue cuts s to MaxRejectValue bytes on a rune boundary.
+func TruncateValue(s string) string {
+	if len(s) <= MaxRejectValue {
+		return s
+	}
+	cut := MaxRejectValue
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// Merge is one row of merges.parquet: a record folded into a duplicate. One
+// row per merged record with Field empty, plus one row per conflicting value
+// that was dropped (Field and DroppedValue set, KeptValue the survivor's).
+type Merge struct {
+	Entity       string `parquet:"entity"`
+	SourceKey    string `parquet:"source_key"`
+	SurvivorKey  string `parquet:"survivor_key"`
+	Rule         string `parquet:"rule"` // e.g. address-key, email
+	Field        string `parquet:"field"`
+	DroppedValue string `parquet:"dropped_value"`
+	KeptValue    string `parquet:"kept_value"`
+}

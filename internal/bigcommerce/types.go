@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -297,7 +296,7 @@ func (v FormValue) MarshalJSON() ([]byte, error) {
 	case FormValueString:
 		return json.Marshal(v.String)
 	case FormValueNumber:
-		if _, err := strconv.ParseFloat(string(v.Number), 64); err != nil {
+		if !validNumber(string(v.Number)) {
 			return nil, fmt.Errorf("form field value: invalid number %q", string(v.Number))
 		}
 		return []byte(v.Number), nil
@@ -342,6 +341,17 @@ func (v *FormValue) UnmarshalJSON(b []byte) error {
 		*v = FormValue{Kind: FormValueNumber, Number: n}
 	}
 	return nil
+}
+
+// validNumber reports whether s is a JSON number literal. The literal is
+// kept as given (no float64 round trip), so 1e400 or 20 significant digits
+// survive unchanged.
+func validNumber(s string) bool {
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
+		return false
+	}
+	var n json.Number
+	return json.Unmarshal([]byte(s), &n) == nil
 }
 
 // ErrorBody is the API's ErrorResponse schema.

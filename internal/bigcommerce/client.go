@@ -1,0 +1,297 @@
+// Package bigcommerce is a client for the BigCommerce Customers V3 API.
+//
+// One Client serves every resource through a service per resource
+// (Customers, Addresses, Attributes, AttributeValues, FormFieldValues), in
+// the manner of google/go-github. Every call takes a context first and
+// returns a *Response that carries the rate-limit state and pagination meta.
+//
+// Pacing (the store-wide request quota) and retrying (transient failures)
+// are policies kept apart from the endpoint code: the Pacer decides when a
+// request may go, the RetryPolicy decides whether and when a failed one is
+// sent again. Endpoint methods only build requests and decode responses.
+package bigcommerce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultBaseURL is the API root; {store_hash} is replaced by the store hash.
+const DefaultBaseURL = "https://api.bigcommerce.com/stores/{store_hash}/v3"
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvStoreHash   = "BIGCOMMERCE_STORE_HASH"
+	EnvAccessToken = "BIGCOMMERCE_ACCESS_TOKEN"
+)
+
+const (
+	headerAuthToken = "X-Auth-Token"
+	userAgent       = "bcetl/1 (+https://github.com/bcetl/bcetl)"
+	// maxErrorBody bounds how much of an error response is read: an error
+	// body is for a message, not for data.
+	maxErrorBody = 1 << 20
+	// maxBody bounds a successful response: 250 customers with every
+	// sub-resource embedded are well under this.
+	maxBody = 64 << 20
+)
+
+// Client talks to one store.
+type Client struct {
+	base  *url.URL
+	http  *http.Client
+	token *secret // a pointer, so printing a Client by value shows no token
+	pacer *Pacer
+	retry RetryPolicy
+	clock Clock
+
+	stats Stats
+
+	common          service
+	Customers       *CustomersService
+	Addresses       *AddressesService
+	Attributes      *AttributesService
+	AttributeValues *AttributeValuesService
+	FormFieldValues *FormFieldValuesService
+}
+
+type service struct{ client *Client }
+
+// secret holds the access token. It is never formatted: String, GoString
+// and Format all print a placeholder, so neither logs nor %v of any value
+// that holds it can leak it.
+type secret struct{ v string }
+
+const redacted = "[REDACTED]"
+
+func (s *secret) String() string               { return redacted }
+func (s *secret) GoString() string             { return redacted }
+func (s *secret) Format(f fmt.State, _ rune)   { io.WriteString(f, redacted) }
+func (s *secret) MarshalJSON() ([]byte, error) { return json.Marshal(redacted) }
+
+// String describes the client without its token.
+func (c *Client) String() string { return "bigcommerce.Client{" + c.base.String() + "}" }
+
+// GoString is String: %#v must not show the token either.
+func (c *Client) GoString() string { return c.String() }
+
+// Config is what a Client needs to reach a store.
+type Config struct {
+	// BaseURL overrides DefaultBaseURL (e.g. the sandbox). It may contain
+	// {store_hash}.
+	BaseURL   string
+	StoreHash string
+	Token     string
+}
+
+// ConfigFromEnv fills empty fields of c from BIGCOMMERCE_STORE_HASH and
+// BIGCOMMERCE_ACCESS_TOKEN.
+func ConfigFromEnv(c Config) Config {
+	if c.StoreHash == "" {
+		c.StoreHash = os.Getenv(EnvStoreHash)
+	}
+	if c.Token == "" {
+		c.Token = os.Getenv(EnvAccessToken)
+	}
+	return c
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client. Its transport keeps TLS verification
+// on; nothing in this package turns it off.
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithPacer shares a pacer between clients of the same store (the quota is
+// per store, shared by every app and every client).
+func WithPacer(p *Pacer) Option { return func(c *Client) { c.pacer = p } }
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(r RetryPolicy) Option { return func(c *Client) { c.retry = r } }
+
+// WithClock replaces the real clock, for tests that must not sleep.
+func WithClock(k Clock) Option { return func(c *Client) { c.clock = k } }
+
+// NewClient returns a client for the store in cfg.
+func NewClient(cfg Config, opts ...Option) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("bigcommerce: no access token (set --token or " + EnvAccessToken + ")")
+	}
+	raw := cfg.BaseURL
+	if raw == "" {
+		if cfg.StoreHash == "" {
+			return nil, errors.New("bigcommerce: no store hash (set --store-hash or " + EnvStoreHash + ")")
+		}
+		raw = DefaultBaseURL
+	}
+	if strings.Contains(raw, "{store_hash}") {
+		if cfg.StoreHash == "" {
+			return nil, errors.New("bigcommerce: the API URL needs a store hash")
+		}
+		raw = strings.ReplaceAll(raw, "{store_hash}", url.PathEscape(cfg.StoreHash))
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/") + "/")
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("bigcommerce: invalid API URL %q", raw)
+	}
+	c := &Client{
+		base:  u,
+		token: &secret{cfg.Token},
+		http:  &http.Client{Timeout: 60 * time.Second},
+		retry: DefaultRetryPolicy,
+		clock: realClock{},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.pacer == nil {
+		c.pacer = NewPacer(c.clock)
+	}
+	c.common.client = c
+	c.Customers = (*CustomersService)(&c.common)
+	c.Addresses = (*AddressesService)(&c.common)
+	c.Attributes = (*AttributesService)(&c.common)
+	c.AttributeValues = (*AttributeValuesService)(&c.common)
+	c.FormFieldValues = (*FormFieldValuesService)(&c.common)
+	return c, nil
+}
+
+// BaseURL is the API root the client talks to.
+func (c *Client) BaseURL() string { return strings.TrimRight(c.base.String(), "/") }
+
+// Pacer is the client's pacer, whose state says how the quota is used.
+func (c *Client) Pacer() *Pacer { return c.pacer }
+
+// Stats counts what the client did.
+type Stats struct {
+	Requests    atomic.Int64 // requests sent, retries included
+	Retries     atomic.Int64
+	RateLimited atomic.Int64 // 429 responses
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() *Stats { return &c.stats }
+
+// request is one API call: built once, possibly sent several times.
+type request struct {
+	method string
+	path   string // relative to the base, e.g. "customers"
+	query  url.Values
+	body   []byte // JSON, nil for none
+}
+
+// do sends r through the pacer and the retry policy and decodes a 2xx body
+// into out (if non-nil). It always returns the last Response it got.
+func (c *Client) do(ctx context.Context, r request, out any) (*Response, error) {
+	u := *c.base
+	u.Path += r.path
+	u.RawQuery = encodeQuery(r.query)
+	endpoint := r.method + " /" + r.path
+	for attempt := 0; ; attempt++ {
+		if err := c.pacer.Wait(ctx); err != nil {
+			return nil, err
+		}
+		resp, err := c.send(ctx, r, &u)
+		c.pacer.Observe(resp, err)
+		if err == nil {
+			err = checkResponse(endpoint, resp)
+		}
+		if err == nil {
+			if out != nil {
+				if derr := resp.decode(out); derr != nil {
+					return resp, fmt.Errorf("%s: decoding response: %w", endpoint, derr)
+				}
+			}
+			return resp, nil
+		}
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			c.stats.RateLimited.Add(1)
+		}
+		if ctx.Err() != nil {
+			return resp, ctx.Err()
+		}
+		decision := c.retry.decide(r.method, attempt, resp, err)
+		if decision.outcomeUnknown {
+			return resp, &OutcomeUnknownError{Endpoint: endpoint, Err: err}
+		}
+		if !decision.retry {
+			return resp, err
+		}
+		c.stats.Retries.Add(1)
+		if decision.globalWait > 0 {
+			// A 429 with rate-limit headers: the quota is spent, for
+			// every worker. The pacer holds them all until the reset.
+			c.pacer.Block(decision.globalWait)
+		}
+		if err := c.clock.Sleep(ctx, decision.wait); err != nil {
+			return resp, err
+		}
+	}
+}
+
+// send makes one HTTP round trip and reads the whole body.
+func (c *Client) send(ctx context.Context, r request, u *url.URL) (*Response, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(headerAuthToken, c.token.v)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.stats.Requests.Add(1)
+	hr, err := c.http.Do(req)
+	if err != nil {
+		return nil, &transportError{err: err, reached: mayHaveReached(err)}
+	}
+	defer hr.Body.Close()
+	limit := int64(maxBody)
+	if hr.StatusCode >= 300 {
+		limit = maxErrorBody
+	}
+	b, err := io.ReadAll(io.LimitReader(hr.Body, limit))
+	resp := newResponse(hr, b, c.clock.Now())
+	if err != nil {
+		// The server answered but the body was cut: for a write the
+		// outcome is unknown.
+		return resp, &transportError{err: fmt.Errorf("reading response: %w", err), reached: true}
+	}
+	return resp, nil
+}
+
+// encodeQuery encodes query values without escaping the commas and colons
+// the API uses in filter names and lists (id:in=1,2,3), so URLs read as the
+// documentation writes them.
+func encodeQuery(v url.Values) string {
+	if len(v) == 0 {
+		return ""
+	}
+	s := v.Encode()
+	s = strings.ReplaceAll(s, "%3A", ":")
+	return strings.ReplaceAll(s, "%2C", ",")
+}
+
+func marshalBody(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("bigcommerce: encoding request: %w", err)
+	}
+	return b, nil
+}

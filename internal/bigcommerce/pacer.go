@@ -1,0 +1,167 @@
+package bigcommerce
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Pacer spends a store's request quota. BigCommerce grants a fixed number
+// of requests per window (150 per 30 s on Standard/Plus, 450 on Pro) shared
+// by every app on the store, and says how much is left on every response
+// (X-Rate-Limit-*). The pacer counts the requests it lets through against
+// what the headers said, so that a steady run spends the whole quota and
+// then waits for the refresh instead of running into 429s.
+//
+// It knows nothing of HTTP or of retries: Wait is called before a request,
+// Observe after it, Block when a 429 says the quota is spent.
+type Pacer struct {
+	clock Clock
+
+	mu        sync.Mutex
+	known     bool          // a response has told us the quota
+	quota     int           // requests per window
+	window    time.Duration // window length
+	left      int           // requests we may still send in this window
+	windowEnd time.Time     // when this window refreshes (never earlier than the server's)
+	blocked   time.Time     // nobody sends before this (after a 429)
+	inflight  int
+
+	sent    int64
+	windows int64
+	waited  time.Duration
+}
+
+// NewPacer returns a pacer that lets requests through freely until the
+// first response says what the quota is.
+func NewPacer(clock Clock) *Pacer {
+	if clock == nil {
+		clock = realClock{}
+	}
+	return &Pacer{clock: clock}
+}
+
+// Wait blocks until a request may be sent within the quota, and counts it.
+func (p *Pacer) Wait(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		now := p.clock.Now()
+		var until time.Time
+		switch {
+		case now.Before(p.blocked):
+			until = p.blocked
+		case !p.known:
+			p.take()
+			p.mu.Unlock()
+			return nil
+		default:
+			if !now.Before(p.windowEnd) {
+				// Our estimate of the window's end is never earlier
+				// than the server's, so the server has refreshed too.
+				p.left = p.quota
+				p.windowEnd = now.Add(p.window) // corrected by the next response
+				p.windows++
+			}
+			if p.left > 0 {
+				p.left--
+				p.take()
+				p.mu.Unlock()
+				return nil
+			}
+			until = p.windowEnd
+		}
+		d := until.Sub(now)
+		p.waited += d
+		p.mu.Unlock()
+		if err := p.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+func (p *Pacer) take() {
+	p.inflight++
+	p.sent++
+}
+
+// Observe records what a response said about the quota. resp may be nil
+// (the request failed before an answer).
+func (p *Pacer) Observe(resp *Response, _ error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inflight > 0 {
+		p.inflight--
+	}
+	if resp == nil || !resp.Rate.Known {
+		return
+	}
+	r := resp.Rate
+	// The server measured Reset before we received the response, so
+	// At+Reset is never earlier than the true refresh; of several
+	// estimates for one window, the earliest is the tightest.
+	end := r.ResetAt()
+	if !p.known {
+		p.known = true
+		p.quota, p.window = r.Quota, r.Window
+		p.windowEnd, p.left = end, r.Left
+		p.windows = 1
+		return
+	}
+	p.quota, p.window = r.Quota, r.Window
+	switch {
+	case end.Before(p.windowEnd.Add(-p.window / 2)):
+		return // a late answer from a window that is over
+	case end.After(p.windowEnd.Add(p.window / 2)):
+		// A window we had not noticed (our clock ran behind): take it.
+		p.windowEnd, p.left = end, r.Left
+		return
+	case end.Before(p.windowEnd):
+		p.windowEnd = end
+	}
+	// Left counts everything the server processed, ours and other apps'.
+	// While we are alone it is never below our own count; when it is, other
+	// clients are spending the shared quota, and our requests still in
+	// flight will spend more of it.
+	if r.Left < p.left {
+		p.left = r.Left - p.inflight
+		if p.left < 0 {
+			p.left = 0
+		}
+	}
+}
+
+// Block stops every request for d: a 429 with rate-limit headers means the
+// quota is spent for all workers, not only for the one that was told.
+func (p *Pacer) Block(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	until := p.clock.Now().Add(d)
+	if until.After(p.blocked) {
+		p.blocked = until
+	}
+	p.left = 0
+	if until.After(p.windowEnd) {
+		p.windowEnd = until
+	}
+}
+
+// PacerState is a snapshot of the pacer, for progress and summaries.
+type PacerState struct {
+	Known   bool
+	Quota   int
+	Window  time.Duration
+	Left    int
+	Sent    int64         // requests let through
+	Windows int64         // quota windows seen
+	Waited  time.Duration // total time callers were held (summed over callers)
+}
+
+// State returns a snapshot.
+func (p *Pacer) State() PacerState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return PacerState{Known: p.known, Quota: p.quota, Window: p.window, Left: p.left, Sent: p.sent, Windows: p.windows, Waited: p.waited}
+}

@@ -1,0 +1,111 @@
+package bigcommerce
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Rate-limit headers (docs: "BigCommerce-specific response headers").
+// Header names are case-insensitive; http.Header canonicalises them.
+const (
+	HeaderRequestsLeft  = "X-Rate-Limit-Requests-Left"
+	HeaderRequestsQuota = "X-Rate-Limit-Requests-Quota"
+	HeaderTimeResetMs   = "X-Rate-Limit-Time-Reset-Ms"
+	HeaderTimeWindowMs  = "X-Rate-Limit-Time-Window-Ms"
+	HeaderRetryAfter    = "X-Retry-After" // seconds, on rate-limited responses
+)
+
+// Rate is the store-wide quota state a response reported.
+type Rate struct {
+	// Known is false when the response carried no rate-limit headers (a
+	// 429 without them means platform load, not an exhausted quota).
+	Known  bool
+	Left   int           // requests left in the current window
+	Quota  int           // requests allowed per window
+	Reset  time.Duration // time until the window refreshes
+	Window time.Duration // the window's length
+	// At is when the response was received: Reset counts from here.
+	At time.Time
+}
+
+// ResetAt is when the window refreshes.
+func (r Rate) ResetAt() time.Time { return r.At.Add(r.Reset) }
+
+// parseRate reads the four X-Rate-Limit-* headers. All four must parse for
+// the rate to be Known.
+func parseRate(h http.Header, at time.Time) Rate {
+	left, e1 := strconv.Atoi(h.Get(HeaderRequestsLeft))
+	quota, e2 := strconv.Atoi(h.Get(HeaderRequestsQuota))
+	reset, e3 := strconv.ParseInt(h.Get(HeaderTimeResetMs), 10, 64)
+	window, e4 := strconv.ParseInt(h.Get(HeaderTimeWindowMs), 10, 64)
+	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || left < 0 || quota <= 0 || reset < 0 || window <= 0 {
+		return Rate{At: at}
+	}
+	return Rate{
+		Known:  true,
+		Left:   left,
+		Quota:  quota,
+		Reset:  time.Duration(reset) * time.Millisecond,
+		Window: time.Duration(window) * time.Millisecond,
+		At:     at,
+	}
+}
+
+// Response wraps an HTTP response with what the API said about the quota
+// and about pagination. Endpoint methods return it even with an error, so a
+// caller can always read the rate state.
+type Response struct {
+	*http.Response
+	Rate Rate
+	Meta Meta
+
+	body []byte
+}
+
+func newResponse(hr *http.Response, body []byte, at time.Time) *Response {
+	return &Response{Response: hr, Rate: parseRate(hr.Header, at), body: body}
+}
+
+// envelope is the {data, meta} shape of every collection response.
+type envelope struct {
+	Data json.RawMessage `json:"data"`
+	Meta Meta            `json:"meta"`
+}
+
+// decode unpacks the envelope: data into out, meta into r.Meta.
+func (r *Response) decode(out any) error {
+	if len(r.body) == 0 {
+		return nil
+	}
+	var env envelope
+	if err := json.Unmarshal(r.body, &env); err != nil {
+		return err
+	}
+	r.Meta = env.Meta
+	if len(env.Data) == 0 || string(env.Data) == "null" {
+		return nil
+	}
+	return json.Unmarshal(env.Data, out)
+}
+
+// NextPage returns the page to ask for next under page/limit paging, or 0
+// when this was the last page.
+func (r *Response) NextPage() int {
+	p := r.Meta.Pagination
+	if p == nil || p.CurrentPage >= p.TotalPages {
+		return 0
+	}
+	return p.CurrentPage + 1
+}
+
+// NextCursor returns the cursor to pass as After for the next page under
+// cursor paging, or "" when this was the last page.
+func (r *Response) NextCursor() string {
+	cp := r.Meta.CursorPagination
+	if cp == nil || cp.EndCursor == "" || cp.Count < cp.PerPage || cp.Count == 0 {
+		return ""
+	}
+	return cp.EndCursor
+}

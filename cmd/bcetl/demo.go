@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/load"
+	"github.com/bcetl/bcetl/pipelines"
+	"github.com/bcetl/bcetl/transform"
+)
+
+func init() {
+	register(&command{
+		name:    "demo",
+		summary: "migrate a generated store and the samples into a rate-limited sandbox, all in-process",
+		usage: `  go run ./cmd/bcetl demo
+  go run ./cmd/bcetl demo --customers 5000 --quota 50 --window 2s --work ./demo`,
+		setup: setupDemo,
+	})
+}
+
+func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+	customers := fs.Int("customers", 1500, "customers in the generated source store")
+	quota := fs.Int("quota", 50, "target store's quota: requests per --window")
+	window := fs.Duration("window", 2*time.Second, "target store's quota window")
+	latency := fs.Duration("latency", 5*time.Millisecond, "latency the target store adds per request")
+	work := fs.String("work", "", "work directory (default: a new directory under the system temp dir)")
+	samples := fs.String("samples", "samples", "the samples directory")
+	return func(ctx context.Context, a *app) error {
+		if *customers < 1 || *quota < 1 {
+			return usagef("--customers and --quota must be at least 1")
+		}
+		if _, err := os.Stat(filepath.Join(*samples, "voucherify")); err != nil {
+			return usagef("samples not found at %s: run from the repository root or pass --samples", *samples)
+		}
+		dir := *work
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "bcetl-demo-"); err != nil {
+				return err
+			}
+		}
+		src, err := startLocalStore(sandbox.Options{StoreHash: "source", Token: "demo-source-token", Seed: 1})
+		if err != nil {
+			return err
+		}
+		defer src.stop()
+		src.Generate(*customers, 1)
+		dst, err := startLocalStore(sandbox.Options{StoreHash: "target", Token: "demo-target-token",
+			Quota: *quota, Window: *window, Latency: *latency, Seed: 2})
+		if err != nil {
+			return err
+		}
+		defer dst.stop()
+		c, ad, av, ff := src.Counts()
+		fmt.Fprintf(a.stdout, "Source store: %d customers, %d addresses, %d attribute values, %d form field values (generated, messy).\n", c, ad, av, ff)
+		fmt.Fprintf(a.stdout, "Target store: quota %d requests per %s, %s latency.\nWork directory: %s\n\n", *quota, *window, *latency, dir)
+
+		runs := []struct{ name, from string }{
+			{"store", pipelines.SourceBigCommerce},
+			{"voucherify", "voucherify:" + filepath.Join(*samples, "voucherify", "customers.ndjson")},
+			{"shopify", "shopify-csv:" + filepath.Join(*samples, "shopify", "customers_export.csv")},
+		}
+		start := time.Now()
+		total := pipelines.Ledger{}
+		var summaries []*load.Summary
+		for _, r := range runs {
+			tgt, err := dst.flags().client()
+			if err != nil {
+				return err
+			}
+			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt, Log: a.log,
+				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}}
+			if r.from == pipelines.SourceBigCommerce {
+				if o.Source, err = src.flags().client(); err != nil {
+					return err
+				}
+				o.SourceStoreHash = src.Hash
+			}
+			if load.StderrIsTerminal() {
+				o.Terminal = os.Stderr
+			}
+			fmt.Fprintf(a.stdout, "== migrate --from %s\n", r.from)
+			res, err := pipelines.Migrate(ctx, o)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			printMigrate(a.stdout, res)
+			fmt.Fprintln(a.stdout)
+			total.Add(res.Ledger)
+			summaries = append(summaries, res.Load)
+		}
+		elapsed := time.Since(start)
+		fmt.Fprintln(a.stdout, "== All sources together")
+		total.Print(a.stdout)
+		if err := total.Check(); err != nil {
+			return err
+		}
+		st := dst.Stats()
+		allowed := float64(*quota) * elapsed.Seconds() / window.Seconds()
+		fmt.Fprintf(a.stdout, "\nTarget requests %d in %s (the quota allowed %.0f: %.0f%% used over the whole demo, including extract and transform time), 429s: %d\n",
+			st.Requests, elapsed.Round(time.Millisecond), allowed, 100*float64(st.Requests)/allowed, st.RateLimited+st.ConcurrencyLimited)
+		for i, s := range summaries {
+			fmt.Fprintf(a.stdout, "  load %-10s %4d requests (minimum %d), quota utilisation during the load %.0f%%\n",
+				runs[i].name, s.HTTPRequests, s.MinimumRequests, 100*s.QuotaUtilisation)
+		}
+		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/results.parquet), every reject in %s/*/transform/rejects.parquet with its reason.\n", dir, dir)
+		if total.Rejected() == 0 {
+			return errors.New("demo: the samples' rejects did not happen")
+		}
+		return nil
+	}
+}

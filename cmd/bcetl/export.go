@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/bcetl/bcetl/load"
+	"github.com/bcetl/bcetl/pipelines"
+)
+
+func init() {
+	register(&command{
+		name:    "export",
+		summary: "export a store's customers to a Hive-partitioned Parquet dataset (incremental with --state)",
+		usage: `  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \
+    bcetl export --out ./warehouse --state ./warehouse.state
+  duckdb -c "SELECT count(*) FROM read_parquet('warehouse/customers/*/*.parquet', hive_partitioning=true)"`,
+		setup: setupExport,
+	})
+}
+
+func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+	out := fs.String("out", "", "dataset directory (required)")
+	state := fs.String("state", "", "state FILE with the watermark: later runs export only what changed")
+	store := addStoreFlags(fs, "", "")
+	return func(ctx context.Context, a *app) error {
+		if *out == "" {
+			return usagef("--out is required")
+		}
+		c, err := store.client()
+		if err != nil {
+			return err
+		}
+		o := pipelines.ExportOptions{Out: *out, StatePath: *state, Client: c, StoreHash: *store.storeHash, Log: a.log}
+		if load.StderrIsTerminal() {
+			o.Terminal = os.Stderr
+		}
+		res, err := pipelines.Export(ctx, o)
+		if err != nil {
+			return err
+		}
+		kind := "full"
+		if res.Incremental {
+			kind = "incremental"
+		}
+		fmt.Fprintf(a.stdout, "%s export, run manifest %s\n", kind, res.ManifestPath)
+		for _, e := range sortedFiles(res.Files) {
+			fmt.Fprintf(a.stdout, "  %-18s %7d rows  %s\n", e, res.Manifest.Entities[e].Rows, res.Files[e])
+		}
+		return nil
+	}
+}
+
+func sortedFiles(m map[string]string) []string {
+	var out []string
+	for _, e := range []string{"attributes", "customers", "addresses", "attribute_values", "form_field_values"} {
+		if _, ok := m[e]; ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}

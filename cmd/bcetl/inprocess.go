@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bcetl/bcetl/internal/sandbox"
+)
+
+// localStore is a sandbox served on a loopback port inside this process,
+// for demo and bench: the pipeline reaches it over real HTTP, as it would
+// reach BigCommerce.
+type localStore struct {
+	*sandbox.Server
+	URL   string // the API root, http://127.0.0.1:PORT/stores/HASH/v3
+	Hash  string
+	Token string
+	hs    *http.Server
+}
+
+func startLocalStore(opts sandbox.Options) (*localStore, error) {
+	srv, err := sandbox.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	ls := &localStore{Server: srv, Hash: opts.StoreHash, Token: opts.Token,
+		URL: fmt.Sprintf("http://%s/stores/%s/v3", ln.Addr(), opts.StoreHash),
+		hs:  &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
+	go ls.hs.Serve(ln)
+	return ls, nil
+}
+
+func (l *localStore) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l.hs.Shutdown(ctx)
+	l.Server.Close()
+}
+
+func (l *localStore) flags() storeFlags {
+	return storeFlags{apiURL: &l.URL, storeHash: &l.Hash, token: &l.Token}
+}
+
+// peakRSS returns the process's peak resident set size in bytes (VmHWM),
+// or 0 where /proc is not available.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/transform"
+)
+
+// bcetl transform: normalise, validate and deduplicate a staging directory
+// into a clean one.
+func init() {
+	register(&command{
+		name:    "transform",
+		summary: "normalise, validate and deduplicate a staging directory into a clean one",
+		usage: "  bcetl transform --in staging/ --out clean/\n" +
+			"  bcetl transform --in staging/ --out clean/ --disable state,postal --customer-survivor first",
+		setup: setupTransform,
+	})
+}
+
+func setupTransform(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+	in := fs.String("in", "", "staging directory to read (required)")
+	out := fs.String("out", "", "directory to write the clean staging files to (required, not --in)")
+	disable := fs.String("disable", "", "comma-separated rules to turn off: "+strings.Join(transform.Rules, ", "))
+	survivor := fs.String("customer-survivor", transform.SurvivorNewest,
+		"which of several customers with one email is kept: newest (latest date_modified), first or last (input order)")
+	return func(ctx context.Context, a *app) error {
+		if *in == "" || *out == "" {
+			return usagef("--in and --out are required")
+		}
+		if len(a.args) > 0 {
+			return usagef("unexpected arguments: %s", strings.Join(a.args, " "))
+		}
+		disabled, err := transform.ParseDisabled(*disable)
+		if err != nil {
+			return usagef("--disable: %v", err)
+		}
+		switch *survivor {
+		case transform.SurvivorNewest, transform.SurvivorFirst, transform.SurvivorLast:
+		default:
+			return usagef("--customer-survivor must be newest, first or last, not %q", *survivor)
+		}
+		a.log.Info("transform started", "in", *in, "out", *out, "disabled", *disable, "customer_survivor", *survivor)
+		rep, err := transform.Run(ctx, *in, *out, transform.Options{Disabled: disabled, CustomerSurvivor: *survivor})
+		if err != nil {
+			return err
+		}
+		printLedger(a.stdout, rep)
+		a.log.Info("transform written", "out", *out, "rejected", rep.Rejected(), "extract_rejects", rep.ExtractRejects)
+		if n := rep.Rejected(); n > 0 {
+			return rejectedError{n: n}
+		}
+		return nil
+	}
+}
+
+// printLedger prints, per entity, rows in = out + merged + rejected, then
+// what each rule changed.
+func printLedger(w io.Writer, rep *transform.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "entity\tin\tout\tmerged\trejected\t")
+	for _, e := range staging.Entities {
+		c := rep.Entities[e]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", e, c.RowsIn, c.RowsOut, c.Merged, c.Rejected)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "rule\tvalues changed\tunrecognised\t")
+	for _, r := range transform.Rules {
+		state := ""
+		for _, d := range rep.DisabledRules {
+			if d == r {
+				state = " (disabled)"
+			}
+		}
+		fmt.Fprintf(tw, "%s%s\t%d\t%d\t\n", r, state, rep.RuleChanges[r], rep.Unrecognised[r])
+	}
+	tw.Flush()
+}

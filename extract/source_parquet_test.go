@@ -1,0 +1,88 @@
+package extract
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// A staging directory re-extracted with parquet: holds the same rows, the
+// extract rejects, and a manifest naming the directory as its source.
+func TestParquetSourceRoundTrip(t *testing.T) {
+	src := mustExtract(t, "voucherify:"+voucherifySample, "")
+	// A transform reject in the input is not carried over.
+	rejects := append(append([]staging.Reject{}, src.rejects...), staging.Reject{Stage: "transform", Entity: "customers", SourceKey: "x", Rule: "no-email"})
+	if _, err := staging.WriteAll(filepath.Join(src.dir, staging.RejectsFile), rejects); err != nil {
+		t.Fatal(err)
+	}
+	out := mustExtract(t, "parquet:"+src.dir, "")
+	if out.counts() != src.counts() {
+		t.Fatalf("counts %v, want %v", out.counts(), src.counts())
+	}
+	for name, pair := range map[string][2]any{
+		"customers":  {out.customers, src.customers},
+		"addresses":  {out.addresses, src.addresses},
+		"attributes": {out.attrValues, src.attrValues},
+		"definition": {out.attributes, src.attributes},
+		"rejects":    {out.rejects, src.rejects},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			t.Errorf("%s differ", name)
+		}
+	}
+	m := out.manifest
+	if m.Source != (staging.Source{Kind: "parquet", Path: src.dir}) || m.Inputs["customers.parquet"].SHA256 != src.manifest.Entities["customers"].SHA256 {
+		t.Errorf("manifest %+v", m)
+	}
+	if *m.Entities["customers"].MaxDateModified != *src.manifest.Entities["customers"].MaxDateModified {
+		t.Errorf("date range not carried: %+v", m.Entities["customers"])
+	}
+}
+
+func TestParquetSourceRejectsBadDirectories(t *testing.T) {
+	fresh := func(t *testing.T) string {
+		return mustExtract(t, "voucherify:"+voucherifySample, "").dir
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func(t *testing.T, dir string)
+		want  string
+	}{
+		{"changed file", func(t *testing.T, dir string) {
+			staging.WriteAll(filepath.Join(dir, "addresses.parquet"), []staging.Address{{SourceKey: "x"}})
+		}, "the manifest does not match the files: addresses: addresses.parquet changed since it was written"},
+		{"missing file", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "form_field_values.parquet"))
+			os.Remove(filepath.Join(dir, staging.ManifestFile))
+		}, "form_field_values.parquet: open"},
+		{"wrong schema", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, staging.ManifestFile))
+			staging.WriteAll(filepath.Join(dir, "customers.parquet"), []staging.Address{{SourceKey: "x"}})
+		}, "customers.parquet: column [email] is missing; this is not a customers.parquet staging file"},
+		{"not parquet", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, staging.ManifestFile))
+			os.WriteFile(filepath.Join(dir, "attributes.parquet"), []byte("name,type\n"), 0o600)
+		}, "attributes.parquet: not a readable Parquet file"},
+		{"manifest of another version", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, staging.ManifestFile), []byte(`{"format_version": 99}`), 0o600)
+		}, "staging format version 99"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := fresh(t)
+			c.spoil(t, dir)
+			out := filepath.Join(t.TempDir(), "out")
+			_, err := ExtractFile(context.Background(), "parquet:"+dir, out, FileSourceOptions{})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error\n got %v\nwant …%s", err, c.want)
+			}
+			if matches, _ := filepath.Glob(filepath.Join(out, "*")); len(matches) != 0 {
+				t.Errorf("files left after a failed run: %v", matches)
+			}
+		})
+	}
+}

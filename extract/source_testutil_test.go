@@ -1,0 +1,137 @@
+package extract
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// extracted is a staging directory written by a test, read back whole.
+type extracted struct {
+	dir        string
+	manifest   *staging.Manifest
+	customers  []staging.Customer
+	addresses  []staging.Address
+	attrValues []staging.AttributeValue
+	formValues []staging.FormFieldValue
+	attributes []staging.Attribute
+	rejects    []staging.Reject
+}
+
+// mustExtract runs ExtractFile into a fresh directory, checks that all
+// five entity files, rejects.parquet and manifest.json exist and that
+// Arrow reads every file as parquet-go does, and returns the rows.
+func mustExtract(t *testing.T, spec, mapping string) *extracted {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "out")
+	m, err := ExtractFile(context.Background(), spec, dir, FileSourceOptions{Mapping: mapping})
+	if err != nil {
+		t.Fatalf("ExtractFile(%s): %v", spec, err)
+	}
+	return readExtracted(t, dir, m)
+}
+
+func readExtracted(t *testing.T, dir string, m *staging.Manifest) *extracted {
+	t.Helper()
+	for _, e := range staging.Entities {
+		assertArrowAgrees(t, filepath.Join(dir, staging.FileName(e)))
+	}
+	assertArrowAgrees(t, filepath.Join(dir, staging.RejectsFile))
+	if _, err := os.Stat(filepath.Join(dir, staging.ManifestFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Verify(dir); err != nil {
+		t.Fatalf("manifest does not verify: %v", err)
+	}
+	x := &extracted{dir: dir, manifest: m}
+	x.customers = readAllT[staging.Customer](t, dir, staging.FileName(staging.EntityCustomers))
+	x.addresses = readAllT[staging.Address](t, dir, staging.FileName(staging.EntityAddresses))
+	x.attrValues = readAllT[staging.AttributeValue](t, dir, staging.FileName(staging.EntityAttributeValues))
+	x.formValues = readAllT[staging.FormFieldValue](t, dir, staging.FileName(staging.EntityFormFieldValues))
+	x.attributes = readAllT[staging.Attribute](t, dir, staging.FileName(staging.EntityAttributes))
+	x.rejects = readAllT[staging.Reject](t, dir, staging.RejectsFile)
+	for name, want := range map[string]int{
+		staging.EntityCustomers: len(x.customers), staging.EntityAddresses: len(x.addresses),
+		staging.EntityAttributeValues: len(x.attrValues), staging.EntityFormFieldValues: len(x.formValues),
+		staging.EntityAttributes: len(x.attributes),
+	} {
+		if got := m.Entities[name].Rows; got != int64(want) {
+			t.Errorf("manifest says %d %s, the file has %d", got, name, want)
+		}
+	}
+	if m.Stage != "extract" || m.FormatVersion != staging.FormatVersion {
+		t.Errorf("manifest stage %q version %d", m.Stage, m.FormatVersion)
+	}
+	return x
+}
+
+func readAllT[T any](t *testing.T, dir, name string) []T {
+	t.Helper()
+	rows, err := staging.ReadAll[T](filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func (x *extracted) counts() [6]int {
+	return [6]int{len(x.customers), len(x.addresses), len(x.attrValues), len(x.formValues), len(x.attributes), len(x.rejects)}
+}
+
+func (x *extracted) customer(t *testing.T, key string) staging.Customer {
+	t.Helper()
+	for _, c := range x.customers {
+		if c.SourceKey == key {
+			return c
+		}
+	}
+	t.Fatalf("no customer %q", key)
+	return staging.Customer{}
+}
+
+func (x *extracted) address(t *testing.T, customerKey string) staging.Address {
+	t.Helper()
+	for _, a := range x.addresses {
+		if a.CustomerSourceKey == customerKey {
+			return a
+		}
+	}
+	t.Fatalf("no address for %q", customerKey)
+	return staging.Address{}
+}
+
+// attrs returns a customer's attribute values by name.
+func (x *extracted) attrs(customerKey string) map[string]string {
+	out := map[string]string{}
+	for _, a := range x.attrValues {
+		if a.CustomerSourceKey == customerKey {
+			out[a.AttributeName] = a.AttributeValue
+		}
+	}
+	return out
+}
+
+// rejectSummary is the part of a Reject a test pins exactly.
+type rejectSummary struct{ Key, Field, Rule, Message string }
+
+func (x *extracted) rejectSummaries() []rejectSummary {
+	var out []rejectSummary
+	for _, r := range x.rejects {
+		out = append(out, rejectSummary{r.SourceKey, r.Field, r.Rule, r.Message})
+	}
+	return out
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func ptr[T any](v T) *T { return &v }

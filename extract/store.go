@@ -1,0 +1,353 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// The store extractor: see STORE.md for the design (windows, cursors,
+// overflow, merge, watermark) and store_walk.go, store_overflow.go and
+// merge.go for its parts.
+
+// StoreEntities are the entities ExtractStore can write, in the order the
+// manifest and progress show them.
+var StoreEntities = []string{
+	staging.EntityCustomers, staging.EntityAddresses, staging.EntityAttributeValues,
+	staging.EntityFormFieldValues, staging.EntityAttributes,
+}
+
+// DefaultConcurrency is the default cap on requests in flight.
+const DefaultConcurrency = 4
+
+// pageSize is the API's maximum page size: every list request asks for it.
+const pageSize = bigcommerce.MaxPageSize
+
+// StoreOptions configures ExtractStore.
+type StoreOptions struct {
+	// StoreHash and APIURL are recorded in the manifest and the state
+	// file (never the token, which only the client holds).
+	StoreHash string
+	APIURL    string
+
+	// Entities to write; nil means all of StoreEntities.
+	Entities []string
+	// Concurrency caps the requests in flight (default 4). The client's
+	// pacer keeps them within the store's quota whatever this is.
+	Concurrency int
+
+	// Since, when set, makes the run incremental from exactly this
+	// date_modified (--since). Otherwise the state file's watermark minus
+	// StateOverlap is used, and without either the run is full.
+	Since *time.Time
+	// StatePath is the --state file: read for the watermark, written
+	// after a successful run.
+	StatePath string
+
+	// Log receives progress lines and the summary; nil discards them.
+	Log *slog.Logger
+	// Terminal, when set, gets live progress bars instead of periodic
+	// progress log lines.
+	Terminal io.Writer
+	// ProgressEvery is the interval of progress log lines (default 10 s;
+	// negative: none).
+	ProgressEvery time.Duration
+
+	// Now is the clock that stamps the run (its start is the next
+	// watermark); nil means time.Now. Tests pass the sandbox's clock.
+	Now func() time.Time
+	// Windows overrides the number of date_created windows (0: chosen
+	// from the store's size, see planWindows).
+	Windows int
+	// SpillRows overrides the rows buffered per entity before a sorted
+	// run is spilled to disk (0: defaultSpillRows).
+	SpillRows int
+}
+
+// ExtractStore reads a BigCommerce store through c and writes the staging
+// files of the selected entities and manifest.json into outDir. Each file
+// is completed in a temporary directory inside outDir and renamed into
+// place only when every file is complete, the manifest last; on error
+// outDir keeps what it held before.
+func ExtractStore(ctx context.Context, c *bigcommerce.Client, outDir string, opts StoreOptions) (*staging.Manifest, error) {
+	x, err := newStoreRun(c, outDir, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer x.cleanup()
+	return x.run(ctx)
+}
+
+// storeRun is one extraction.
+type storeRun struct {
+	c      *bigcommerce.Client
+	opts   StoreOptions
+	outDir string
+	tmpDir string
+	log    *slog.Logger
+	want   map[string]bool
+	conc   int
+
+	since       *time.Time // date_modified:min, nil for a full run
+	incremental bool
+	started     time.Time
+
+	sem  chan struct{} // one token per request in flight
+	prog *progress
+	defs map[int64]attrDef
+
+	customers  *runSet[staging.Customer]
+	addresses  *runSet[staging.Address]
+	values     *runSet[staging.AttributeValue]
+	formFields *runSet[staging.FormFieldValue]
+
+	addrOverflow, valueOverflow *packer
+
+	// requests per entity, and the customers read (the minimum's basis,
+	// see minRequests).
+	requests      map[string]*atomic.Int64
+	customersSeen atomic.Int64
+}
+
+func newStoreRun(c *bigcommerce.Client, outDir string, opts StoreOptions) (*storeRun, error) {
+	if c == nil {
+		return nil, errors.New("extract: no client")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.ProgressEvery == 0 {
+		opts.ProgressEvery = 10 * time.Second
+	}
+	x := &storeRun{c: c, opts: opts, outDir: outDir, log: opts.Log, want: map[string]bool{}, conc: opts.Concurrency}
+	if x.conc <= 0 {
+		x.conc = DefaultConcurrency
+	}
+	ents := opts.Entities
+	if len(ents) == 0 {
+		ents = StoreEntities
+	}
+	for _, e := range ents {
+		if !slices.Contains(StoreEntities, e) {
+			return nil, fmt.Errorf("extract: unknown entity %q (want %s)", e, strings.Join(StoreEntities, ", "))
+		}
+		x.want[e] = true
+	}
+	x.requests = map[string]*atomic.Int64{}
+	for _, e := range StoreEntities {
+		x.requests[e] = new(atomic.Int64)
+	}
+	return x, nil
+}
+
+// needCustomers reports whether the customer walk is needed: every entity
+// but the attribute definitions comes from it.
+func (x *storeRun) needCustomers() bool {
+	return x.want[staging.EntityCustomers] || x.want[staging.EntityAddresses] ||
+		x.want[staging.EntityAttributeValues] || x.want[staging.EntityFormFieldValues]
+}
+
+func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
+	// The watermark is the start time, taken before the first request:
+	// see STORE.md "Watermark" for why not the newest date_modified seen.
+	x.started = x.opts.Now().UTC()
+	if err := x.resolveSince(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(x.outDir, 0o700); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(x.outDir, ".extract-runs-") // created 0700
+	if err != nil {
+		return nil, err
+	}
+	x.tmpDir = tmp
+	x.sem = make(chan struct{}, x.conc)
+	x.customers = newRunSet(tmp, staging.EntityCustomers, customerOrder, x.opts.SpillRows)
+	x.addresses = newRunSet(tmp, staging.EntityAddresses, addressOrder, x.opts.SpillRows)
+	x.values = newRunSet(tmp, staging.EntityAttributeValues, attributeValueOrder, x.opts.SpillRows)
+	x.formFields = newRunSet(tmp, staging.EntityFormFieldValues, formFieldOrder, x.opts.SpillRows)
+
+	var shown []string
+	for _, e := range StoreEntities {
+		if x.want[e] {
+			shown = append(shown, e)
+		}
+	}
+	x.prog = newProgress(shown, x.opts.Terminal, x.log, x.opts.ProgressEvery)
+	defer x.prog.close()
+	x.log.Info("extract started", "store_hash", x.opts.StoreHash, "api_url", x.opts.APIURL,
+		"entities", strings.Join(shown, ","), "concurrency", x.conc, "incremental", x.incremental, "since", x.since)
+
+	man := &staging.Manifest{
+		FormatVersion: staging.FormatVersion,
+		Stage:         "extract",
+		Source:        staging.Source{Kind: "bigcommerce", StoreHash: x.opts.StoreHash, APIURL: x.opts.APIURL},
+		StartedAt:     x.started,
+		Entities:      map[string]staging.EntityManifest{},
+		Incremental:   x.incremental,
+		Since:         x.since,
+	}
+	// Definitions first: value rows carry their attribute's name and type.
+	if x.want[staging.EntityAttributes] || x.want[staging.EntityAttributeValues] {
+		em, err := x.fetchAttributes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if em != nil {
+			man.Entities[staging.EntityAttributes] = *em
+		}
+	}
+	if x.needCustomers() {
+		if err := x.fetchCustomers(ctx); err != nil {
+			return nil, err
+		}
+	}
+	x.prog.close()
+	if err := x.mergeAll(ctx, man); err != nil {
+		return nil, err
+	}
+	man.FinishedAt = x.opts.Now().UTC()
+	wm := x.started
+	man.Watermark = &wm
+	if err := staging.WriteManifest(x.outDir, man); err != nil {
+		return nil, err
+	}
+	// The state moves forward only after the files and manifest are in
+	// place: a crash before this line means the next run re-reads this
+	// run's changes, never skips them.
+	if x.opts.StatePath != "" {
+		st := &State{StoreHash: x.opts.StoreHash, APIURL: x.opts.APIURL, Watermark: wm, LastOutput: x.outDir, FinishedAt: man.FinishedAt}
+		if err := SaveState(x.opts.StatePath, st); err != nil {
+			return nil, fmt.Errorf("files written, but saving the state failed (the next run repeats this one's window): %w", err)
+		}
+	}
+	x.logSummary(man)
+	return man, nil
+}
+
+// resolveSince picks the lower date_modified bound: --since as given, else
+// the state's watermark minus the overlap, else none (full run).
+func (x *storeRun) resolveSince() error {
+	if x.opts.Since != nil {
+		s := x.opts.Since.UTC()
+		x.since, x.incremental = &s, true
+		return nil
+	}
+	if x.opts.StatePath == "" {
+		return nil
+	}
+	st, err := LoadState(x.opts.StatePath)
+	if err != nil {
+		return err
+	}
+	if err := st.checkStore(x.opts.StoreHash, x.opts.APIURL); err != nil {
+		return err
+	}
+	if st != nil {
+		s := st.Watermark.Add(-StateOverlap).UTC()
+		x.since, x.incremental = &s, true
+	}
+	return nil
+}
+
+// fetchCustomers walks the customers (store_walk.go) while the overflow
+// workers (store_overflow.go) fetch the sub-resources that did not fit in
+// the customer pages.
+func (x *storeRun) fetchCustomers(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	chunks := make(chan overflowChunk, 2*x.conc)
+	x.addrOverflow = newPacker(staging.EntityAddresses, chunks)
+	x.valueOverflow = newPacker(staging.EntityAttributeValues, chunks)
+	for range x.conc {
+		g.Go(func() error { return x.overflowWorker(ctx, chunks) })
+	}
+	g.Go(func() error {
+		// chunks is closed on every path so the workers end; a send
+		// blocked on a failed run is released by the context.
+		defer close(chunks)
+		if err := x.walkCustomers(ctx); err != nil {
+			return err
+		}
+		if err := x.addrOverflow.finish(ctx); err != nil {
+			return err
+		}
+		return x.valueOverflow.finish(ctx)
+	})
+	return g.Wait()
+}
+
+// acquire takes a request slot.
+func (x *storeRun) acquire(ctx context.Context) error {
+	select {
+	case x.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (x *storeRun) release() { <-x.sem }
+
+// fetchAttributes reads the attribute definitions (at most 50 per store:
+// one request) and writes attributes.parquet when selected.
+func (x *storeRun) fetchAttributes(ctx context.Context) (*staging.EntityManifest, error) {
+	x.defs = map[int64]attrDef{}
+	set := newRunSet(x.tmpDir, staging.EntityAttributes, attributeOrder, 0)
+	opts := bigcommerce.AttributeListOptions{ListOptions: bigcommerce.ListOptions{Limit: pageSize}}
+	for {
+		if err := x.acquire(ctx); err != nil {
+			return nil, err
+		}
+		page, resp, err := x.c.Attributes.List(ctx, &opts)
+		x.release()
+		x.requests[staging.EntityAttributes].Add(1)
+		if err != nil {
+			return nil, fmt.Errorf("attribute definitions: %w", err)
+		}
+		for i := range page {
+			a := &page[i]
+			x.defs[a.ID] = attrDef{name: a.Name, typ: a.Type}
+			if err := set.add(attributeRow(a)); err != nil {
+				return nil, err
+			}
+		}
+		x.prog.add(staging.EntityAttributes, len(page))
+		if opts.Page = resp.NextPage(); opts.Page == 0 || len(page) == 0 {
+			break
+		}
+	}
+	if !x.want[staging.EntityAttributes] {
+		return nil, nil
+	}
+	em, err := mergeEntity(ctx, x, set, staging.EntityAttributes, func(a *staging.Attribute) *time.Time { return a.DateModified })
+	if err != nil {
+		return nil, err
+	}
+	return &em, nil
+}
+
+// cleanup removes the temporary runs, whatever happened.
+func (x *storeRun) cleanup() {
+	if x.prog != nil {
+		x.prog.close()
+	}
+	if x.tmpDir != "" {
+		os.RemoveAll(x.tmpDir)
+	}
+}

@@ -1,0 +1,158 @@
+package extract
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// mergeAll merges each selected entity's runs into its final file (in
+// parallel: the merges are independent), then moves the files into outDir
+// together, so a failure in one merge leaves outDir as it was.
+func (x *storeRun) mergeAll(ctx context.Context, man *staging.Manifest) error {
+	var mu sync.Mutex
+	put := func(name string, em staging.EntityManifest) {
+		mu.Lock()
+		man.Entities[name] = em
+		mu.Unlock()
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	if x.want[staging.EntityCustomers] {
+		g.Go(func() error {
+			em, err := mergeEntity(ctx, x, x.customers, staging.EntityCustomers, func(r *staging.Customer) *time.Time { return r.DateModified })
+			put(staging.EntityCustomers, em)
+			return err
+		})
+	}
+	if x.want[staging.EntityAddresses] {
+		g.Go(func() error {
+			em, err := mergeEntity[staging.Address](ctx, x, x.addresses, staging.EntityAddresses, nil)
+			put(staging.EntityAddresses, em)
+			return err
+		})
+	}
+	if x.want[staging.EntityAttributeValues] {
+		g.Go(func() error {
+			em, err := mergeEntity(ctx, x, x.values, staging.EntityAttributeValues, func(r *staging.AttributeValue) *time.Time { return r.DateModified })
+			put(staging.EntityAttributeValues, em)
+			return err
+		})
+	}
+	if x.want[staging.EntityFormFieldValues] {
+		g.Go(func() error {
+			em, err := mergeEntity[staging.FormFieldValue](ctx, x, x.formFields, staging.EntityFormFieldValues, nil)
+			put(staging.EntityFormFieldValues, em)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for name, em := range man.Entities {
+		em.Requests, em.MinRequests = x.requests[name].Load(), x.minRequests(name)
+		man.Entities[name] = em
+		if err := os.Rename(filepath.Join(x.tmpDir, em.File), filepath.Join(x.outDir, em.File)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeEntity writes one entity's final file into the temporary directory
+// and describes it. dm gives a row's date_modified (nil: the entity has
+// none).
+func mergeEntity[T any](ctx context.Context, x *storeRun, set *runSet[T], entity string, dm func(*T) *time.Time) (staging.EntityManifest, error) {
+	em := staging.EntityManifest{File: staging.FileName(entity)}
+	var lo, hi *time.Time
+	visit := func(r *T) {
+		if dm == nil {
+			return
+		}
+		t := dm(r)
+		if t == nil {
+			return
+		}
+		if lo == nil || t.Before(*lo) {
+			v := *t
+			lo = &v
+		}
+		if hi == nil || t.After(*hi) {
+			v := *t
+			hi = &v
+		}
+	}
+	st, err := set.merge(ctx, filepath.Join(x.tmpDir, em.File), visit)
+	if err != nil {
+		return em, err
+	}
+	if st.Duplicates > 0 {
+		x.log.Info("extract dropped duplicate rows", "entity", entity, "duplicates", st.Duplicates)
+	}
+	em.FileStats, em.MinDateModified, em.MaxDateModified = st.FileStats, lo, hi
+	return em, nil
+}
+
+// minRequests is the theoretical minimum number of requests for an entity,
+// the yardstick the manifest reports next to the requests made:
+//
+//   - customers: ceil(C / 250), at least 1, where C is the number of
+//     customers read (the whole store, or the changed ones): every
+//     customer must come in some page of at most 250.
+//   - addresses: ceil(A / 250), where A is the sum of address_count over
+//     the customers whose addresses did not all fit in their customer
+//     object (more than 10). /customers/addresses cannot exclude the 10
+//     already embedded (there is no id:not_in), so all A rows must come
+//     again; the embedded addresses of everyone else cost nothing extra.
+//   - attribute_values: the same with attribute_count.
+//   - form_field_values: 0 — they are always embedded in full.
+//   - attributes: 1 — a store holds at most 50 definitions.
+func (x *storeRun) minRequests(entity string) int64 {
+	pages := func(rows int64) int64 { return (rows + pageSize - 1) / pageSize }
+	switch entity {
+	case staging.EntityCustomers:
+		return max(1, pages(x.customersSeen.Load()))
+	case staging.EntityAddresses:
+		if x.addrOverflow != nil {
+			return pages(x.addrOverflow.rows.Load())
+		}
+	case staging.EntityAttributeValues:
+		if x.valueOverflow != nil {
+			return pages(x.valueOverflow.rows.Load())
+		}
+	case staging.EntityAttributes:
+		return 1
+	}
+	return 0
+}
+
+// totalRequests sums requests made and the minimum over every entity the
+// run fetched, selected or not.
+func (x *storeRun) totalRequests() (made, minimum int64) {
+	for _, e := range StoreEntities {
+		made += x.requests[e].Load()
+		if x.requests[e].Load() > 0 || e == staging.EntityCustomers && x.needCustomers() {
+			minimum += x.minRequests(e)
+		}
+	}
+	return made, minimum
+}
+
+func (x *storeRun) logSummary(man *staging.Manifest) {
+	made, minimum := x.totalRequests()
+	st := x.c.Stats()
+	args := []any{"took", man.FinishedAt.Sub(man.StartedAt).Round(time.Millisecond),
+		"requests", made, "min_requests", minimum, "http_requests", st.Requests.Load(), "retries", st.Retries.Load(),
+		"rate_limited", st.RateLimited.Load(), "incremental", man.Incremental}
+	for _, e := range StoreEntities {
+		if em, ok := man.Entities[e]; ok {
+			args = append(args, e, em.Rows)
+		}
+	}
+	x.log.Info("extract finished", args...)
+}

@@ -1,0 +1,248 @@
+package sandbox
+
+import (
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Query parameters are parsed strictly. Choices (the document lists the
+// parameters but not what happens to bad ones; its 422 answer reads "The
+// optional filter parameter was not valid"):
+//   - an unknown parameter is a 422 (a misspelt filter silently ignored
+//     would return the whole store to a client that believes it filtered);
+//   - a malformed value (id:in=abc, an unparsable date, an empty list) is a
+//     422 naming the parameter in `errors`;
+//   - a repeated parameter is one list (id:in=1&id:in=2 = id:in=1,2).
+type query struct {
+	v        url.Values
+	errs     map[string]string
+	tooLarge string // limit above the maximum: 413
+}
+
+func parseQuery(r *http.Request, allowed ...string) *query {
+	q := &query{errs: map[string]string{}}
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		q.errs["query"] = err.Error()
+	}
+	q.v = v
+	ok := map[string]bool{}
+	for _, a := range allowed {
+		ok[a] = true
+	}
+	for k := range v {
+		if !ok[k] {
+			q.errs[k] = "unknown query parameter"
+		}
+	}
+	return q
+}
+
+// err returns the answer for bad parameters, or nil.
+func (q *query) err() error {
+	if q.tooLarge != "" {
+		return &apiError{status: http.StatusRequestEntityTooLarge, title: "The request asks for too many objects.", errs: map[string]string{"limit": q.tooLarge}}
+	}
+	if len(q.errs) > 0 {
+		return unprocessable("The filter parameter was not valid.", q.errs)
+	}
+	return nil
+}
+
+func (q *query) raw(name string) (string, bool) {
+	vs, ok := q.v[name]
+	if !ok {
+		return "", false
+	}
+	return strings.Join(vs, ","), true
+}
+
+// strList reads a comma-separated list; nil when absent.
+func (q *query) strList(name string) []string {
+	s, ok := q.raw(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		q.errs[name] = "must be a non-empty comma-separated list"
+	}
+	return out
+}
+
+// intList reads a comma-separated list of positive int32 ids.
+func (q *query) intList(name string) []int64 {
+	ss := q.strList(name)
+	if ss == nil {
+		return nil
+	}
+	out := make([]int64, 0, len(ss))
+	for _, s := range ss {
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || n < 1 || n > math.MaxInt32 {
+			q.errs[name] = "must be a comma-separated list of positive integers, got " + strconv.Quote(s)
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// groupList reads customer_group_id:in: ids from 0 (0 is the default
+// group).
+func (q *query) groupList(name string) []int64 {
+	ss := q.strList(name)
+	if ss == nil {
+		return nil
+	}
+	out := make([]int64, 0, len(ss))
+	for _, s := range ss {
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || n < 0 || n > math.MaxInt32 {
+			q.errs[name] = "must be a comma-separated list of integers, got " + strconv.Quote(s)
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func (q *query) str(name string) (string, bool) {
+	vs, ok := q.v[name]
+	if !ok {
+		return "", false
+	}
+	if len(vs) != 1 || vs[0] == "" {
+		q.errs[name] = "must be given once, not empty"
+		return "", false
+	}
+	return vs[0], true
+}
+
+func (q *query) integer(name string) (int64, bool) {
+	s, ok := q.str(name)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > math.MaxInt32 {
+		q.errs[name] = "must be a positive integer"
+		return 0, false
+	}
+	return n, true
+}
+
+func (q *query) enum(name string, allowed ...string) string {
+	s, ok := q.str(name)
+	if !ok {
+		return ""
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	q.errs[name] = "must be one of " + strings.Join(allowed, ", ")
+	return ""
+}
+
+// include reads include=a,b against the allowed names.
+func (q *query) include(allowed ...string) map[string]bool {
+	ss := q.strList("include")
+	out := map[string]bool{}
+	for _, s := range ss {
+		found := false
+		for _, a := range allowed {
+			if s == a {
+				found = true
+			}
+		}
+		if !found {
+			q.errs["include"] = "unknown sub-resource " + strconv.Quote(s) + "; allowed: " + strings.Join(allowed, ",")
+			continue
+		}
+		out[s] = true
+	}
+	return out
+}
+
+// timeFilter is a date filter: lo <= t <= hi (unix seconds), inclusive
+// at both ends.
+type timeFilter struct {
+	set    bool
+	lo, hi int64
+}
+
+func (f timeFilter) match(t int64) bool { return !f.set || (t >= f.lo && t <= f.hi) }
+
+// dates reads name, name:min and name:max. Accepted forms (the document:
+// "2024-05-14T09:34:00 or 2024-05-14 … UNIX timestamp also accepted"):
+// RFC 3339 with a zone, 2006-01-02T15:04:05 (UTC), 2006-01-02 (UTC
+// midnight) and unix seconds. Choices: min and max are inclusive; the exact
+// form `name=2024-05-14` (a date without time) matches the whole UTC day,
+// with a time it matches that second; a date-only max means midnight at the
+// start of that day.
+func (q *query) dates(name string) timeFilter {
+	f := timeFilter{lo: math.MinInt64, hi: math.MaxInt64}
+	if s, ok := q.str(name); ok {
+		t, dayOnly, err := parseTimeParam(s)
+		if err != nil {
+			q.errs[name] = err.Error()
+		} else {
+			f.set, f.lo, f.hi = true, t, t
+			if dayOnly {
+				f.hi = t + 86399
+			}
+		}
+	}
+	if s, ok := q.str(name + ":min"); ok {
+		if t, _, err := parseTimeParam(s); err != nil {
+			q.errs[name+":min"] = err.Error()
+		} else {
+			f.set, f.lo = true, max(f.lo, t)
+		}
+	}
+	if s, ok := q.str(name + ":max"); ok {
+		if t, _, err := parseTimeParam(s); err != nil {
+			q.errs[name+":max"] = err.Error()
+		} else {
+			f.set, f.hi = true, min(f.hi, t)
+		}
+	}
+	return f
+}
+
+type paramError string
+
+func (e paramError) Error() string { return string(e) }
+
+func parseTimeParam(s string) (sec int64, dayOnly bool, err error) {
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, false, paramError("invalid unix timestamp")
+		}
+		return n, false, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.Unix(), false, nil
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05", s); err == nil {
+		return t.Unix(), false, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.Unix(), true, nil
+	}
+	return 0, false, paramError("must be an ISO 8601 date (2024-05-14), date-time (2024-05-14T09:34:00, RFC 3339) or unix timestamp")
+}
+
+func formatTime(sec int64) string { return time.Unix(sec, 0).UTC().Format("2006-01-02T15:04:05Z") }

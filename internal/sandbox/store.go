@@ -1,0 +1,425 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// The store keeps every record once, in slices sorted by id (ids are handed
+// out in increasing order, so inserts are appends and lookups are binary
+// searches). There is no map per record and only one map for the whole store
+// (customers by lower-cased email), so a million customers with two
+// addresses each stay compact. Sub-resources hang off their owner in small
+// slices (customerRec.addrs, .vals), which answers "addresses of customer X"
+// without a scan.
+//
+// Exported fields are what persist.go writes (gob snapshot and JSON journal);
+// unexported ones are indexes rebuilt on load.
+
+// formRec is one form field value. Value is the compact JSON literal as the
+// client sent it (a string, a number or an array of strings), so numbers
+// keep every digit (formFieldValue.value is oneOf string|number|array).
+type formRec struct {
+	Name  string
+	Value json.RawMessage
+}
+
+type customerRec struct {
+	ID                int64
+	Email             string
+	FirstName         string
+	LastName          string
+	Company           string
+	Phone             string
+	Notes             string
+	TaxExemptCategory string
+	RegistrationIP    string
+	GroupID           int64
+	Created           int64 // unix seconds, UTC: the API has second granularity
+	Modified          int64
+	ForceReset        bool
+	HasPassword       bool // authentication.new_password is write-only: only its presence is kept
+	Accepts           bool
+	OriginChannel     int64
+	Channels          []int64 // nil = global access (channel_ids omitted or null)
+	Credit            []float64
+	Forms             []formRec // sorted by name
+
+	addrs []*addressRec // sorted by id
+	vals  []*valueRec   // sorted by id
+}
+
+type addressRec struct {
+	ID          int64
+	CustomerID  int64
+	FirstName   string
+	LastName    string
+	Company     string
+	Address1    string
+	Address2    string
+	City        string
+	State       string
+	Postal      string
+	CountryCode string
+	Phone       string
+	AddressType string
+	Forms       []formRec // sorted by name
+}
+
+type valueRec struct {
+	ID         int64
+	CustomerID int64
+	AttrID     int64
+	Value      string
+	Created    int64
+	Modified   int64
+}
+
+type attrRec struct {
+	ID       int64
+	Name     string
+	Type     string
+	Created  int64
+	Modified int64
+}
+
+type store struct {
+	mu sync.RWMutex
+
+	customers []*customerRec // sorted by ID
+	byEmail   map[string]*customerRec
+	addresses []*addressRec // sorted by ID
+	values    []*valueRec   // sorted by ID
+	attrs     []*attrRec    // sorted by ID (at most maxAttributes)
+	forms     int           // number of form field values (customers' and addresses')
+
+	nextCustomer, nextAddress, nextValue, nextAttr int64
+
+	// gen changes on every write of customer fields or customer set; the
+	// sort caches check it.
+	gen uint64
+
+	// pending collects the journal records of the write in progress; the
+	// server hands them to the journal before releasing mu.
+	pending    []journalOp
+	journaling bool
+}
+
+func newStore() *store {
+	return &store{byEmail: map[string]*customerRec{}, nextCustomer: 1, nextAddress: 1, nextValue: 1, nextAttr: 1}
+}
+
+func (st *store) log(op journalOp) {
+	if st.journaling {
+		st.pending = append(st.pending, op)
+	}
+}
+
+func (st *store) customer(id int64) *customerRec {
+	i := sort.Search(len(st.customers), func(i int) bool { return st.customers[i].ID >= id })
+	if i < len(st.customers) && st.customers[i].ID == id {
+		return st.customers[i]
+	}
+	return nil
+}
+
+func (st *store) address(id int64) *addressRec {
+	i := sort.Search(len(st.addresses), func(i int) bool { return st.addresses[i].ID >= id })
+	if i < len(st.addresses) && st.addresses[i].ID == id {
+		return st.addresses[i]
+	}
+	return nil
+}
+
+func (st *store) value(id int64) *valueRec {
+	i := sort.Search(len(st.values), func(i int) bool { return st.values[i].ID >= id })
+	if i < len(st.values) && st.values[i].ID == id {
+		return st.values[i]
+	}
+	return nil
+}
+
+func (st *store) attr(id int64) *attrRec {
+	for _, a := range st.attrs {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+func (st *store) attrByName(name string) *attrRec {
+	for _, a := range st.attrs {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+func (st *store) byEmailLower(email string) *customerRec { return st.byEmail[strings.ToLower(email)] }
+
+// insertCustomer stores a new customer, giving it the next id unless it has
+// one (journal replay, generation).
+func (st *store) insertCustomer(c *customerRec) {
+	if c.ID == 0 {
+		c.ID = st.nextCustomer
+	}
+	if c.ID >= st.nextCustomer {
+		st.nextCustomer = c.ID + 1
+	}
+	n := len(st.customers)
+	if n == 0 || st.customers[n-1].ID < c.ID {
+		st.customers = append(st.customers, c)
+	} else { // only on replay of an out-of-order journal; keep the slice sorted
+		i := sort.Search(n, func(i int) bool { return st.customers[i].ID >= c.ID })
+		st.customers = append(st.customers, nil)
+		copy(st.customers[i+1:], st.customers[i:])
+		st.customers[i] = c
+	}
+	st.byEmail[strings.ToLower(c.Email)] = c
+	st.forms += len(c.Forms)
+	st.gen++
+	st.log(journalOp{Op: opPutCustomer, C: c.persisted()})
+}
+
+// customerChanged records a change made in place to c. oldEmail is its
+// email before the change (the index is keyed by it); oldForms the number
+// of its form fields before.
+func (st *store) customerChanged(c *customerRec, oldEmail string, oldForms int) {
+	if oldEmail != c.Email {
+		delete(st.byEmail, strings.ToLower(oldEmail))
+		st.byEmail[strings.ToLower(c.Email)] = c
+	}
+	st.forms += len(c.Forms) - oldForms
+	st.gen++
+	st.log(journalOp{Op: opPutCustomer, C: c.persisted()})
+}
+
+// deleteCustomers removes customers and everything they own: addresses,
+// attribute values and form field values.
+func (st *store) deleteCustomers(ids []int64) int {
+	del := map[int64]bool{}
+	for _, id := range ids {
+		if c := st.customer(id); c != nil && !del[id] {
+			del[id] = true
+			delete(st.byEmail, strings.ToLower(c.Email))
+			st.forms -= len(c.Forms)
+			for _, a := range c.addrs {
+				st.forms -= len(a.Forms)
+			}
+		}
+	}
+	if len(del) == 0 {
+		return 0
+	}
+	st.customers = filter(st.customers, func(c *customerRec) bool { return !del[c.ID] })
+	st.addresses = filter(st.addresses, func(a *addressRec) bool { return !del[a.CustomerID] })
+	st.values = filter(st.values, func(v *valueRec) bool { return !del[v.CustomerID] })
+	st.gen++
+	st.log(journalOp{Op: opDelCustomers, IDs: keys(del)})
+	return len(del)
+}
+
+func (st *store) insertAddress(a *addressRec) {
+	if a.ID == 0 {
+		a.ID = st.nextAddress
+	}
+	if a.ID >= st.nextAddress {
+		st.nextAddress = a.ID + 1
+	}
+	n := len(st.addresses)
+	if n == 0 || st.addresses[n-1].ID < a.ID {
+		st.addresses = append(st.addresses, a)
+	} else {
+		i := sort.Search(n, func(i int) bool { return st.addresses[i].ID >= a.ID })
+		st.addresses = append(st.addresses, nil)
+		copy(st.addresses[i+1:], st.addresses[i:])
+		st.addresses[i] = a
+	}
+	c := st.customer(a.CustomerID)
+	c.addrs = append(c.addrs, a)
+	if len(c.addrs) > 1 && c.addrs[len(c.addrs)-2].ID > a.ID {
+		sort.Slice(c.addrs, func(i, j int) bool { return c.addrs[i].ID < c.addrs[j].ID })
+	}
+	st.forms += len(a.Forms)
+	st.log(journalOp{Op: opPutAddress, A: a.persisted()})
+}
+
+func (st *store) addressChanged(a *addressRec, oldForms int) {
+	st.forms += len(a.Forms) - oldForms
+	st.log(journalOp{Op: opPutAddress, A: a.persisted()})
+}
+
+func (st *store) deleteAddresses(ids []int64) int {
+	del := map[int64]bool{}
+	for _, id := range ids {
+		if a := st.address(id); a != nil && !del[id] {
+			del[id] = true
+			st.forms -= len(a.Forms)
+			if c := st.customer(a.CustomerID); c != nil {
+				c.addrs = filter(c.addrs, func(x *addressRec) bool { return x.ID != id })
+			}
+		}
+	}
+	if len(del) == 0 {
+		return 0
+	}
+	st.addresses = filter(st.addresses, func(a *addressRec) bool { return !del[a.ID] })
+	st.log(journalOp{Op: opDelAddresses, IDs: keys(del)})
+	return len(del)
+}
+
+func (st *store) insertValue(v *valueRec) {
+	if v.ID == 0 {
+		v.ID = st.nextValue
+	}
+	if v.ID >= st.nextValue {
+		st.nextValue = v.ID + 1
+	}
+	n := len(st.values)
+	if n == 0 || st.values[n-1].ID < v.ID {
+		st.values = append(st.values, v)
+	} else {
+		i := sort.Search(n, func(i int) bool { return st.values[i].ID >= v.ID })
+		st.values = append(st.values, nil)
+		copy(st.values[i+1:], st.values[i:])
+		st.values[i] = v
+	}
+	c := st.customer(v.CustomerID)
+	c.vals = append(c.vals, v)
+	if len(c.vals) > 1 && c.vals[len(c.vals)-2].ID > v.ID {
+		sort.Slice(c.vals, func(i, j int) bool { return c.vals[i].ID < c.vals[j].ID })
+	}
+	st.log(journalOp{Op: opPutValue, V: ptr(*v)})
+}
+
+func (st *store) valueChanged(v *valueRec) { st.log(journalOp{Op: opPutValue, V: ptr(*v)}) }
+
+func (st *store) deleteValues(ids []int64) int {
+	del := map[int64]bool{}
+	for _, id := range ids {
+		if v := st.value(id); v != nil {
+			del[id] = true
+		}
+	}
+	return st.dropValues(del, ids)
+}
+
+func (st *store) dropValues(del map[int64]bool, logIDs []int64) int {
+	if len(del) == 0 {
+		return 0
+	}
+	touched := map[int64]bool{}
+	st.values = filter(st.values, func(v *valueRec) bool {
+		if del[v.ID] {
+			touched[v.CustomerID] = true
+			return false
+		}
+		return true
+	})
+	for cid := range touched {
+		if c := st.customer(cid); c != nil {
+			c.vals = filter(c.vals, func(v *valueRec) bool { return !del[v.ID] })
+		}
+	}
+	st.log(journalOp{Op: opDelValues, IDs: keys(del)})
+	return len(del)
+}
+
+func (st *store) insertAttr(a *attrRec) {
+	if a.ID == 0 {
+		a.ID = st.nextAttr
+	}
+	if a.ID >= st.nextAttr {
+		st.nextAttr = a.ID + 1
+	}
+	st.attrs = append(st.attrs, a)
+	sort.Slice(st.attrs, func(i, j int) bool { return st.attrs[i].ID < st.attrs[j].ID })
+	st.log(journalOp{Op: opPutAttr, T: ptr(*a)})
+}
+
+func (st *store) attrChanged(a *attrRec) { st.log(journalOp{Op: opPutAttr, T: ptr(*a)}) }
+
+// deleteAttrs removes attribute definitions and, as the document says for a
+// type change ("This will also delete it from the customer"), their values.
+func (st *store) deleteAttrs(ids []int64) int {
+	del := map[int64]bool{}
+	for _, id := range ids {
+		if st.attr(id) != nil {
+			del[id] = true
+		}
+	}
+	if len(del) == 0 {
+		return 0
+	}
+	st.attrs = filter(st.attrs, func(a *attrRec) bool { return !del[a.ID] })
+	st.log(journalOp{Op: opDelAttrs, IDs: keys(del)})
+	vdel := map[int64]bool{}
+	for _, v := range st.values {
+		if del[v.AttrID] {
+			vdel[v.ID] = true
+		}
+	}
+	// The values go with the definition: on replay the opDelAttrs record
+	// removes them the same way, so they are not journaled separately.
+	j := st.journaling
+	st.journaling = false
+	st.dropValues(vdel, nil)
+	st.journaling = j
+	return len(del)
+}
+
+// persisted returns a copy of the exported fields, for the journal.
+func (c *customerRec) persisted() *customerRec {
+	cp := *c
+	cp.addrs, cp.vals = nil, nil
+	return &cp
+}
+
+func (a *addressRec) persisted() *addressRec { cp := *a; return &cp }
+
+func filter[T any](s []T, keep func(T) bool) []T {
+	out := s[:0]
+	for _, x := range s {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	var zero T
+	for i := len(out); i < len(s); i++ {
+		s[i] = zero // let the garbage collector have the dropped records
+	}
+	return out
+}
+
+func keys(m map[int64]bool) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// setForms upserts form field values into a sorted list by name and
+// returns the new list (a fresh slice: the old one may be shared with a
+// journal record being encoded).
+func setForms(cur []formRec, upd []formRec) []formRec {
+	out := append([]formRec(nil), cur...)
+	for _, f := range upd {
+		i := sort.Search(len(out), func(i int) bool { return out[i].Name >= f.Name })
+		if i < len(out) && out[i].Name == f.Name {
+			out[i] = f
+			continue
+		}
+		out = append(out, formRec{})
+		copy(out[i+1:], out[i:])
+		out[i] = f
+	}
+	return out
+}

@@ -1,0 +1,257 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Body validation. Choices where the document is silent, all on the strict
+// side:
+//   - a field the item's schema does not list is a 422 (the document's 422
+//     covers "trying to edit a read only field"; an unknown field is most
+//     likely a misspelling the real API would silently drop);
+//   - JSON null counts as absent;
+//   - a field of the wrong JSON type is a 422 (a phone sent as a number);
+//   - lengths are counted in characters (runes), not bytes, as a MySQL
+//     utf8mb4 VARCHAR does: "李" is one character;
+//   - required strings must be non-empty.
+//
+// Error keys name the item by index and field, e.g. "[3].email",
+// "[0].addresses[2].country_code".
+
+type obj struct {
+	m    map[string]json.RawMessage
+	path string
+	errs map[string]string
+}
+
+func decodeObj(raw json.RawMessage, path string, errs map[string]string) *obj {
+	o := &obj{path: path, errs: errs}
+	if err := json.Unmarshal(raw, &o.m); err != nil || o.m == nil {
+		errs[path] = "must be a JSON object"
+		return nil
+	}
+	return o
+}
+
+func (o *obj) key(k string) string { return o.path + "." + k }
+
+func (o *obj) fail(k, msg string) {
+	if _, dup := o.errs[o.key(k)]; !dup {
+		o.errs[o.key(k)] = msg
+	}
+}
+
+// allow flags fields outside the schema.
+func (o *obj) allow(fields ...string) {
+	ok := map[string]bool{}
+	for _, f := range fields {
+		ok[f] = true
+	}
+	for k := range o.m {
+		if !ok[k] {
+			o.fail(k, "is not a field of this object (unknown or read-only)")
+		}
+	}
+}
+
+func (o *obj) has(k string) bool {
+	v, ok := o.m[k]
+	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+}
+
+// str reads a string field of minLen..maxLen characters (maxLen 0 = no
+// limit). It reports whether the field was present.
+func (o *obj) str(k string, required bool, minLen, maxLen int) (string, bool) {
+	if !o.has(k) {
+		if required {
+			o.fail(k, "is required")
+		}
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(o.m[k], &s); err != nil {
+		o.fail(k, "must be a string")
+		return "", false
+	}
+	n := utf8.RuneCountInString(s)
+	if required && minLen < 1 {
+		minLen = 1
+	}
+	if n < minLen {
+		if n == 0 {
+			o.fail(k, "must not be empty")
+		} else {
+			o.fail(k, "must be at least "+strconv.Itoa(minLen)+" characters")
+		}
+		return "", false
+	}
+	if maxLen > 0 && n > maxLen {
+		o.fail(k, "must be at most "+strconv.Itoa(maxLen)+" characters")
+		return "", false
+	}
+	return s, true
+}
+
+// id reads an integer field within int32 (format: int32), >= minV.
+func (o *obj) id(k string, required bool, minV int64) (int64, bool) {
+	if !o.has(k) {
+		if required {
+			o.fail(k, "is required")
+		}
+		return 0, false
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(o.m[k]))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err != nil {
+		o.fail(k, "must be an integer")
+		return 0, false
+	}
+	v, err := strconv.ParseInt(n.String(), 10, 64)
+	if err != nil || v < minV || v > math.MaxInt32 {
+		o.fail(k, "must be an integer from "+strconv.FormatInt(minV, 10)+" to 2147483647")
+		return 0, false
+	}
+	return v, true
+}
+
+func (o *obj) boolean(k string) (bool, bool) {
+	if !o.has(k) {
+		return false, false
+	}
+	var b bool
+	if err := json.Unmarshal(o.m[k], &b); err != nil {
+		o.fail(k, "must be a boolean")
+		return false, false
+	}
+	return b, true
+}
+
+// array reads an array field; present reports a non-null value.
+func (o *obj) array(k string, maxItems int) (items []json.RawMessage, present bool) {
+	if !o.has(k) {
+		return nil, false
+	}
+	if err := json.Unmarshal(o.m[k], &items); err != nil {
+		o.fail(k, "must be an array")
+		return nil, false
+	}
+	if maxItems > 0 && len(items) > maxItems {
+		o.fail(k, "must hold at most "+strconv.Itoa(maxItems)+" items")
+		return nil, false
+	}
+	return items, true
+}
+
+// validEmail is a syntax check: one address, no display name, no
+// surrounding spaces, a dotted domain.
+func validEmail(s string) bool {
+	if s != strings.TrimSpace(s) || strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	dom := s[at+1:]
+	return at > 0 && strings.Contains(dom, ".") && !strings.HasPrefix(dom, ".") && !strings.HasSuffix(dom, ".")
+}
+
+// formFields reads a form_fields array (formFieldValue: name required,
+// value required, oneOf string | number | array of strings). Values are
+// kept as compact JSON so numbers keep every digit. A name twice in one
+// list is a 422.
+func (o *obj) formFields(k string) ([]formRec, bool) {
+	items, ok := o.array(k, 0)
+	if !ok {
+		return nil, false
+	}
+	var out []formRec
+	seen := map[string]bool{}
+	for i, raw := range items {
+		f := decodeObj(raw, o.key(k)+"["+strconv.Itoa(i)+"]", o.errs)
+		if f == nil {
+			continue
+		}
+		f.allow("name", "value")
+		name, _ := f.str("name", true, 1, 255)
+		val, okV := f.formValue("value")
+		if name == "" || !okV {
+			continue
+		}
+		if seen[name] {
+			f.fail("name", "appears twice in this list")
+			continue
+		}
+		seen[name] = true
+		out = append(out, formRec{Name: name, Value: val})
+	}
+	return out, true
+}
+
+// formValue checks a formFieldValue.value: a string, a finite number or an
+// array of strings; null is refused (value is required).
+func (o *obj) formValue(k string) (json.RawMessage, bool) {
+	if !o.has(k) {
+		o.fail(k, "is required (a string, a number or an array of strings)")
+		return nil, false
+	}
+	raw := bytes.TrimSpace(o.m[k])
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		o.fail(k, "is not valid JSON")
+		return nil, false
+	}
+	switch raw[0] {
+	case '"':
+	case '[':
+		var l []string
+		if err := json.Unmarshal(raw, &l); err != nil {
+			o.fail(k, "must be a string, a number or an array of strings")
+			return nil, false
+		}
+	default:
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			o.fail(k, "must be a string, a number or an array of strings")
+			return nil, false
+		}
+		if f, err := n.Float64(); err != nil || math.IsInf(f, 0) {
+			o.fail(k, "number out of range")
+			return nil, false
+		}
+	}
+	return json.RawMessage(b.Bytes()), true
+}
+
+// attrValueOK checks a value against its attribute's type. The value is
+// always a JSON string (attributeValue_Base.value: "This will always be a
+// string, regardless of the attribute's type"); number must parse as a
+// finite decimal, date as an ISO 8601 date (2006-01-02) or RFC 3339
+// date-time.
+func attrValueOK(typ, v string) string {
+	switch typ {
+	case "number":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return "must be a number for a number attribute, got " + strconv.Quote(v)
+		}
+	case "date":
+		if _, err := time.Parse("2006-01-02", v); err == nil {
+			return ""
+		}
+		if _, err := time.Parse(time.RFC3339, v); err == nil {
+			return ""
+		}
+		return "must be an ISO 8601 date (2006-01-02) for a date attribute, got " + strconv.Quote(v)
+	}
+	return ""
+}

@@ -1,0 +1,235 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// A custItem is a customer with its children that have no outcome yet,
+// as read back from the state file, and the part of them sent inline.
+
+type formItem struct {
+	f staging.FormFieldValue
+	v bigcommerce.FormValue
+}
+
+type addrItem struct {
+	a     staging.Address
+	forms []formItem
+}
+
+type custItem struct {
+	c     staging.Customer
+	addrs []*addrItem
+	vals  []staging.AttributeValue
+	forms []formItem // the customer's own form fields
+
+	// What POST /customers carries; the rest is overflow for later steps.
+	inAddrs []*addrItem
+	inVals  []staging.AttributeValue
+}
+
+// pick chooses the inline children: the first ten addresses and the first
+// ten values of distinct, usable attributes (a second value for the same
+// attribute would be refused; the upsert step settles it).
+func (it *custItem) pick(attrs map[string]int64) {
+	it.inAddrs = it.addrs[:min(len(it.addrs), bigcommerce.MaxInlineAddresses)]
+	it.inVals = it.inVals[:0]
+	seen := map[string]bool{}
+	for _, v := range it.vals {
+		if len(it.inVals) == bigcommerce.MaxInlineAttributes {
+			break
+		}
+		if _, ok := attrs[v.AttributeName]; ok && !seen[v.AttributeName] {
+			seen[v.AttributeName] = true
+			it.inVals = append(it.inVals, v)
+		}
+	}
+}
+
+func (l *loader) createBody(it *custItem) bigcommerce.CustomerCreate {
+	c := it.c
+	b := bigcommerce.CustomerCreate{
+		Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
+		Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory,
+		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
+		ChannelIDs:                              c.ChannelIDs,
+	}
+	if c.CustomerGroupID != nil {
+		b.CustomerGroupID = *c.CustomerGroupID
+	}
+	if c.OriginChannelID != nil {
+		b.OriginChannelID = *c.OriginChannelID
+	}
+	for _, a := range c.StoreCreditAmounts {
+		b.StoreCreditAmounts = append(b.StoreCreditAmounts, bigcommerce.StoreCreditAmount{Amount: a})
+	}
+	force := l.force
+	if !force && c.ForcePasswordReset != nil {
+		force = *c.ForcePasswordReset
+	}
+	b.Authentication = &bigcommerce.Authentication{ForcePasswordReset: force}
+	for _, a := range it.inAddrs {
+		s := a.a
+		b.Addresses = append(b.Addresses, bigcommerce.AddressInline{
+			FirstName: s.FirstName, LastName: s.LastName, Company: s.Company, Address1: s.Address1, Address2: s.Address2,
+			City: s.City, StateOrProvince: s.StateOrProvince, PostalCode: s.PostalCode, CountryCode: s.CountryCode,
+			Phone: s.Phone, AddressType: s.AddressType, FormFields: formFields(a.forms),
+		})
+	}
+	for _, v := range it.inVals {
+		b.Attributes = append(b.Attributes, bigcommerce.AttributeInline{AttributeID: l.attrs[v.AttributeName], AttributeValue: v.AttributeValue})
+	}
+	b.FormFields = formFields(it.forms)
+	return b
+}
+
+func formFields(fs []formItem) []bigcommerce.FormField {
+	var out []bigcommerce.FormField
+	for _, f := range fs {
+		out = append(out, bigcommerce.FormField{Name: f.f.Name, Value: f.v})
+	}
+	return out
+}
+
+func addressCreate(customerID int64, a *addrItem) bigcommerce.AddressCreate {
+	s := a.a
+	return bigcommerce.AddressCreate{
+		CustomerID: customerID, FirstName: s.FirstName, LastName: s.LastName, Company: s.Company,
+		Address1: s.Address1, Address2: s.Address2, City: s.City, StateOrProvince: s.StateOrProvince,
+		PostalCode: s.PostalCode, CountryCode: s.CountryCode, Phone: s.Phone, AddressType: s.AddressType,
+		FormFields: formFields(a.forms),
+	}
+}
+
+// The documented uniqueness key of an address (customer_id aside). The API
+// stores an empty address_type as residential.
+func addrKey(first, last, company, phone, typ, a1, a2, city, cc, state, postal string) string {
+	if typ == "" {
+		typ = "residential"
+	}
+	parts := []string{first, last, company, phone, typ, a1, a2, city, cc, state, postal}
+	for i, p := range parts {
+		parts[i] = strings.ToLower(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, "\x1f")
+}
+
+func srcAddrKey(a staging.Address) string {
+	return addrKey(a.FirstName, a.LastName, a.Company, a.Phone, a.AddressType, a.Address1, a.Address2, a.City, a.CountryCode, a.StateOrProvince, a.PostalCode)
+}
+
+func tgtAddrKey(a bigcommerce.Address) string {
+	return addrKey(a.FirstName, a.LastName, a.Company, a.Phone, a.AddressType, a.Address1, a.Address2, a.City, a.CountryCode, a.StateOrProvince, a.PostalCode)
+}
+
+// decodeForm turns a staging form field value into the API's value. A value
+// that is not valid JSON is rejected here: no request could carry it.
+func (l *loader) decodeForm(r srcRow) (formItem, *outcome, error) {
+	f, err := decode[staging.FormFieldValue](r)
+	if err != nil {
+		return formItem{}, nil, err
+	}
+	var v bigcommerce.FormValue
+	if err := json.Unmarshal([]byte(f.ValueJSON), &v); err != nil || v.Kind == bigcommerce.FormValueNull {
+		msg := "value_json is not a string, a number or an array of strings: " + staging.TruncateValue(f.ValueJSON)
+		return formItem{}, &outcome{entity: staging.EntityFormFieldValues, key: r.key, status: statusRejected, message: msg}, nil
+	}
+	return formItem{f: f, v: v}, nil, nil
+}
+
+// pendingChildren is the query for the children of a set of customers that
+// have no outcome yet (the set is a JSON array of source keys).
+const pendingChildren = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s
+	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+	WHERE s.entity = ? AND s.cust IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`
+
+// customerItems builds items for customer rows, with their pending
+// children.
+func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(rows))
+	by := map[string]*custItem{}
+	items := make([]*custItem, len(rows))
+	for i, r := range rows {
+		c, err := decode[staging.Customer](r)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = r.key
+		items[i] = &custItem{c: c}
+		by[r.key] = items[i]
+	}
+	kj, _ := json.Marshal(keys)
+	addrs, err := l.srcRows(ctx, pendingChildren, staging.EntityAddresses, string(kj))
+	if err != nil {
+		return nil, err
+	}
+	addrBy := map[string]*addrItem{}
+	for _, r := range addrs {
+		a, err := decode[staging.Address](r)
+		if err != nil {
+			return nil, err
+		}
+		ai := &addrItem{a: a}
+		addrBy[r.key] = ai
+		by[r.cust].addrs = append(by[r.cust].addrs, ai)
+	}
+	vals, err := l.srcRows(ctx, pendingChildren, staging.EntityAttributeValues, string(kj))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range vals {
+		v, err := decode[staging.AttributeValue](r)
+		if err != nil {
+			return nil, err
+		}
+		by[r.cust].vals = append(by[r.cust].vals, v)
+	}
+	forms, err := l.srcRows(ctx, pendingChildren, staging.EntityFormFieldValues, string(kj))
+	if err != nil {
+		return nil, err
+	}
+	var rejected []outcome
+	for _, r := range forms {
+		fi, bad, err := l.decodeForm(r)
+		if err != nil {
+			return nil, err
+		}
+		if bad != nil {
+			rejected = append(rejected, *bad)
+			continue
+		}
+		if r.ref == "" {
+			by[r.cust].forms = append(by[r.cust].forms, fi)
+		} else if a := addrBy[r.ref]; a != nil {
+			a.forms = append(a.forms, fi)
+		} // else: its address is done or absent; the form field step or the results settle it
+	}
+	if err := l.st.record(rejected...); err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		it.pick(l.attrs)
+	}
+	return items, nil
+}
+
+// itemsByKeys reads the customers with these keys that have no outcome.
+func (l *loader) itemsByKeys(ctx context.Context, keys []string) ([]*custItem, error) {
+	kj, _ := json.Marshal(keys)
+	rows, err := l.srcRows(ctx, `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s
+		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		WHERE s.entity = ? AND s.key IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`,
+		staging.EntityCustomers, string(kj))
+	if err != nil {
+		return nil, err
+	}
+	return l.customerItems(ctx, rows)
+}

@@ -1,0 +1,317 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Steps 3–5 write what did not fit into POST /customers: addresses beyond
+// the tenth (and all addresses of updated customers), attribute values
+// beyond the tenth, and form field values whose owner already existed.
+// Each reads the records that have no outcome yet and whose owner has a
+// target id, a page at a time, so a resumed run picks up exactly what is
+// left. Address POSTs are deduplicated by the API and value and form field
+// PUTs are upserts, so sending one again after a crash cannot double it.
+
+// ownedRow is a pending record with its owner's target id.
+type ownedRow struct {
+	srcRow
+	owner int64
+}
+
+const (
+	pendingAddresses = `SELECT s.seq, s.key, s.cust, s.ref, s.data, c.target_id FROM src s
+		JOIN idmap c ON c.entity = 'customers' AND c.key = s.cust AND c.status IN ('loaded', 'updated')
+		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		WHERE s.entity = 'addresses' AND m.key IS NULL`
+	pendingValues = `SELECT s.seq, s.key, s.cust, s.ref, s.data, c.target_id FROM src s
+		JOIN idmap c ON c.entity = 'customers' AND c.key = s.cust AND c.status IN ('loaded', 'updated')
+		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		WHERE s.entity = 'attribute_values' AND m.key IS NULL`
+	pendingForms = `SELECT s.seq, s.key, s.cust, s.ref, s.data, CASE WHEN s.ref = '' THEN c.target_id ELSE a.target_id END FROM src s
+		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		LEFT JOIN idmap c ON c.entity = 'customers' AND c.key = s.cust
+		LEFT JOIN idmap a ON a.entity = 'addresses' AND a.key = s.ref
+		WHERE s.entity = 'form_field_values' AND m.key IS NULL AND (
+			(s.ref = '' AND c.status IN ('loaded', 'updated')) OR
+			(s.ref != '' AND a.status IN ('loaded', 'skipped-existing') AND a.target_id IS NOT NULL))`
+)
+
+func (l *loader) ownedRows(ctx context.Context, query string, args ...any) ([]ownedRow, error) {
+	rows, err := l.st.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ownedRow
+	for rows.Next() {
+		var r ownedRow
+		var owner sql.NullInt64
+		if err := rows.Scan(&r.seq, &r.key, &r.cust, &r.ref, &r.data, &owner); err != nil {
+			return nil, err
+		}
+		r.owner = owner.Int64
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// eachPage runs schedule over the pending records of base, a page at a
+// time, with at most limit batches in flight.
+func (l *loader) eachPage(ctx context.Context, name, base string, limit int,
+	schedule func(ctx context.Context, rows []ownedRow, g *errgroup.Group, b *bar) error) error {
+	var total int64
+	if err := l.st.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+base+`)`).Scan(&total); err != nil {
+		return err
+	}
+	if total == 0 {
+		return nil
+	}
+	b := l.prog.start(name, total)
+	defer b.finish()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	after := int64(-1)
+	for gctx.Err() == nil {
+		rows, err := l.ownedRows(gctx, base+` AND s.seq > ? ORDER BY s.seq LIMIT ?`, after, pageSize)
+		if err != nil {
+			g.Go(func() error { return err })
+			break
+		}
+		if len(rows) == 0 {
+			break
+		}
+		after = rows[len(rows)-1].seq
+		if err := schedule(gctx, rows, g, b); err != nil {
+			g.Go(func() error { return err })
+			break
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// addrOwned is an address to POST, with its customer's target id.
+type addrOwned struct {
+	*addrItem
+	customer int64
+}
+
+// loadAddresses is step 3.
+func (l *loader) loadAddresses(ctx context.Context) error {
+	if err := l.resumeAddresses(ctx); err != nil {
+		return err
+	}
+	return l.eachPage(ctx, "addresses", pendingAddresses, cap(l.sems[epPostAddresses]),
+		func(ctx context.Context, rows []ownedRow, g *errgroup.Group, b *bar) error {
+			items, err := l.addressItems(ctx, rows)
+			if err != nil {
+				return err
+			}
+			for i := 0; i < len(items); i += bigcommerce.MaxAddressesPerCall {
+				batch := items[i:min(i+bigcommerce.MaxAddressesPerCall, len(items))]
+				g.Go(func() error {
+					defer b.add(int64(len(batch)))
+					return isolate(ctx, batch, l.postAddresses, func(a addrOwned, er *bigcommerce.ErrorResponse) error {
+						return l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
+					})
+				})
+			}
+			return nil
+		})
+}
+
+// addressItems decodes a page of addresses and attaches their pending form
+// fields, sent inline with them.
+func (l *loader) addressItems(ctx context.Context, rows []ownedRow) ([]addrOwned, error) {
+	var custs []string
+	by := map[string]*addrItem{}
+	var out []addrOwned
+	for _, r := range rows {
+		a, err := decode[staging.Address](r.srcRow)
+		if err != nil {
+			return nil, err
+		}
+		ai := &addrItem{a: a}
+		by[r.key] = ai
+		custs = append(custs, r.cust)
+		out = append(out, addrOwned{addrItem: ai, customer: r.owner})
+	}
+	cj, _ := json.Marshal(custs)
+	forms, err := l.srcRows(ctx, pendingChildren, staging.EntityFormFieldValues, string(cj))
+	if err != nil {
+		return nil, err
+	}
+	var rejected []outcome
+	for _, r := range forms {
+		a := by[r.ref]
+		if a == nil {
+			continue
+		}
+		fi, bad, err := l.decodeForm(r)
+		if err != nil {
+			return nil, err
+		}
+		if bad != nil {
+			rejected = append(rejected, *bad)
+			continue
+		}
+		a.forms = append(a.forms, fi)
+	}
+	return out, l.st.record(rejected...)
+}
+
+// postAddresses sends one batch of addresses; see postCustomers.
+func (l *loader) postAddresses(ctx context.Context, items []addrOwned) error {
+	for attempt := 0; ; attempt++ {
+		body := make([]bigcommerce.AddressCreate, len(items))
+		keys := make([]string, len(items))
+		for i, a := range items {
+			body[i] = addressCreate(a.customer, a.addrItem)
+			keys[i] = a.a.SourceKey
+		}
+		id, err := l.st.beginBatch("addresses", keys, nil)
+		if err != nil {
+			return err
+		}
+		got, err := call(ctx, l, epPostAddresses, len(body), func(ctx context.Context) ([]bigcommerce.Address, error) {
+			out, _, err := l.c.Addresses.Create(ctx, body)
+			return out, err
+		})
+		if err == nil {
+			return l.confirmAddresses(ctx, id, items, got)
+		}
+		if er := invalid(err); er != nil {
+			if ferr := l.st.finish(id, batchFailed, er.StatusCode, er.Error(), nil); ferr != nil {
+				return ferr
+			}
+			return err
+		}
+		if !bigcommerce.IsOutcomeUnknown(err) || attempt >= maxReconcileAttempts {
+			return err
+		}
+		rest, err := l.reconcileAddresses(ctx, id, items)
+		if err != nil || len(rest) == 0 {
+			return err
+		}
+		items = rest
+	}
+}
+
+// confirmAddresses maps created addresses by customer and key. An address
+// absent from the answer already existed: it is looked up and mapped, and
+// its form fields go through the form field step (the API left them
+// unchanged).
+func (l *loader) confirmAddresses(ctx context.Context, batch int64, items []addrOwned, got []bigcommerce.Address) error {
+	created := map[string]int64{}
+	for _, a := range got {
+		created[strconv.FormatInt(a.CustomerID, 10)+"\x1e"+tgtAddrKey(a)] = a.ID
+	}
+	var outs []outcome
+	var absent []addrOwned
+	for _, a := range items {
+		if id, ok := created[strconv.FormatInt(a.customer, 10)+"\x1e"+srcAddrKey(a.a)]; ok {
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+			outs = append(outs, formOutcomes(a.forms, id)...)
+		} else {
+			absent = append(absent, a)
+		}
+	}
+	if len(absent) > 0 {
+		existing, err := l.lookupAddresses(ctx, absent)
+		if err != nil {
+			return err
+		}
+		for _, a := range absent {
+			if id, ok := existing[strconv.FormatInt(a.customer, 10)+"\x1e"+srcAddrKey(a.a)]; ok {
+				outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusSkipped, target: id, http: http.StatusOK,
+					message: "an identical address already exists for this customer"})
+			}
+		}
+	}
+	return l.st.finish(batch, batchDone, http.StatusOK, "", outs)
+}
+
+// lookupAddresses returns the target addresses of the items' customers,
+// keyed by customer id and the uniqueness key.
+func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[string]int64, error) {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, a := range items {
+		if !seen[a.customer] {
+			seen[a.customer] = true
+			ids = append(ids, a.customer)
+		}
+	}
+	out := map[string]int64{}
+	l.count(epGetAddresses, len(ids))
+	opts := bigcommerce.AddressListOptions{CustomerIDIn: ids, ListOptions: bigcommerce.ListOptions{Limit: 250}}
+	for a, err := range l.c.Addresses.All(context.WithoutCancel(ctx), opts) {
+		if err != nil {
+			return nil, err
+		}
+		out[strconv.FormatInt(a.CustomerID, 10)+"\x1e"+tgtAddrKey(a)] = a.ID
+	}
+	return out, nil
+}
+
+// reconcileAddresses settles an address batch whose answer was lost: those
+// found on the target were created by it (with their form fields).
+func (l *loader) reconcileAddresses(ctx context.Context, batch int64, items []addrOwned) ([]addrOwned, error) {
+	existing, err := l.lookupAddresses(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	var outs []outcome
+	var rest []addrOwned
+	for _, a := range items {
+		if id, ok := existing[strconv.FormatInt(a.customer, 10)+"\x1e"+srcAddrKey(a.a)]; ok {
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+			outs = append(outs, formOutcomes(a.forms, id)...)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return rest, l.st.finish(batch, batchReconciled, 0, "", outs)
+}
+
+// resumeAddresses settles the address batches a previous run left
+// in-flight, so that addresses it created are reported as loaded rather
+// than as already existing.
+func (l *loader) resumeAddresses(ctx context.Context) error {
+	bs, err := l.st.inflight(ctx, "addresses")
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		kj, _ := json.Marshal(b.keys)
+		rows, err := l.ownedRows(ctx, pendingAddresses+` AND s.key IN (SELECT value FROM json_each(?))`, string(kj))
+		if err != nil {
+			return err
+		}
+		items, err := l.addressItems(ctx, rows)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			if err := l.st.finish(b.id, batchReconciled, 0, "nothing left to settle", nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := l.reconcileAddresses(ctx, b.id, items); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,248 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Plan is what a run will send: the dry run's answer.
+type Plan struct {
+	Input              map[string]int64 `json:"input"` // records per entity
+	AttributesToCreate int64            `json:"attributes_to_create"`
+	AttributeConflicts []string         `json:"attribute_conflicts,omitempty"`
+	Requests           map[string]int64 `json:"requests"` // minimum per endpoint
+	TotalRequests      int64            `json:"total_requests"`
+	Quota              int              `json:"quota"`
+	WindowSeconds      float64          `json:"window_seconds"`
+	// MinSeconds is the shortest the run can take at the target's quota.
+	MinSeconds float64 `json:"min_seconds"`
+	// Problems found by local validation (the first few), and how many.
+	Problems     []string `json:"problems,omitempty"`
+	ProblemCount int64    `json:"problem_count"`
+}
+
+const maxProblems = 50
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// overflow counts the records beyond the first ten per customer.
+func (l *loader) overflow(ctx context.Context, entity string) (int64, error) {
+	var n int64
+	err := l.st.db.QueryRowContext(ctx, `SELECT coalesce(sum(max(n - 10, 0)), 0) FROM (SELECT count(*) AS n FROM src WHERE entity = ? GROUP BY cust)`, entity).Scan(&n)
+	return n, err
+}
+
+func (l *loader) entityCount(ctx context.Context, entity string) (int64, error) {
+	var n int64
+	err := l.st.db.QueryRowContext(ctx, `SELECT count(*) FROM src WHERE entity = ?`, entity).Scan(&n)
+	return n, err
+}
+
+// planRequests is the minimum number of requests per endpoint for the
+// whole input, given how many attributes must be created.
+func (l *loader) planRequests(ctx context.Context, creates int64) (map[string]int64, int64, error) {
+	c, err := l.entityCount(ctx, staging.EntityCustomers)
+	if err != nil {
+		return nil, 0, err
+	}
+	oa, err := l.overflow(ctx, staging.EntityAddresses)
+	if err != nil {
+		return nil, 0, err
+	}
+	ov, err := l.overflow(ctx, staging.EntityAttributeValues)
+	if err != nil {
+		return nil, 0, err
+	}
+	r := map[string]int64{
+		epGetAttributes:  1,
+		epPostAttributes: ceilDiv(creates, bigcommerce.MaxAttributesPerCall),
+		epPostCustomers:  ceilDiv(c, bigcommerce.MaxCustomersPerCall),
+		epPostAddresses:  ceilDiv(oa, bigcommerce.MaxAddressesPerCall),
+		epPutValues:      ceilDiv(ov, bigcommerce.MaxAttributeValuesPerCall),
+	}
+	var total int64
+	for ep, n := range r {
+		if n == 0 {
+			delete(r, ep)
+		}
+		total += n
+	}
+	return r, total, nil
+}
+
+// minimumRequests is Summary.MinimumRequests.
+func (l *loader) minimumRequests(ctx context.Context) (int64, error) {
+	_, n, err := l.planRequests(ctx, l.attrCreates.Load())
+	return n, err
+}
+
+// dryRun validates the input and prints the plan; it writes nothing to the
+// target. Its one request (the attribute list) also reads the quota from
+// the rate-limit headers.
+func (l *loader) dryRun(ctx context.Context) (*Summary, error) {
+	p := &Plan{Input: map[string]int64{}}
+	for _, e := range staging.Entities {
+		n, err := l.entityCount(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		p.Input[e] = n
+	}
+	src, err := l.sourceAttributes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	target, err := l.targetAttributes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	types := map[string]string{}
+	for _, a := range src {
+		t, ok := target[a.name]
+		switch {
+		case !ok:
+			p.AttributesToCreate++
+			types[a.name] = a.typ
+		case t.Type != a.typ:
+			p.AttributeConflicts = append(p.AttributeConflicts, fmt.Sprintf("%s: %s in the source, %s in the target; its values will be rejected", a.name, a.typ, t.Type))
+		default:
+			types[a.name] = t.Type
+		}
+	}
+	if p.Requests, p.TotalRequests, err = l.planRequests(ctx, p.AttributesToCreate); err != nil {
+		return nil, err
+	}
+	if ps := l.c.Pacer().State(); ps.Known && ps.Quota > 0 {
+		p.Quota, p.WindowSeconds = ps.Quota, ps.Window.Seconds()
+		p.MinSeconds = float64(p.TotalRequests) / float64(ps.Quota) * ps.Window.Seconds()
+	}
+	if err := l.validate(ctx, p, types); err != nil {
+		return nil, err
+	}
+	s := l.baseSummary()
+	s.DryRun, s.Plan = true, p
+	return s, l.writeSummary(s)
+}
+
+// validate applies the checks that need no request: required fields,
+// documented lengths, email syntax, attribute value types, form values.
+func (l *loader) validate(ctx context.Context, p *Plan, types map[string]string) error {
+	problem := func(entity, key, msg string) {
+		p.ProblemCount++
+		if len(p.Problems) < maxProblems {
+			p.Problems = append(p.Problems, entity+" "+key+": "+msg)
+		}
+	}
+	length := func(entity, key, field, v string, lo, hi int) {
+		if n := utf8.RuneCountInString(v); n < lo || (hi > 0 && n > hi) {
+			problem(entity, key, fmt.Sprintf("%s must be %d–%d characters, has %d", field, lo, hi, n))
+		}
+	}
+	rows, err := l.st.db.QueryContext(ctx, `SELECT entity, seq, key, cust, ref, data FROM src WHERE entity != ? ORDER BY entity, seq`, staging.EntityAttributes)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r srcRow
+		var entity string
+		if err := rows.Scan(&entity, &r.seq, &r.key, &r.cust, &r.ref, &r.data); err != nil {
+			return err
+		}
+		switch entity {
+		case staging.EntityCustomers:
+			c, err := decode[staging.Customer](r)
+			if err != nil {
+				return err
+			}
+			length("customer", r.key, "email", c.Email, 3, 250)
+			if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+				problem("customer", r.key, "email "+strconv.Quote(c.Email)+" is not a valid address")
+			}
+			length("customer", r.key, "first_name", c.FirstName, 1, 100)
+			length("customer", r.key, "last_name", c.LastName, 1, 100)
+			length("customer", r.key, "company", c.Company, 0, 255)
+			length("customer", r.key, "phone", c.Phone, 0, 50)
+		case staging.EntityAddresses:
+			a, err := decode[staging.Address](r)
+			if err != nil {
+				return err
+			}
+			length("address", r.key, "first_name", a.FirstName, 1, 255)
+			length("address", r.key, "last_name", a.LastName, 1, 255)
+			length("address", r.key, "address1", a.Address1, 1, 255)
+			length("address", r.key, "city", a.City, 1, 100)
+			length("address", r.key, "country_code", a.CountryCode, 2, 2)
+		case staging.EntityAttributeValues:
+			v, err := decode[staging.AttributeValue](r)
+			if err != nil {
+				return err
+			}
+			if msg := checkAttrValue(types[v.AttributeName], v.AttributeValue); msg != "" {
+				problem("attribute value", r.key, v.AttributeName+": "+msg)
+			}
+		case staging.EntityFormFieldValues:
+			if _, bad, err := l.decodeForm(r); err != nil {
+				return err
+			} else if bad != nil {
+				problem("form field value", r.key, bad.message)
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// checkAttrValue checks a value against its attribute's type, as the API
+// does (values are always strings on the wire).
+func checkAttrValue(typ, v string) string {
+	switch typ {
+	case bigcommerce.AttributeTypeNumber:
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			return "not a number: " + strconv.Quote(v)
+		}
+	case bigcommerce.AttributeTypeDate:
+		if _, err := time.Parse("2006-01-02", v); err != nil {
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				return "not a date (2006-01-02): " + strconv.Quote(v)
+			}
+		}
+	}
+	return ""
+}
+
+// String is the plan for a person.
+func (p *Plan) String() string {
+	var b strings.Builder
+	b.WriteString("dry run: nothing was written to the target\ninput:\n")
+	for _, e := range staging.Entities {
+		fmt.Fprintf(&b, "  %-18s %d\n", e, p.Input[e])
+	}
+	fmt.Fprintf(&b, "attributes to create: %d\n", p.AttributesToCreate)
+	for _, c := range p.AttributeConflicts {
+		fmt.Fprintf(&b, "  type conflict: %s\n", c)
+	}
+	b.WriteString("requests (minimum):\n")
+	for _, ep := range sortedKeys(p.Requests) {
+		fmt.Fprintf(&b, "  %-34s %d\n", ep, p.Requests[ep])
+	}
+	fmt.Fprintf(&b, "  %-34s %d\n", "total", p.TotalRequests)
+	if p.Quota > 0 {
+		d := time.Duration(p.MinSeconds * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(&b, "quota %d per %.0fs: at least %s\n", p.Quota, p.WindowSeconds, d)
+	} else {
+		b.WriteString("the target sent no rate-limit headers: no quota bound\n")
+	}
+	fmt.Fprintf(&b, "problems found: %d\n", p.ProblemCount)
+	for _, pr := range p.Problems {
+		fmt.Fprintf(&b, "  %s\n", pr)
+	}
+	return b.String()
+}

@@ -1,0 +1,92 @@
+package load
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// Progress is a bar per step when a person is watching (stderr is a
+// terminal), and a log line every few seconds otherwise: bars in a log file
+// are noise, and a scheduler's log wants structured lines.
+
+// logEvery is how often a step's progress is logged without a terminal.
+const logEvery = 5 * time.Second
+
+// StderrIsTerminal reports whether progress bars make sense.
+func StderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
+
+type progress struct {
+	bars bool
+	log  *slog.Logger
+}
+
+func newProgress(bars bool, log *slog.Logger) *progress { return &progress{bars: bars, log: log} }
+
+// bar is one step's progress.
+type bar struct {
+	name  string
+	total int64
+	done  atomic.Int64
+	pb    *progressbar.ProgressBar
+	log   *slog.Logger
+	stop  chan struct{}
+	ended chan struct{}
+	start time.Time
+}
+
+func (p *progress) start(name string, total int64) *bar {
+	b := &bar{name: name, total: total, log: p.log, stop: make(chan struct{}), ended: make(chan struct{}), start: time.Now()}
+	if p.bars {
+		b.pb = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionSetDescription(fmt.Sprintf("%-18s", name)),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("rec"),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }),
+		)
+		close(b.ended)
+		return b
+	}
+	p.log.Info("step started", "step", name, "records", total)
+	go func() {
+		defer close(b.ended)
+		t := time.NewTicker(logEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stop:
+				return
+			case <-t.C:
+				d := b.done.Load()
+				rate := float64(d) / time.Since(b.start).Seconds()
+				b.log.Info("progress", "step", name, "done", d, "of", total, "per_second", fmt.Sprintf("%.1f", rate))
+			}
+		}
+	}()
+	return b
+}
+
+func (b *bar) add(n int64) {
+	b.done.Add(n)
+	if b.pb != nil {
+		_ = b.pb.Add64(n)
+	}
+}
+
+func (b *bar) finish() {
+	if b.pb != nil {
+		_ = b.pb.Finish()
+		return
+	}
+	close(b.stop)
+	<-b.ended
+}

@@ -1,0 +1,177 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Reconciliation settles a write whose answer never came (the process was
+// killed, the connection was cut, a 5xx came after the commit). Nothing is
+// sent again before the target has been asked what it holds.
+//
+// POST /customers is all or nothing. So when a batch's emails are looked
+// up: all found means the batch was applied (its inline addresses and values
+// came with it and are mapped from the look-up); none found means it was
+// not, and it is sent again; some found means it was not applied (it was
+// refused because those customers already existed), so those are handled
+// as existing customers and the rest are sent again.
+
+// reconcileCustomers settles one batch and returns the items to send again.
+func (l *loader) reconcileCustomers(ctx context.Context, batch int64, items []*custItem) ([]*custItem, error) {
+	emails := make([]string, len(items))
+	for i, it := range items {
+		emails[i] = it.c.Email
+	}
+	found, err := l.lookupEmails(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	var hit, miss []*custItem
+	var got []bigcommerce.Customer
+	for _, it := range items {
+		if c, ok := found[strings.ToLower(it.c.Email)]; ok {
+			hit = append(hit, it)
+			got = append(got, c)
+		} else {
+			miss = append(miss, it)
+		}
+	}
+	switch {
+	case len(miss) == 0:
+		return nil, l.confirmCustomers(batch, batchReconciled, items, got)
+	case len(hit) == 0:
+		return miss, l.st.finish(batch, batchReconciled, 0, "not on the target: sent again", nil)
+	}
+	if err := l.st.finish(batch, batchReconciled, 0, fmt.Sprintf("%d of %d already existed: batch was refused", len(hit), len(items)), nil); err != nil {
+		return nil, err
+	}
+	if err := l.applyExisting(ctx, hit, found); err != nil {
+		return nil, err
+	}
+	return miss, nil
+}
+
+// resumeCustomers reconciles the customer batches a previous run left
+// in-flight. What is not found stays without an outcome, and the planner
+// sends it again with the other pending customers.
+func (l *loader) resumeCustomers(ctx context.Context) error {
+	bs, err := l.st.inflight(ctx, "customers")
+	if err != nil {
+		return err
+	}
+	if len(bs) > 0 {
+		l.log.Info("reconciling unconfirmed customer batches", "batches", len(bs))
+	}
+	for _, b := range bs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		items, err := l.itemsByKeys(ctx, b.keys)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			if err := l.st.finish(b.id, batchReconciled, 0, "nothing left to settle", nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := l.reconcileCustomers(ctx, b.id, items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropExisting looks a refused batch's emails up, settles the customers the
+// target already has per --on-existing, and returns the others.
+func (l *loader) dropExisting(ctx context.Context, items []*custItem) ([]*custItem, error) {
+	emails := make([]string, len(items))
+	for i, it := range items {
+		emails[i] = it.c.Email
+	}
+	found, err := l.lookupEmails(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	var hit, rest []*custItem
+	for _, it := range items {
+		if _, ok := found[strings.ToLower(it.c.Email)]; ok {
+			hit = append(hit, it)
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	if len(hit) > 0 {
+		if err := l.applyExisting(ctx, hit, found); err != nil {
+			return nil, err
+		}
+	}
+	return rest, nil
+}
+
+// applyExisting settles customers whose email the target already has.
+func (l *loader) applyExisting(ctx context.Context, items []*custItem, found map[string]bigcommerce.Customer) error {
+	target := func(it *custItem) int64 { return found[strings.ToLower(it.c.Email)].ID }
+	switch l.opts.OnExisting {
+	case OnExistingUpdate:
+		send := func(ctx context.Context, part []*custItem) error { return l.putCustomers(ctx, part, target) }
+		return isolate(ctx, items, send, func(it *custItem, er *bigcommerce.ErrorResponse) error {
+			l.customersDone.Add(1)
+			return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
+				http: er.StatusCode, message: "updating the existing customer failed: " + itemMessage(er, 0)})
+		})
+	case OnExistingFail:
+		var outs []outcome
+		for _, it := range items {
+			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
+				http: http.StatusUnprocessableEntity, message: fmt.Sprintf("the email %s already exists in the target store (customer %d) and --on-existing=fail", it.c.Email, target(it))})
+		}
+		l.customersDone.Add(int64(len(items)))
+		return l.st.record(outs...)
+	default:
+		var outs []outcome
+		for _, it := range items {
+			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusSkipped, target: target(it),
+				http: http.StatusOK, message: fmt.Sprintf("the email %s already exists in the target store (customer %d)", it.c.Email, target(it))})
+		}
+		l.customersDone.Add(int64(len(items)))
+		return l.st.record(outs...)
+	}
+}
+
+// putCustomers updates existing customers by id with the source's fields
+// and form fields. Their addresses and attribute values are added by the
+// later steps (the PUT cannot carry them). Passwords are left alone: these
+// are live accounts.
+func (l *loader) putCustomers(ctx context.Context, items []*custItem, target func(*custItem) int64) error {
+	body := make([]bigcommerce.CustomerUpdate, len(items))
+	for i, it := range items {
+		c := it.c
+		body[i] = bigcommerce.CustomerUpdate{
+			ID: target(it), FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
+			Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory, CustomerGroupID: c.CustomerGroupID,
+			AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
+			ChannelIDs:                              c.ChannelIDs, FormFields: formFields(it.forms),
+		}
+	}
+	_, err := call(ctx, l, epPutCustomers, len(body), func(ctx context.Context) ([]bigcommerce.Customer, error) {
+		out, _, err := l.c.Customers.Update(ctx, body)
+		return out, err
+	})
+	if err != nil {
+		return err
+	}
+	var outs []outcome
+	for _, it := range items {
+		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusUpdated, target: target(it), http: http.StatusOK})
+		outs = append(outs, formOutcomes(it.forms, target(it))...)
+	}
+	l.customersDone.Add(int64(len(items)))
+	return l.st.record(outs...)
+}

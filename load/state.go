@@ -1,0 +1,266 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // driver "sqlite"
+)
+
+// The state file is one SQLite database (see STATE.md). Its tables:
+//
+//	meta     key/value: input fingerprint, import done, options
+//	src      the input rows, imported once from the staging directory, so
+//	         that a customer and its children can be fetched together
+//	         without holding the whole input in memory
+//	idmap    one row per input record that has an outcome: the source key,
+//	         the target id, the status and the API's answer
+//	batches  one row per write request: in-flight before it is sent,
+//	         done/failed/reconciled after
+//
+// Every write is a short transaction on a single connection: the loader's
+// workers serialise on it, which is far cheaper than the HTTP round trips
+// they wait on, and it rules out SQLITE_BUSY between our own goroutines.
+const schema = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS src(
+	entity TEXT NOT NULL,
+	seq    INTEGER NOT NULL,
+	key    TEXT NOT NULL,
+	cust   TEXT NOT NULL DEFAULT '',
+	ref    TEXT NOT NULL DEFAULT '',
+	data   BLOB NOT NULL,
+	PRIMARY KEY(entity, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS src_key ON src(entity, key);
+CREATE INDEX IF NOT EXISTS src_cust ON src(entity, cust, seq);
+CREATE TABLE IF NOT EXISTS idmap(
+	entity      TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	target_id   INTEGER,
+	http_status INTEGER NOT NULL DEFAULT 0,
+	message     TEXT NOT NULL DEFAULT '',
+	batch       INTEGER,
+	PRIMARY KEY(entity, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batches(
+	id          INTEGER PRIMARY KEY,
+	step        TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	keys        TEXT NOT NULL,
+	emails      TEXT NOT NULL DEFAULT '[]',
+	started     TEXT NOT NULL,
+	finished    TEXT,
+	http_status INTEGER NOT NULL DEFAULT 0,
+	message     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = 'in-flight';
+`
+
+// Batch statuses.
+const (
+	batchInFlight   = "in-flight"
+	batchDone       = "done"
+	batchFailed     = "failed"     // the API refused it: nothing was written
+	batchReconciled = "reconciled" // outcome was unknown; looked up on the target
+)
+
+// Record statuses, as results.parquet spells them.
+const (
+	statusLoaded   = "loaded"
+	statusSkipped  = "skipped-existing"
+	statusUpdated  = "updated"
+	statusRejected = "rejected"
+	statusPending  = "pending" // only in results of a run that stopped early
+)
+
+// state is the open state file.
+type state struct {
+	db *sql.DB
+}
+
+func openState(path string) (*state, error) {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		// NORMAL in WAL mode: a commit survives the process being killed
+		// (the case the crash test proves); only an OS crash can lose the
+		// last commits, and STATE.md explains why that cannot double a
+		// record either.
+		"synchronous(NORMAL)",
+		"busy_timeout(10000)",
+	} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return &state{db: db}, nil
+}
+
+func (s *state) Close() error { return s.db.Close() }
+
+func (s *state) meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+func (s *state) setMeta(ctx context.Context, key, value string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// outcome is one idmap row to write.
+type outcome struct {
+	entity, key string
+	status      string
+	target      int64 // 0 = none
+	http        int
+	message     string
+}
+
+// beginBatch records a write as in-flight before it is sent, so that a
+// crash between the send and the answer leaves a trace to reconcile.
+func (s *state) beginBatch(step string, keys, emails []string) (int64, error) {
+	k, _ := json.Marshal(keys)
+	e, _ := json.Marshal(emails)
+	if emails == nil {
+		e = []byte("[]")
+	}
+	// Not the caller's context: a batch about to be sent must be recorded
+	// even while the run is being cancelled.
+	res, err := s.db.Exec(`INSERT INTO batches(step, status, keys, emails, started) VALUES(?, ?, ?, ?, ?)`,
+		step, batchInFlight, string(k), string(e), time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return 0, fmt.Errorf("state: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// finish writes the outcomes a batch produced and its final status in one
+// transaction: either both are durable or neither is. batch 0 means no
+// batch row (e.g. outcomes decided without a request).
+func (s *state) finish(batch int64, status string, httpStatus int, msg string, outs []outcome) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	defer tx.Rollback()
+	if len(outs) > 0 {
+		st, err := tx.Prepare(`INSERT INTO idmap(entity, key, status, target_id, http_status, message, batch) VALUES(?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(entity, key) DO UPDATE SET status = excluded.status, target_id = excluded.target_id,
+			http_status = excluded.http_status, message = excluded.message, batch = excluded.batch`)
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		defer st.Close()
+		for _, o := range outs {
+			var target any
+			if o.target != 0 {
+				target = o.target
+			}
+			var b any
+			if batch != 0 {
+				b = batch
+			}
+			if _, err := st.Exec(o.entity, o.key, o.status, target, o.http, o.message, b); err != nil {
+				return fmt.Errorf("state: %w", err)
+			}
+		}
+	}
+	if batch != 0 {
+		if _, err := tx.Exec(`UPDATE batches SET status = ?, finished = ?, http_status = ?, message = ? WHERE id = ?`,
+			status, time.Now().UTC().Format(time.RFC3339Nano), httpStatus, msg, batch); err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}
+
+// record writes outcomes that no batch row stands for.
+func (s *state) record(outs ...outcome) error { return s.finish(0, "", 0, "", outs) }
+
+// inflight is an unconfirmed batch found on resume.
+type inflight struct {
+	id     int64
+	step   string
+	keys   []string
+	emails []string
+}
+
+func (s *state) inflight(ctx context.Context, step string) ([]inflight, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, keys, emails FROM batches WHERE status = ? AND step = ? ORDER BY id`, batchInFlight, step)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []inflight
+	for rows.Next() {
+		var b inflight
+		var k, e string
+		if err := rows.Scan(&b.id, &k, &e); err != nil {
+			return nil, err
+		}
+		b.step = step
+		if err := json.Unmarshal([]byte(k), &b.keys); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(e), &b.emails); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// targetID returns the mapped id and status of a record ("" when none).
+func (s *state) targetID(ctx context.Context, entity, key string) (int64, string, error) {
+	var id sql.NullInt64
+	var st string
+	err := s.db.QueryRowContext(ctx, `SELECT target_id, status FROM idmap WHERE entity = ? AND key = ?`, entity, key).Scan(&id, &st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return id.Int64, st, err
+}
+
+// counts returns the number of idmap rows per entity and status.
+func (s *state) counts(ctx context.Context) (map[string]map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT entity, status, count(*) FROM idmap GROUP BY entity, status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]int64{}
+	for rows.Next() {
+		var e, st string
+		var n int64
+		if err := rows.Scan(&e, &st, &n); err != nil {
+			return nil, err
+		}
+		if out[e] == nil {
+			out[e] = map[string]int64{}
+		}
+		out[e][st] = n
+	}
+	return out, rows.Err()
+}

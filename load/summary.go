@@ -1,0 +1,169 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bcetl/bcetl/internal/atomicfile"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Summary is what a run did. Counts are over the whole input (every run
+// on this state file); requests, times and rates are this run's.
+type Summary struct {
+	DryRun   bool `json:"dry_run"`
+	Complete bool `json:"complete"` // every record has a final status
+
+	// Counts[entity][status], one per input record (results.parquet).
+	Counts map[string]map[string]int64 `json:"counts"`
+
+	Requests        map[string]int64   `json:"requests_per_endpoint"` // calls made (retries not counted)
+	ItemsPerRequest map[string]float64 `json:"items_per_request"`
+	HTTPRequests    int64              `json:"http_requests"` // every round trip, retries included
+	Retries         int64              `json:"retries"`
+	RateLimited     int64              `json:"rate_limited_429"`
+	// MinimumRequests is the theoretical minimum for this input:
+	// attribute list and creations, ceil(customers/10), and the overflow
+	// address and value batches.
+	MinimumRequests int64 `json:"minimum_requests"`
+
+	WallSeconds        float64 `json:"wall_seconds"`
+	CustomersThisRun   int64   `json:"customers_this_run"`
+	CustomersPerSecond float64 `json:"customers_per_second"`
+
+	// From the X-Rate-Limit-* headers; zero when the store sent none.
+	Quota         int     `json:"quota"`
+	WindowSeconds float64 `json:"window_seconds"`
+	// QuotaUtilisation is requests used ÷ (quota × wall time ÷ window).
+	QuotaUtilisation float64 `json:"quota_utilisation"`
+
+	Plan *Plan `json:"plan,omitempty"`
+
+	ResultsPath string `json:"results_path,omitempty"`
+	SummaryPath string `json:"summary_path,omitempty"`
+}
+
+// Rejected is the number of input records rejected, all entities.
+func (s *Summary) Rejected() int64 { return s.total(statusRejected) }
+
+// Pending is the number of input records not settled yet (a run that
+// stopped early).
+func (s *Summary) Pending() int64 { return s.total(statusPending) }
+
+func (s *Summary) total(status string) int64 {
+	var n int64
+	for _, c := range s.Counts {
+		n += c[status]
+	}
+	return n
+}
+
+// finish writes results.parquet and load-summary.json.
+func (l *loader) finish(ctx context.Context, complete bool) (*Summary, error) {
+	ctx = context.WithoutCancel(ctx) // a cancelled run still reports
+	s := l.baseSummary()
+	path, counts, err := l.writeResults(ctx)
+	if err != nil {
+		return s, err
+	}
+	s.ResultsPath, s.Counts = path, counts
+	s.Complete = complete && s.Pending() == 0
+	s.MinimumRequests, err = l.minimumRequests(ctx)
+	if err != nil {
+		return s, err
+	}
+	return s, l.writeSummary(s)
+}
+
+func (l *loader) baseSummary() *Summary {
+	wall := time.Since(l.start)
+	cs := l.c.Stats()
+	s := &Summary{
+		Requests:        map[string]int64{},
+		ItemsPerRequest: map[string]float64{},
+		HTTPRequests:    cs.Requests.Load() - l.stats0.requests,
+		Retries:         cs.Retries.Load() - l.stats0.retries,
+		RateLimited:     cs.RateLimited.Load() - l.stats0.limited,
+		WallSeconds:     wall.Seconds(),
+	}
+	l.mu.Lock()
+	for ep, n := range l.requests {
+		s.Requests[ep] = n
+		if n > 0 {
+			s.ItemsPerRequest[ep] = float64(l.items[ep]) / float64(n)
+		}
+	}
+	l.mu.Unlock()
+	s.CustomersThisRun = l.customersDone.Load()
+	if wall > 0 {
+		s.CustomersPerSecond = float64(s.CustomersThisRun) / wall.Seconds()
+	}
+	if ps := l.c.Pacer().State(); ps.Known && ps.Window > 0 {
+		s.Quota, s.WindowSeconds = ps.Quota, ps.Window.Seconds()
+		allowed := float64(ps.Quota) * wall.Seconds() / ps.Window.Seconds()
+		if allowed > 0 {
+			s.QuotaUtilisation = float64(s.HTTPRequests) / allowed
+		}
+	}
+	return s
+}
+
+func (l *loader) writeSummary(s *Summary) error {
+	s.SummaryPath = filepath.Join(l.resultsDir(), SummaryFile)
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(s.SummaryPath, append(b, '\n'))
+}
+
+// String is the summary for a person.
+func (s *Summary) String() string {
+	var b strings.Builder
+	if s.DryRun && s.Plan != nil {
+		b.WriteString(s.Plan.String())
+		return b.String()
+	}
+	fmt.Fprintf(&b, "records (entity: status counts):\n")
+	for _, e := range staging.Entities {
+		c := s.Counts[e]
+		if len(c) == 0 {
+			continue
+		}
+		var parts []string
+		for _, st := range sortedKeys(c) {
+			parts = append(parts, fmt.Sprintf("%s %d", st, c[st]))
+		}
+		fmt.Fprintf(&b, "  %-18s %s\n", e, strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, "requests (endpoint: calls, items/call):\n")
+	for _, ep := range sortedKeys(s.Requests) {
+		fmt.Fprintf(&b, "  %-34s %7d  %5.2f\n", ep, s.Requests[ep], s.ItemsPerRequest[ep])
+	}
+	fmt.Fprintf(&b, "http requests %d (minimum for this input %d), retries %d, 429s %d\n", s.HTTPRequests, s.MinimumRequests, s.Retries, s.RateLimited)
+	fmt.Fprintf(&b, "wall time %.1fs, customers this run %d (%.1f/s)\n", s.WallSeconds, s.CustomersThisRun, s.CustomersPerSecond)
+	if s.Quota > 0 {
+		fmt.Fprintf(&b, "quota %d per %.0fs, utilisation %.1f%%\n", s.Quota, s.WindowSeconds, 100*s.QuotaUtilisation)
+	} else {
+		b.WriteString("quota: the store sent no rate-limit headers\n")
+	}
+	fmt.Fprintf(&b, "results: %s\nsummary: %s\n", s.ResultsPath, s.SummaryPath)
+	if !s.Complete {
+		fmt.Fprintf(&b, "INCOMPLETE: %d records pending; run the same command again to resume\n", s.Pending())
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,143 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/atomicfile"
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Export dataset layout: one Hive-style partitioned table per entity,
+//
+//	OUT/customers/extracted_on=2026-11-25/part-00000.parquet
+//	OUT/_manifests/20261125T103000Z.json
+//
+// so DuckDB, Spark and pandas read each entity as one table with the
+// partition as a column. Several runs a day add part-00001, part-00002….
+const (
+	PartitionKey = "extracted_on"
+	ManifestsDir = "_manifests"
+	stagingDir   = "_staging"
+)
+
+// ExportOptions configures a warehouse export.
+type ExportOptions struct {
+	Out       string
+	StatePath string // the watermark between runs; empty: always a full export
+	Client    *bigcommerce.Client
+	StoreHash string
+	Log       *slog.Logger
+	Terminal  io.Writer
+	// Now stamps the partition; nil means time.Now.
+	Now func() time.Time
+}
+
+// ExportResult says what a run added.
+type ExportResult struct {
+	Manifest     *staging.Manifest
+	ManifestPath string
+	Files        map[string]string // entity → partition file
+	Incremental  bool
+}
+
+// Export extracts the store (incrementally when the state file has a
+// watermark) and files the result into the partitioned dataset. The state
+// moves only after the files and the run manifest are in place, so a crash
+// at any point leaves at worst a run that will be read again.
+func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if err := os.MkdirAll(o.Out, atomicfile.DirMode); err != nil {
+		return nil, err
+	}
+	st, err := extract.LoadState(o.StatePath)
+	if o.StatePath != "" && err != nil {
+		return nil, err
+	}
+	if st != nil && st.StoreHash != "" && st.StoreHash != o.StoreHash {
+		return nil, fmt.Errorf("state %s was written for store %q, not %q", o.StatePath, st.StoreHash, o.StoreHash)
+	}
+	runID := o.Now().UTC().Format("20060102T150405.000Z")
+	tmp := filepath.Join(o.Out, stagingDir, runID)
+	defer os.RemoveAll(tmp)
+
+	opts := extract.StoreOptions{StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Log: o.Log, Terminal: o.Terminal, Now: o.Now}
+	if st != nil {
+		since := st.Watermark.Add(-extract.StateOverlap).UTC()
+		opts.Since = &since
+	}
+	m, err := extract.ExtractStore(ctx, o.Client, tmp, opts)
+	if err != nil {
+		return nil, err
+	}
+	res := &ExportResult{Manifest: m, Files: map[string]string{}, Incremental: opts.Since != nil}
+	day := m.StartedAt.UTC().Format("2006-01-02")
+	for _, entity := range staging.Entities {
+		e, ok := m.Entities[entity]
+		if !ok {
+			continue
+		}
+		dst, err := filePartition(o.Out, entity, day, filepath.Join(tmp, e.File))
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(o.Out, dst)
+		e.File = rel
+		m.Entities[entity] = e
+		res.Files[entity] = dst
+	}
+	res.ManifestPath = filepath.Join(o.Out, ManifestsDir, runID+".json")
+	if err := writeJSON(res.ManifestPath, m); err != nil {
+		return nil, err
+	}
+	if o.StatePath != "" && m.Watermark != nil {
+		err := extract.SaveState(o.StatePath, &extract.State{
+			StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Watermark: *m.Watermark,
+			LastOutput: res.ManifestPath, FinishedAt: m.FinishedAt,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// filePartition moves src into the entity's partition for day under the
+// next free part number.
+func filePartition(out, entity, day, src string) (string, error) {
+	dir := filepath.Join(out, entity, PartitionKey+"="+day)
+	if err := os.MkdirAll(dir, atomicfile.DirMode); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	next := 0
+	for _, e := range entries {
+		var n int
+		if _, err := fmt.Sscanf(e.Name(), "part-%05d.parquet", &n); err == nil && strings.HasSuffix(e.Name(), ".parquet") && n >= next {
+			next = n + 1
+		}
+	}
+	dst := filepath.Join(dir, fmt.Sprintf("part-%05d.parquet", next))
+	// Link, not rename: link fails if dst exists, so two exporters
+	// racing for a part number cannot overwrite each other.
+	if err := os.Link(src, dst); err != nil {
+		return "", err
+	}
+	return dst, os.Remove(src)
+}

@@ -1,0 +1,91 @@
+package transform
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkTransform runs the whole transform over about 100,000 generated
+// messy addresses (20,000 customers) and reports addresses per second.
+//
+//	go test -run '^$' -bench BenchmarkTransform -benchtime 3x ./transform/
+func BenchmarkTransform(b *testing.B) {
+	in := b.TempDir()
+	m := genMessy(b, in, 20000, 4, 42)
+	addrs := float64(m.planted["addr-rows"])
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := filepath.Join(b.TempDir(), strconv.Itoa(i))
+		rep, err := Run(b.Context(), in, out, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rep.Balanced(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(addrs*float64(b.N)/b.Elapsed().Seconds(), "addresses/s")
+}
+
+// TestGenerateLarge writes a large messy staging directory for measuring
+// the transform by hand; it is skipped unless asked for:
+//
+//	BCETL_GEN_ADDRESSES=10000000 BCETL_GEN_DIR=/tmp/big go test -run TestGenerateLarge -timeout 1h ./transform/
+//	/usr/bin/time -v bcetl transform --in /tmp/big --out /tmp/big-clean
+//
+// About 4.9 addresses are generated per customer.
+func TestGenerateLarge(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("BCETL_GEN_ADDRESSES"))
+	dir := os.Getenv("BCETL_GEN_DIR")
+	if n == 0 || dir == "" {
+		t.Skip("set BCETL_GEN_ADDRESSES and BCETL_GEN_DIR to generate a large staging directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	m := genMessy(t, dir, n*10/49, 4, 7)
+	t.Logf("generated %d addresses in %s into %s", m.planted["addr-rows"], time.Since(start), dir)
+}
+
+// TestTransformLarge runs the transform over a directory made by
+// TestGenerateLarge and logs throughput and the process's peak RSS.
+//
+//	BCETL_BENCH_DIR=/tmp/big go test -run TestTransformLarge -v -timeout 1h ./transform/
+func TestTransformLarge(t *testing.T) {
+	in := os.Getenv("BCETL_BENCH_DIR")
+	if in == "" {
+		t.Skip("set BCETL_BENCH_DIR to a directory made by TestGenerateLarge")
+	}
+	out := t.TempDir()
+	start := time.Now()
+	rep, err := Run(t.Context(), in, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := time.Since(start)
+	if err := rep.Balanced(); err != nil {
+		t.Fatal(err)
+	}
+	a := rep.Entities["addresses"]
+	t.Logf("%d addresses in %s: %.0f addresses/s; peak RSS %s; %+v", a.RowsIn, d.Round(time.Millisecond),
+		float64(a.RowsIn)/d.Seconds(), peakRSS(), *a)
+}
+
+// peakRSS reads the high-water mark of resident memory from /proc.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,159 @@
+package transform
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// normalizeCustomer applies the text and email rules to c and validates it
+// against customer_Post.
+func (n *normalizer) customer(c *staging.Customer) *problem {
+	if p := checkUTF8("source_key", c.SourceKey, "email", c.Email, "first_name", c.FirstName, "last_name", c.LastName,
+		"company", c.Company, "phone", c.Phone, "notes", c.Notes, "tax_exempt_category", c.TaxExemptCategory,
+		"registration_ip_address", c.RegistrationIPAddress); p != nil {
+		return p
+	}
+	n.text(&c.Email, &c.FirstName, &c.LastName, &c.Company, &c.Phone, &c.TaxExemptCategory, &c.RegistrationIPAddress)
+	n.multiline(&c.Notes)
+	if n.opts.on(RuleEmail) && c.Email != "" {
+		e, err := normalizeEmail(c.Email)
+		if err != nil {
+			return &problem{"email", RuleEmail, c.Email, err.Error() + ": correct it in the source; customers need a valid, unique email"}
+		}
+		n.count(RuleEmail, c.Email, e)
+		c.Email = e
+	}
+	return checkLimits(customerLimits, c.Email, c.FirstName, c.LastName, c.Company, c.Phone, c.TaxExemptCategory)
+}
+
+// Row states shared by the entity passes.
+const (
+	rowOK       uint8 = iota
+	rowRejected       // reject already written
+	rowDupKey         // same source key as an earlier row: reject in the writing pass
+	rowMerged         // folded into its survivor
+)
+
+// customerTable is what the other entities need to know about customers:
+// whether a source key exists, was rejected (and why) or merged (into
+// whom). It holds one small entry per customer row, and full rows only for
+// customers whose email occurs more than once.
+type customerTable struct {
+	opts     Options
+	state    []uint8        // by row
+	byKey    map[Key]uint32 // source key → first row with it
+	reasons  map[uint32]string
+	survivor map[uint32]string // merged row → survivor's source key
+	srow     map[uint32]uint32 // merged row → survivor row
+
+	// Dedupe by email.
+	emails    []Key
+	modified  []int64
+	firstRow  map[Key]firstSeen // email → its first row
+	groups    map[Key][]uint32  // email → rows, for emails seen twice or more
+	groupKey  map[uint32]string // row of a group → its source key
+	stash     map[uint32]*staging.Customer
+	survivors map[uint32][]uint32 // survivor row → merged rows, in preference order
+
+	addresses, attributes []int32 // by row: rows written for the customer
+}
+
+type firstSeen struct {
+	row uint32
+	key string
+}
+
+// customerResolution is what became of the customer a child row names.
+type customerResolution struct {
+	key   string // the customer to attach to (the survivor, if merged)
+	row   uint32
+	moved bool // the child moves to a survivor
+	p     *problem
+}
+
+func (t *customerTable) resolve(key string) customerResolution {
+	row, ok := t.byKey[sourceKey(key)]
+	if !ok {
+		return customerResolution{p: &problem{"customer_source_key", CheckUnknownCustomer, key,
+			fmt.Sprintf("unknown customer: no row of customers.parquet has source key %q; extract the customer too, or drop this row", key)}}
+	}
+	switch t.state[row] {
+	case rowRejected:
+		return customerResolution{p: &problem{"customer_source_key", CheckCustomerRejected, key, "customer rejected: " + t.reasons[row]}}
+	case rowMerged:
+		return customerResolution{key: t.survivor[row], row: t.srow[row], moved: true}
+	}
+	return customerResolution{key: key, row: row}
+}
+
+// readCustomers is the first pass over customers.parquet: normalise,
+// validate, index, and find duplicate emails. Rejects are written here.
+func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*customerTable, error) {
+	t := &customerTable{
+		opts: opts, byKey: map[Key]uint32{}, reasons: map[uint32]string{},
+		survivor: map[uint32]string{}, srow: map[uint32]uint32{},
+		firstRow: map[Key]firstSeen{}, groups: map[Key][]uint32{}, groupKey: map[uint32]string{}, stash: map[uint32]*staging.Customer{},
+		survivors: map[uint32][]uint32{},
+	}
+	n := &normalizer{opts: opts, rep: s.rep}
+	counts := s.rep.Entities[staging.EntityCustomers]
+	err := scan(ctx, inDir, staging.EntityCustomers, func(row uint32, c *staging.Customer) error {
+		counts.RowsIn++
+		st, email, mod := rowOK, Key{}, int64(math.MinInt64)
+		k := sourceKey(c.SourceKey)
+		first, dup := t.byKey[k]
+		if !dup {
+			t.byKey[k] = row
+		}
+		if p := n.customer(c); p != nil {
+			st = rowRejected
+			t.reasons[row] = p.msg
+			if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
+				return err
+			}
+		} else if dup {
+			st = rowRejected
+			p := dupKeyProblem(c.SourceKey, first)
+			t.reasons[row] = p.msg
+			if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
+				return err
+			}
+		} else {
+			email = EmailKey(c.Email)
+			if c.DateModified != nil {
+				mod = c.DateModified.UnixMilli()
+			}
+			if fr, seen := t.firstRow[email]; seen {
+				if len(t.groups[email]) == 0 {
+					t.groups[email] = []uint32{fr.row}
+					t.groupKey[fr.row] = fr.key
+				}
+				t.groups[email] = append(t.groups[email], row)
+				t.groupKey[row] = c.SourceKey
+				t.stash[row] = c
+			} else {
+				t.firstRow[email] = firstSeen{row, c.SourceKey}
+			}
+		}
+		t.state = append(t.state, st)
+		t.emails = append(t.emails, email)
+		t.modified = append(t.modified, mod)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.chooseSurvivors()
+	t.addresses = make([]int32, len(t.state))
+	t.attributes = make([]int32, len(t.state))
+	t.firstRow, t.emails = nil, nil
+	return t, nil
+}
+
+func dupKeyProblem(key string, firstRow uint32) *problem {
+	return &problem{"source_key", CheckDuplicateSourceKey, key,
+		fmt.Sprintf("source key %q already used by row %d of the same file; source keys must be unique", key, firstRow+1)}
+}

@@ -1,0 +1,154 @@
+package transform
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// chooseSurvivors picks, for every email shared by several customers, the
+// one that is loaded (see Options.CustomerSurvivor) and records where the
+// others go.
+func (t *customerTable) chooseSurvivors() {
+	for _, rows := range t.groups {
+		order := t.preference(rows)
+		surv := order[0]
+		t.survivors[surv] = order[1:]
+		for _, r := range order[1:] {
+			t.state[r] = rowMerged
+			t.survivor[r] = t.groupKey[surv]
+			t.srow[r] = surv
+		}
+	}
+	t.groups, t.groupKey = nil, nil
+}
+
+// preference orders a group's rows, the survivor first.
+func (t *customerTable) preference(rows []uint32) []uint32 {
+	order := slices.Clone(rows) // input order
+	switch t.opts.CustomerSurvivor {
+	case SurvivorFirst:
+	case SurvivorLast:
+		slices.Reverse(order)
+	default: // newest: latest date_modified, ties to the later row
+		slices.SortStableFunc(order, func(a, b uint32) int {
+			if t.modified[a] != t.modified[b] {
+				if t.modified[a] > t.modified[b] {
+					return -1
+				}
+				return 1
+			}
+			return int(int64(b) - int64(a))
+		})
+	}
+	return order
+}
+
+// customerField is one scalar a merge compares and may fill.
+type customerField struct {
+	name string
+	get  func(*staging.Customer) string
+	set  func(dst, src *staging.Customer)
+}
+
+func ptrString[T any](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprint(*p)
+}
+
+func sliceString[T any](s []T) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return fmt.Sprint(s)
+}
+
+// customerFields are compared when customers merge. Identity and
+// bookkeeping (source key, id, dates, counts) stay the survivor's.
+var customerFields = []customerField{
+	{"email", func(c *staging.Customer) string { return c.Email }, func(d, s *staging.Customer) { d.Email = s.Email }},
+	{"first_name", func(c *staging.Customer) string { return c.FirstName }, func(d, s *staging.Customer) { d.FirstName = s.FirstName }},
+	{"last_name", func(c *staging.Customer) string { return c.LastName }, func(d, s *staging.Customer) { d.LastName = s.LastName }},
+	{"company", func(c *staging.Customer) string { return c.Company }, func(d, s *staging.Customer) { d.Company = s.Company }},
+	{"phone", func(c *staging.Customer) string { return c.Phone }, func(d, s *staging.Customer) { d.Phone = s.Phone }},
+	{"notes", func(c *staging.Customer) string { return c.Notes }, func(d, s *staging.Customer) { d.Notes = s.Notes }},
+	{"tax_exempt_category", func(c *staging.Customer) string { return c.TaxExemptCategory }, func(d, s *staging.Customer) { d.TaxExemptCategory = s.TaxExemptCategory }},
+	{"registration_ip_address", func(c *staging.Customer) string { return c.RegistrationIPAddress }, func(d, s *staging.Customer) { d.RegistrationIPAddress = s.RegistrationIPAddress }},
+	{"customer_group_id", func(c *staging.Customer) string { return ptrString(c.CustomerGroupID) }, func(d, s *staging.Customer) { d.CustomerGroupID = s.CustomerGroupID }},
+	{"accepts_product_review_abandoned_cart_emails", func(c *staging.Customer) string { return ptrString(c.AcceptsProductReviewAbandonedCartEmails) }, func(d, s *staging.Customer) {
+		d.AcceptsProductReviewAbandonedCartEmails = s.AcceptsProductReviewAbandonedCartEmails
+	}},
+	{"force_password_reset", func(c *staging.Customer) string { return ptrString(c.ForcePasswordReset) }, func(d, s *staging.Customer) { d.ForcePasswordReset = s.ForcePasswordReset }},
+	{"origin_channel_id", func(c *staging.Customer) string { return ptrString(c.OriginChannelID) }, func(d, s *staging.Customer) { d.OriginChannelID = s.OriginChannelID }},
+	{"channel_ids", func(c *staging.Customer) string { return sliceString(c.ChannelIDs) }, func(d, s *staging.Customer) { d.ChannelIDs = s.ChannelIDs }},
+	{"store_credit_amounts", func(c *staging.Customer) string { return sliceString(c.StoreCreditAmounts) }, func(d, s *staging.Customer) { d.StoreCreditAmounts = s.StoreCreditAmounts }},
+}
+
+// mergeCustomers fills the survivor's empty fields from the merged
+// customers, in preference order, and writes one merge row per merged
+// customer plus one per value of it that differs from what was kept.
+func mergeCustomers(surv *staging.Customer, merged []*staging.Customer, s *sink) error {
+	for _, f := range customerFields {
+		if f.get(surv) != "" {
+			continue
+		}
+		for _, m := range merged {
+			if f.get(m) != "" {
+				f.set(surv, m)
+				break
+			}
+		}
+	}
+	for _, m := range merged {
+		var cs []conflict
+		for _, f := range customerFields {
+			if v, k := f.get(m), f.get(surv); v != "" && v != k {
+				cs = append(cs, conflict{f.name, v, k})
+			}
+		}
+		if err := s.merged(staging.EntityCustomers, MergeEmail, m.SourceKey, surv.SourceKey, cs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCustomers is the second pass over customers.parquet, run after the
+// child entities so address_count and attribute_count can be set to what
+// is actually written. Rows keep their input order; a survivor takes the
+// place of its own row.
+func writeCustomers(ctx context.Context, inDir string, t *customerTable, w *batchWriter[staging.Customer], s *sink, span *dateSpan) error {
+	n := &normalizer{opts: t.opts}
+	counts := s.rep.Entities[staging.EntityCustomers]
+	return scan(ctx, inDir, staging.EntityCustomers, func(row uint32, c *staging.Customer) error {
+		switch t.state[row] {
+		case rowRejected:
+			return nil
+		case rowMerged:
+			if _, ok := t.stash[row]; !ok {
+				n.customer(c)
+				t.stash[row] = c // the group's first row: its survivor comes later
+			}
+			return nil
+		}
+		n.customer(c)
+		if merged := t.survivors[row]; len(merged) > 0 {
+			ms := make([]*staging.Customer, 0, len(merged))
+			for _, r := range merged {
+				ms = append(ms, t.stash[r])
+				delete(t.stash, r)
+			}
+			if err := mergeCustomers(c, ms, s); err != nil {
+				return err
+			}
+		}
+		c.AddressCount, c.AttributeCount = t.addresses[row], t.attributes[row]
+		span.add(c.DateModified)
+		counts.RowsOut++
+		return w.write(*c)
+	})
+}

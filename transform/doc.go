@@ -1,0 +1,17 @@
+// Package transform turns an extracted staging directory into a clean one:
+// it normalises every value the BigCommerce Customers V3 API is picky about,
+// validates records against the API's documented constraints, and removes
+// the duplicates the API would refuse or silently swallow.
+//
+// The package is pure: it reads and writes staging files and never touches
+// the network. The normalisers are exported one by one (NormalizeEmail,
+// NormalizeCountry, NormalizeState, NormalizePostal, PhoneKey, AddressKey…)
+// because the loader and the webhook path apply the same rules to single
+// records.
+//
+// Every input row ends in exactly one of three places: the output file, a
+// merge (merges.parquet names its survivor) or a reject (rejects.parquet says
+// why). Report.Balanced checks that ledger.
+//
+// The rules are described for people in RULES.md.
+package transform

@@ -1,0 +1,190 @@
+package transform
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// formField normalises a form field value and checks that its typed value
+// and value_json agree with value_type. value_json is rewritten when the
+// text rule changed the value, so the loader sends what was normalised.
+func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
+	fields := []string{"source_key", f.SourceKey, "customer_source_key", f.CustomerSourceKey, "name", f.Name,
+		"value_type", f.ValueType, "value_json", f.ValueJSON}
+	if f.AddressSourceKey != nil {
+		fields = append(fields, "address_source_key", *f.AddressSourceKey)
+	}
+	if f.ValueString != nil {
+		fields = append(fields, "value_string", *f.ValueString)
+	}
+	for _, v := range f.ValueArray {
+		fields = append(fields, "value_array", v)
+	}
+	if p := checkUTF8(fields...); p != nil {
+		return p
+	}
+	n.text(&f.Name)
+	if p := checkLength("name", f.Name, 1, 0); p != nil {
+		return p
+	}
+	f.ValueType = strings.ToLower(strings.TrimSpace(f.ValueType))
+	switch f.ValueType {
+	case staging.ValueTypeString:
+		if f.ValueString == nil && json.Unmarshal([]byte(f.ValueJSON), &f.ValueString) != nil {
+			return &problem{"value_string", CheckFormField, f.ValueJSON, "a string form field value has neither value_string nor a JSON string in value_json"}
+		}
+		if f.ValueString == nil {
+			return &problem{"value_string", CheckFormField, f.ValueJSON, "a string form field value has no value"}
+		}
+		v := *f.ValueString
+		n.multiline(&v)
+		f.ValueString = &v
+		f.ValueJSON = jsonLiteral(v)
+	case staging.ValueTypeArray:
+		if len(f.ValueArray) == 0 && f.ValueJSON != "" && json.Unmarshal([]byte(f.ValueJSON), &f.ValueArray) != nil {
+			return &problem{"value_array", CheckFormField, f.ValueJSON, "an array form field value has an empty value_array and value_json is not a JSON array of strings"}
+		}
+		arr := make([]string, len(f.ValueArray))
+		for i, v := range f.ValueArray {
+			n.text(&v)
+			arr[i] = v
+		}
+		f.ValueArray = arr
+		f.ValueJSON = jsonLiteral(arr)
+	case staging.ValueTypeNumber:
+		// value_json carries the number digit for digit; keep it when it is
+		// a JSON number, else spell the float.
+		if isJSONNumber(f.ValueJSON) {
+			if f.ValueNumber == nil {
+				x, _ := strconv.ParseFloat(f.ValueJSON, 64)
+				f.ValueNumber = &x
+			}
+		} else if f.ValueNumber != nil {
+			f.ValueJSON = strconv.FormatFloat(*f.ValueNumber, 'g', -1, 64)
+		} else {
+			return &problem{"value_number", CheckFormField, f.ValueJSON, "a number form field value has neither value_number nor a JSON number in value_json"}
+		}
+	default:
+		return &problem{"value_type", CheckEnum, f.ValueType, fmt.Sprintf("value_type must be string, number or array, not %q", f.ValueType)}
+	}
+	return nil
+}
+
+func jsonLiteral(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // strings and []string always encode
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func isJSONNumber(s string) bool {
+	var n json.Number
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return false
+	}
+	n, ok := v.(json.Number)
+	return ok && n != "" && !d.More()
+}
+
+// transformFormFields moves form field values of merged customers and
+// merged addresses to their survivors and keeps one value per owner and
+// field name. As with attribute values, the survivor's own value wins and a
+// different dropped value is reported. Values of an address that does not
+// exist or was rejected are rejected.
+func transformFormFields(ctx context.Context, inDir string, opts Options, ct *customerTable, at *addressTable, w *batchWriter[staging.FormFieldValue], s *sink) error {
+	n := &normalizer{opts: opts, rep: s.rep}
+	counts := s.rep.Entities[staging.EntityFormFieldValues]
+	var keys []keyRow
+	var state []uint8
+	var dups dupTable
+	var kb keyBuilder
+	// resolve attaches f to surviving owners, or says why it cannot be.
+	resolve := func(f *staging.FormFieldValue) (moved bool, p *problem) {
+		cr := ct.resolve(f.CustomerSourceKey)
+		if cr.p != nil {
+			return false, cr.p
+		}
+		f.CustomerSourceKey = cr.key
+		if cr.moved {
+			f.CustomerID = nil
+		}
+		if f.AddressSourceKey == nil {
+			return cr.moved, nil
+		}
+		ar := at.resolve(*f.AddressSourceKey)
+		if ar.p != nil {
+			return false, ar.p
+		}
+		if ar.moved {
+			k := ar.key
+			f.AddressSourceKey, f.AddressID = &k, nil
+		}
+		return cr.moved || ar.moved, nil
+	}
+	err := scan(ctx, inDir, staging.EntityFormFieldValues, func(row uint32, f *staging.FormFieldValue) error {
+		counts.RowsIn++
+		keys = append(keys, keyRow{sourceKey(f.SourceKey), row})
+		p := n.formField(f)
+		var moved bool
+		if p == nil {
+			moved, p = resolve(f)
+		}
+		if p != nil {
+			state = append(state, rowRejected)
+			return s.reject(staging.EntityFormFieldValues, f.SourceKey, p)
+		}
+		state = append(state, rowOK)
+		var rank uint8
+		if moved {
+			rank = 1
+		}
+		addr := ""
+		if f.AddressSourceKey != nil {
+			addr = *f.AddressSourceKey
+		}
+		dups.add(kb.reset("form-field").raw(f.CustomerSourceKey).raw(addr).raw(f.Name).sum(), row, rank)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sortKeyRows(keys)
+	markDupKeys(keys, state)
+	dups.entries = deleteNotOK(dups.entries, state)
+	d := dups.resolve()
+
+	n2 := &normalizer{opts: opts}
+	pr := newPairer(d, func(l, wv *staging.FormFieldValue) error {
+		return s.merged(staging.EntityFormFieldValues, MergeFormField, l.SourceKey, wv.SourceKey,
+			diff("value", l.ValueJSON, wv.ValueJSON))
+	})
+	return scan(ctx, inDir, staging.EntityFormFieldValues, func(row uint32, f *staging.FormFieldValue) error {
+		switch state[row] {
+		case rowRejected:
+			return nil
+		case rowDupKey:
+			first, _ := firstRow(keys, sourceKey(f.SourceKey))
+			return s.reject(staging.EntityFormFieldValues, f.SourceKey, dupKeyProblem(f.SourceKey, first))
+		}
+		n2.formField(f)
+		resolve(f)
+		if pr.isLoser(row) {
+			return pr.loser(row, f)
+		}
+		if err := pr.winner(row, f); err != nil {
+			return err
+		}
+		counts.RowsOut++
+		return w.write(*f)
+	})
+}

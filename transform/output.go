@@ -1,0 +1,129 @@
+package transform
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// batchWriter buffers rows before handing them to the Parquet writer, whose
+// per-call overhead is noticeable at one row per call.
+type batchWriter[T any] struct {
+	w   *staging.Writer[T]
+	buf []T
+}
+
+func newBatchWriter[T any](path string) (*batchWriter[T], error) {
+	w, err := staging.Create[T](path)
+	if err != nil {
+		return nil, err
+	}
+	return &batchWriter[T]{w: w, buf: make([]T, 0, 1024)}, nil
+}
+
+func (b *batchWriter[T]) write(v T) error {
+	b.buf = append(b.buf, v)
+	if len(b.buf) == cap(b.buf) {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *batchWriter[T]) flush() error {
+	if len(b.buf) == 0 {
+		return nil
+	}
+	err := b.w.Write(b.buf...)
+	clear(b.buf)
+	b.buf = b.buf[:0]
+	return err
+}
+
+func (b *batchWriter[T]) commit() (staging.FileStats, error) {
+	if err := b.flush(); err != nil {
+		return staging.FileStats{}, err
+	}
+	return b.w.Commit()
+}
+
+func (b *batchWriter[T]) abort() { b.w.Abort() }
+
+// sink is where every row that does not go to an entity file goes: rejects
+// and merges, counted in the report as they are written.
+type sink struct {
+	rep     *Report
+	rejects *batchWriter[staging.Reject]
+	merges  *batchWriter[staging.Merge]
+}
+
+// reject records that entity row key could not be passed on.
+func (s *sink) reject(entity, key string, p *problem) error {
+	s.rep.Entities[entity].Rejected++
+	s.rep.RejectsByRule[p.rule]++
+	return s.rejects.write(staging.Reject{
+		Stage:     "transform",
+		Entity:    entity,
+		SourceKey: strings.ToValidUTF8(key, "\uFFFD"),
+		Field:     p.field,
+		Rule:      p.rule,
+		Value:     staging.TruncateValue(strings.ToValidUTF8(p.value, "\uFFFD")),
+		Message:   p.msg,
+	})
+}
+
+// merged records that entity row key was folded into survivor, with one
+// more row per conflicting value that was dropped.
+func (s *sink) merged(entity, rule, key, survivor string, conflicts []conflict) error {
+	s.rep.Entities[entity].Merged++
+	if err := s.merges.write(staging.Merge{Entity: entity, SourceKey: key, SurvivorKey: survivor, Rule: rule}); err != nil {
+		return err
+	}
+	for _, c := range conflicts {
+		if err := s.merges.write(staging.Merge{
+			Entity: entity, SourceKey: key, SurvivorKey: survivor, Rule: rule,
+			Field: c.field, DroppedValue: staging.TruncateValue(c.dropped), KeptValue: staging.TruncateValue(c.kept),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// conflict is a value of a merged record that differs from the survivor's
+// and was dropped.
+type conflict struct{ field, dropped, kept string }
+
+// diff lists the fields whose value in dropped is non-empty and differs from
+// kept's. fields alternates name, dropped value, kept value.
+func diff(fields ...string) []conflict {
+	var out []conflict
+	for i := 0; i+2 < len(fields); i += 3 {
+		if fields[i+1] != "" && fields[i+1] != fields[i+2] {
+			out = append(out, conflict{fields[i], fields[i+1], fields[i+2]})
+		}
+	}
+	return out
+}
+
+// scan streams an entity file, treating a missing file as empty (file
+// sources may not produce every entity) and checking ctx now and then.
+func scan[T any](ctx context.Context, dir, entity string, fn func(row uint32, v *T) error) error {
+	path := filepath.Join(dir, staging.FileName(entity))
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil
+	}
+	var row uint32
+	return staging.Scan(path, func(v T) error {
+		if row%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		err := fn(row, &v)
+		row++
+		return err
+	})
+}

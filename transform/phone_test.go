@@ -1,0 +1,54 @@
+package transform
+
+import "testing"
+
+func TestPhoneKey(t *testing.T) {
+	same := [][3]string{
+		{"US", "(415) 555-0100", "+1 415 555 0100"},
+		{"US", "415.555.0100", "4155550100"},
+		{"GB", "020 7946 0018", "+44 20 7946 0018"},
+		{"DE", "089 1234567", "+49 89 1234567"},
+	}
+	for _, tc := range same {
+		if a, b := PhoneKey(tc[0], tc[1]), PhoneKey(tc[0], tc[2]); a != b {
+			t.Errorf("%s: %q and %q should compare equal (%q vs %q)", tc[0], tc[1], tc[2], a, b)
+		}
+	}
+	if PhoneKey("US", "(415) 555-0100") != "+14155550100" {
+		t.Errorf("E.164: got %q", PhoneKey("US", "(415) 555-0100"))
+	}
+	// The same national digits in two countries are two numbers.
+	if PhoneKey("US", "020 7946 0018") == PhoneKey("GB", "020 7946 0018") {
+		t.Error("country must matter")
+	}
+	// Not a phone number: compared as case-folded text.
+	if PhoneKey("US", "Ask Reception") != "ask reception" || PhoneKey("US", "") != "" {
+		t.Errorf("fallback: %q", PhoneKey("US", "Ask Reception"))
+	}
+}
+
+func FuzzPhoneKey(f *testing.F) {
+	for _, tc := range [][2]string{{"US", "(415) 555-0100"}, {"GB", "020 7946 0018"}, {"", "+44 20 7946 0018"}, {"ZZ", "12"}, {"US", "1-800-FLOWERS"}} {
+		f.Add(tc[0], tc[1])
+	}
+	f.Fuzz(func(t *testing.T, country, s string) {
+		k := PhoneKey(country, s)
+		// Normalising the input first must not change the key, and an
+		// E.164 key is its own key.
+		if k2 := PhoneKey(country, Text(s)); k2 != k {
+			t.Fatalf("PhoneKey(%q, %q) = %q but %q after Text", country, s, k, k2)
+		}
+		if len(k) > 0 && k[0] == '+' {
+			if k2 := PhoneKey(country, k); k2 != k {
+				t.Fatalf("E.164 key %q of %q is not stable: %q", k, s, k2)
+			}
+		}
+	})
+}
+
+func BenchmarkPhoneKey(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		PhoneKey("US", "(415) 555-0100")
+	}
+}

@@ -1,0 +1,112 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Rule names, as used by --disable and as keys of Report.RuleChanges. Only
+// normalisation rules can be turned off; validation (required fields,
+// lengths, enums, UTF-8) always runs because the API would refuse the record
+// anyway.
+const (
+	RuleText        = "text"
+	RuleEmail       = "email"
+	RuleCountry     = "country"
+	RuleState       = "state"
+	RulePostal      = "postal"
+	RulePhone       = "phone"
+	RuleAddressType = "address_type"
+)
+
+// Rules lists every rule that can be disabled, in the order they apply.
+var Rules = []string{RuleText, RuleEmail, RuleCountry, RuleState, RulePostal, RulePhone, RuleAddressType}
+
+// Reject rules that are not normalisation rules: they name the check that
+// failed in rejects.parquet and Report.RejectsByRule.
+const (
+	CheckUTF8               = "utf8"
+	CheckRequired           = "required"
+	CheckLength             = "length"
+	CheckEnum               = "enum"
+	CheckAttributeType      = "attribute-type"
+	CheckAttributeLimit     = "attribute-limit"
+	CheckFormField          = "form-field"
+	CheckDuplicateSourceKey = "duplicate-source-key"
+	CheckUnknownCustomer    = "unknown-customer"
+	CheckUnknownAddress     = "unknown-address"
+	CheckUnknownAttribute   = "unknown-attribute"
+	CheckCustomerRejected   = "customer-rejected"
+	CheckAddressRejected    = "address-rejected"
+	CheckAttributeRejected  = "attribute-rejected"
+)
+
+// Merge rules, the Rule column of merges.parquet.
+const (
+	MergeEmail          = "email"           // customers with the same email
+	MergeAddressKey     = "address-key"     // addresses with the same uniqueness key
+	MergeAttributeName  = "attribute-name"  // attribute definitions with the same name
+	MergeAttributeValue = "attribute-value" // two values of one attribute on one customer
+	MergeFormField      = "form-field-name" // two values of one form field on one owner
+)
+
+// Survivor policies for duplicate customers (--customer-survivor).
+const (
+	SurvivorNewest = "newest" // latest date_modified; ties and missing dates go to the later row
+	SurvivorFirst  = "first"  // the first row in the input
+	SurvivorLast   = "last"   // the last row in the input
+)
+
+// Options configures Run.
+type Options struct {
+	// Disabled names rules to skip (see Rules).
+	Disabled map[string]bool
+	// CustomerSurvivor is SurvivorNewest (the default when empty),
+	// SurvivorFirst or SurvivorLast.
+	CustomerSurvivor string
+}
+
+func (o Options) on(rule string) bool { return !o.Disabled[rule] }
+
+func (o Options) validate() error {
+	for r := range o.Disabled {
+		if !isRule(r) {
+			return fmt.Errorf("unknown rule %q (rules: %s)", r, strings.Join(Rules, ", "))
+		}
+	}
+	switch o.CustomerSurvivor {
+	case "", SurvivorNewest, SurvivorFirst, SurvivorLast:
+		return nil
+	}
+	return fmt.Errorf("customer survivor must be %s, %s or %s, not %q", SurvivorNewest, SurvivorFirst, SurvivorLast, o.CustomerSurvivor)
+}
+
+func isRule(r string) bool {
+	for _, x := range Rules {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseDisabled parses a comma-separated list of rule names, as given to
+// --disable. Unknown names are an error so a typo does not silently leave a
+// rule on.
+func ParseDisabled(list string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, f := range strings.Split(list, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		if !isRule(f) {
+			known := append([]string(nil), Rules...)
+			sort.Strings(known)
+			return nil, fmt.Errorf("unknown rule %q (rules: %s)", f, strings.Join(known, ", "))
+		}
+		out[f] = true
+	}
+	return out, nil
+}

@@ -1,0 +1,269 @@
+package transform
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Run transforms the staging directory inDir into outDir: the same five
+// entity files, normalised, validated and deduplicated, plus
+// rejects.parquet (the extract's rejects, copied, then this stage's),
+// merges.parquet, report.json and manifest.json (stage "transform", its
+// inputs' hashes).
+//
+// Rows are streamed: customers are read twice, every other entity twice,
+// and memory holds per-row keys (about 50 bytes per address) and the
+// duplicates in flight, never whole files — except attribute definitions,
+// which are few. Output rows keep their input order; a survivor stays at
+// its own position.
+//
+// Files appear in outDir only when complete. The returned report is also
+// returned on a failure after reading started, with the counts so far.
+func Run(ctx context.Context, inDir, outDir string, opts Options) (*Report, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if opts.CustomerSurvivor == "" {
+		opts.CustomerSurvivor = SurvivorNewest
+	}
+	if a, b := filepath.Clean(inDir), filepath.Clean(outDir); a == b {
+		return nil, errors.New("--out must differ from --in: the transform never rewrites its input")
+	}
+	if _, err := os.Stat(filepath.Join(inDir, staging.FileName(staging.EntityCustomers))); err != nil {
+		return nil, fmt.Errorf("%s is not a staging directory: %w", inDir, err)
+	}
+	if err := os.MkdirAll(outDir, 0o700); err != nil {
+		return nil, err
+	}
+	rep := newReport(opts)
+	rep.StartedAt = time.Now().UTC()
+	r := &run{ctx: ctx, in: inDir, out: outDir, opts: opts, rep: rep}
+	err := r.do()
+	if err != nil {
+		r.abort()
+		return rep, err
+	}
+	return rep, nil
+}
+
+type run struct {
+	ctx     context.Context
+	in, out string
+	opts    Options
+	rep     *Report
+
+	customers  *batchWriter[staging.Customer]
+	addresses  *batchWriter[staging.Address]
+	attributes *batchWriter[staging.Attribute]
+	values     *batchWriter[staging.AttributeValue]
+	forms      *batchWriter[staging.FormFieldValue]
+	s          sink
+	aborts     []func()
+}
+
+func (r *run) path(name string) string { return filepath.Join(r.out, name) }
+
+func (r *run) open() error {
+	var err error
+	r.customers, err = openWriter[staging.Customer](r, staging.FileName(staging.EntityCustomers), err)
+	r.addresses, err = openWriter[staging.Address](r, staging.FileName(staging.EntityAddresses), err)
+	r.attributes, err = openWriter[staging.Attribute](r, staging.FileName(staging.EntityAttributes), err)
+	r.values, err = openWriter[staging.AttributeValue](r, staging.FileName(staging.EntityAttributeValues), err)
+	r.forms, err = openWriter[staging.FormFieldValue](r, staging.FileName(staging.EntityFormFieldValues), err)
+	r.s.rejects, err = openWriter[staging.Reject](r, staging.RejectsFile, err)
+	r.s.merges, err = openWriter[staging.Merge](r, staging.MergesFile, err)
+	r.s.rep = r.rep
+	return err
+}
+
+// openWriter opens one output file unless an earlier one failed, and
+// remembers how to discard it.
+func openWriter[T any](r *run, name string, prev error) (*batchWriter[T], error) {
+	if prev != nil {
+		return nil, prev
+	}
+	w, err := newBatchWriter[T](r.path(name))
+	if err == nil {
+		r.aborts = append(r.aborts, w.abort)
+	}
+	return w, err
+}
+
+// abort discards every output file not yet committed.
+func (r *run) abort() {
+	for _, a := range r.aborts {
+		a()
+	}
+}
+
+func (r *run) do() error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if err := r.copyExtractRejects(); err != nil {
+		return err
+	}
+	spans := map[string]*dateSpan{}
+	for _, e := range staging.Entities {
+		spans[e] = &dateSpan{}
+	}
+	attrs, err := transformAttributes(r.ctx, r.in, r.opts, r.attributes, &r.s, spans[staging.EntityAttributes])
+	if err != nil {
+		return err
+	}
+	ct, err := readCustomers(r.ctx, r.in, r.opts, &r.s)
+	if err != nil {
+		return err
+	}
+	at, err := transformAddresses(r.ctx, r.in, r.opts, ct, r.addresses, &r.s)
+	if err != nil {
+		return err
+	}
+	if err := transformAttributeValues(r.ctx, r.in, r.opts, ct, attrs, r.values, &r.s, spans[staging.EntityAttributeValues]); err != nil {
+		return err
+	}
+	if err := transformFormFields(r.ctx, r.in, r.opts, ct, at, r.forms, &r.s); err != nil {
+		return err
+	}
+	at = nil
+	if err := writeCustomers(r.ctx, r.in, ct, r.customers, &r.s, spans[staging.EntityCustomers]); err != nil {
+		return err
+	}
+	return r.commit(spans)
+}
+
+// copyExtractRejects copies the input's rejects unchanged, so the last
+// stage's rejects file lists every record the pipeline dropped.
+func (r *run) copyExtractRejects() error {
+	path := filepath.Join(r.in, staging.RejectsFile)
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil
+	}
+	return staging.Scan(path, func(rj staging.Reject) error {
+		r.rep.ExtractRejects++
+		return r.s.rejects.write(rj)
+	})
+}
+
+func (r *run) commit(spans map[string]*dateSpan) error {
+	entities := map[string]staging.EntityManifest{}
+	add := func(entity string, st staging.FileStats, err error) error {
+		if err != nil {
+			return err
+		}
+		em := staging.EntityManifest{File: staging.FileName(entity), FileStats: st}
+		if sp := spans[entity]; sp != nil {
+			em.MinDateModified, em.MaxDateModified = sp.min, sp.max
+		}
+		entities[entity] = em
+		return nil
+	}
+	var err error
+	st, e := r.attributes.commit()
+	err = errors.Join(err, add(staging.EntityAttributes, st, e))
+	st, e = r.customers.commit()
+	err = errors.Join(err, add(staging.EntityCustomers, st, e))
+	st, e = r.addresses.commit()
+	err = errors.Join(err, add(staging.EntityAddresses, st, e))
+	st, e = r.values.commit()
+	err = errors.Join(err, add(staging.EntityAttributeValues, st, e))
+	st, e = r.forms.commit()
+	err = errors.Join(err, add(staging.EntityFormFieldValues, st, e))
+	_, e = r.s.rejects.commit()
+	err = errors.Join(err, e)
+	_, e = r.s.merges.commit()
+	err = errors.Join(err, e)
+	if err != nil {
+		return err
+	}
+	if err := r.rep.Balanced(); err != nil {
+		return fmt.Errorf("ledger does not balance (a bug): %w", err)
+	}
+	r.rep.FinishedAt = time.Now().UTC()
+	b, err := json.MarshalIndent(r.rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(r.path(staging.ReportFile), append(b, '\n')); err != nil {
+		return err
+	}
+	return r.writeManifest(entities)
+}
+
+// writeManifest records the output files and the input files' stats. The
+// source, watermark and incremental window are carried over from the input
+// manifest when there is one, so load and the nightly pipeline can use
+// them.
+func (r *run) writeManifest(entities map[string]staging.EntityManifest) error {
+	m := &staging.Manifest{
+		FormatVersion: staging.FormatVersion,
+		Stage:         "transform",
+		Source:        staging.Source{Kind: "staging", Path: r.in},
+		StartedAt:     r.rep.StartedAt,
+		FinishedAt:    r.rep.FinishedAt,
+		Entities:      entities,
+		Inputs:        map[string]staging.FileStats{},
+	}
+	if in, err := staging.ReadManifest(r.in); err == nil {
+		m.Source, m.Watermark, m.Incremental, m.Since = in.Source, in.Watermark, in.Incremental, in.Since
+	}
+	for _, name := range append(entityFiles(), staging.RejectsFile, staging.ManifestFile) {
+		p := filepath.Join(r.in, name)
+		st, err := staging.FileHash(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range staging.Entities {
+			if staging.FileName(e) == name {
+				st.Rows = r.rep.Entities[e].RowsIn
+			}
+		}
+		if name == staging.RejectsFile {
+			st.Rows = r.rep.ExtractRejects
+		}
+		m.Inputs[name] = st
+	}
+	return staging.WriteManifest(r.out, m)
+}
+
+func entityFiles() []string {
+	var out []string
+	for _, e := range staging.Entities {
+		out = append(out, staging.FileName(e))
+	}
+	return out
+}
+
+// writeFileAtomic writes an owner-only file under a temporary name and
+// renames it into place, like the staging writers do. (The package imports
+// only internal/staging, which offers no such helper for non-Parquet files
+// other than the manifest.)
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename this is a no-op
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

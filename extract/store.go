@@ -35,6 +35,9 @@ const DefaultConcurrency = 4
 // pageSize is the API's maximum page size: every list request asks for it.
 const pageSize = bigcommerce.MaxPageSize
 
+// pageConverters turn customer pages into rows while the walkers fetch.
+const pageConverters = 2
+
 // StoreOptions configures ExtractStore.
 type StoreOptions struct {
 	// StoreHash and APIURL are recorded in the manifest and the state
@@ -114,6 +117,7 @@ type storeRun struct {
 	formFields *runSet[staging.FormFieldValue]
 
 	addrOverflow, valueOverflow *packer
+	pages                       chan []bigcommerce.Customer // to the converters
 
 	// requests per entity, and the customers read (the minimum's basis,
 	// see minRequests).
@@ -277,11 +281,35 @@ func (x *storeRun) fetchCustomers(ctx context.Context) error {
 	for range x.conc {
 		g.Go(func() error { return x.overflowWorker(ctx, chunks) })
 	}
+	// Pages are converted off the walkers' goroutines, so a cursor walk
+	// (sequential by nature) asks for its next page while the previous
+	// one is turned into rows. One page waits per converter at most.
+	x.pages = make(chan []bigcommerce.Customer, pageConverters)
+	var conv errgroup.Group
+	for range pageConverters {
+		conv.Go(func() error {
+			for page := range x.pages {
+				if err := x.addCustomers(ctx, page); err != nil {
+					// Keep draining so the walkers never block on a
+					// dead converter; the context ends them.
+					for range x.pages {
+					}
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	g.Go(func() error {
 		// chunks is closed on every path so the workers end; a send
 		// blocked on a failed run is released by the context.
 		defer close(chunks)
-		if err := x.walkCustomers(ctx); err != nil {
+		err := x.walkCustomers(ctx)
+		close(x.pages)
+		if cerr := conv.Wait(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
 		if err := x.addrOverflow.finish(ctx); err != nil {

@@ -166,8 +166,10 @@ func (x *storeRun) walkWindow(ctx context.Context, o bigcommerce.CustomerListOpt
 			}
 		}
 		fetched += len(page)
-		if err := x.addCustomers(ctx, page); err != nil {
-			return err
+		select {
+		case x.pages <- page:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		next := resp.NextCursor()
 		if next == "" || len(page) == 0 {

@@ -55,7 +55,7 @@ type Client struct {
 	retry RetryPolicy
 	clock Clock
 
-	stats Stats
+	stats *Stats
 
 	common          service
 	Customers       *CustomersService
@@ -151,6 +151,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		http:  &http.Client{Timeout: 60 * time.Second},
 		retry: DefaultRetryPolicy,
 		clock: realClock{},
+		stats: &Stats{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -181,7 +182,7 @@ type Stats struct {
 }
 
 // Stats returns the client's counters.
-func (c *Client) Stats() *Stats { return &c.stats }
+func (c *Client) Stats() *Stats { return c.stats }
 
 // request is one API call: built once, possibly sent several times.
 type request struct {

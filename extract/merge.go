@@ -36,6 +36,9 @@ const defaultSpillRows = 32 * 1024
 // mergeReadBatch is how many rows of each run the merge holds at a time.
 const mergeReadBatch = 128
 
+// runPageBytes is the page size of the temporary runs (see writeRun).
+const runPageBytes = 8 << 10
+
 // rowOrder tells a runSet how rows of one entity are ordered and which of
 // two rows with the same key survives.
 type rowOrder[T any] struct {
@@ -97,8 +100,11 @@ func writeRun[T any](path string, rows []T, cmp func(a, b *T) int) error {
 	if err != nil {
 		return err
 	}
-	// Temporary runs favour speed over size: snappy, one row group.
-	w := parquet.NewGenericWriter[T](f, parquet.Compression(&snappy.Codec{}))
+	// Temporary runs favour speed over size (snappy, one row group) and
+	// use small pages: the merge reads every run at once, holding about
+	// one page per column of each, so the page size times the number of
+	// runs is the merge's memory.
+	w := parquet.NewGenericWriter[T](f, parquet.Compression(&snappy.Codec{}), parquet.PageBufferSize(runPageBytes))
 	if _, err := w.Write(rows); err != nil {
 		f.Close()
 		return fmt.Errorf("spill %s: %w", filepath.Base(path), err)

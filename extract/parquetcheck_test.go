@@ -194,9 +194,9 @@ func TestArrowAgreesOnEveryColumnType(t *testing.T) {
 	dir := t.TempDir()
 	ts := time.Date(2026, 3, 1, 23, 59, 59, 123_000_000, time.FixedZone("CET", 3600))
 	customers := []staging.Customer{
-		{SourceKey: "1", ID: ptr(int64(1)), Email: "a@example.com", FirstName: "Ä", LastName: "山田", Company: "",
-			CustomerGroupID: ptr(int64(0)), DateCreated: &ts, DateModified: ptr(ts.UTC()), AddressCount: 2, AttributeCount: -1,
-			AcceptsProductReviewAbandonedCartEmails: ptr(false), ForcePasswordReset: ptr(true), OriginChannelID: ptr(int64(1 << 40)),
+		{SourceKey: "1", ID: refOf(int64(1)), Email: "a@example.com", FirstName: "Ä", LastName: "山田", Company: "",
+			CustomerGroupID: refOf(int64(0)), DateCreated: &ts, DateModified: refOf(ts.UTC()), AddressCount: 2, AttributeCount: -1,
+			AcceptsProductReviewAbandonedCartEmails: refOf(false), ForcePasswordReset: refOf(true), OriginChannelID: refOf(int64(1 << 40)),
 			ChannelIDs: []int64{1, 2, 3}, StoreCreditAmounts: []float64{0.1, 12.5, -3}},
 		{SourceKey: "2"},
 		{SourceKey: "3", ChannelIDs: []int64{}, StoreCreditAmounts: make([]float64, 300)},
@@ -205,10 +205,10 @@ func TestArrowAgreesOnEveryColumnType(t *testing.T) {
 		t.Fatal(err)
 	}
 	forms := []staging.FormFieldValue{
-		{SourceKey: "f1", CustomerSourceKey: "1", AddressSourceKey: ptr("1/a"), CustomerID: ptr(int64(1)), AddressID: ptr(int64(9)),
-			Name: "n", ValueType: staging.ValueTypeNumber, ValueNumber: ptr(1e21), ValueJSON: "1000000000000000000000"},
+		{SourceKey: "f1", CustomerSourceKey: "1", AddressSourceKey: refOf("1/a"), CustomerID: refOf(int64(1)), AddressID: refOf(int64(9)),
+			Name: "n", ValueType: staging.ValueTypeNumber, ValueNumber: refOf(1e21), ValueJSON: "1000000000000000000000"},
 		{SourceKey: "f2", CustomerSourceKey: "1", Name: "a", ValueType: staging.ValueTypeArray, ValueArray: []string{"x", "", "ü"}, ValueJSON: `["x","","ü"]`},
-		{SourceKey: "f3", CustomerSourceKey: "2", Name: "s", ValueType: staging.ValueTypeString, ValueString: ptr(""), ValueJSON: `""`},
+		{SourceKey: "f3", CustomerSourceKey: "2", Name: "s", ValueType: staging.ValueTypeString, ValueString: refOf(""), ValueJSON: `""`},
 	}
 	if _, err := staging.WriteAll(filepath.Join(dir, "form_field_values.parquet"), forms); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestArrowAgreesOnEveryColumnType(t *testing.T) {
 	}
 }
 
-// Every file each source writes from its sample is checked (mustExtract
+// Every file each source writes from its sample is checked (mustExtractFile
 // calls assertArrowAgrees); this test names that coverage and adds the
 // empty files written for an empty input.
 func TestArrowAgreesOnSourceOutputs(t *testing.T) {
@@ -230,8 +230,8 @@ func TestArrowAgreesOnSourceOutputs(t *testing.T) {
 		{"voucherify:../samples/voucherify/customers.ndjson", ""},
 		{"shopify-csv:../samples/shopify/customers_export.csv", ""},
 		{"csv:../samples/csv/contacts.csv", "../samples/csv/mapping.json"},
-		{"voucherify:" + writeFile(t, "empty.ndjson", ""), ""},
+		{"voucherify:" + writeInput(t, "empty.ndjson", ""), ""},
 	} {
-		t.Run(c.spec, func(t *testing.T) { mustExtract(t, c.spec, c.mapping) })
+		t.Run(c.spec, func(t *testing.T) { mustExtractFile(t, c.spec, c.mapping) })
 	}
 }

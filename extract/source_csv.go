@@ -16,7 +16,7 @@ import (
 // readCSV streams a CSV source into the sink. m is the user's mapping for
 // kind csv; for shopify-csv it is nil and the preset is chosen from the
 // header.
-func readCSV(ctx context.Context, in *inputFile, s *sink, m *csvMapping, kind string) error {
+func readCSV(ctx context.Context, in *inputFile, s *fileSink, m *csvMapping, kind string) error {
 	r, err := in.open()
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
@@ -66,7 +66,7 @@ func readCSV(ctx context.Context, in *inputFile, s *sink, m *csvMapping, kind st
 }
 
 // mapRow maps one good row and writes it, or its Reject.
-func mapRow(s *sink, m *csvMapping, b *csvBatch, row int, kind, name string) error {
+func mapRow(s *fileSink, m *csvMapping, b *csvBatch, row int, kind, name string) error {
 	line := b.lines[row]
 	where := fmt.Sprintf("%s line %d", name, line)
 	rec, rerr := m.apply(func(col int) string { return b.value(row, col) }, fmt.Sprintf("%s:%s:%d", kind, name, line))
@@ -92,7 +92,7 @@ type csvRecordError struct {
 }
 
 // apply maps one row. get returns the value of a column by index.
-func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*record, *csvRecordError) {
+func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileRecord, *csvRecordError) {
 	vals := make(map[string]string, len(m.fields))
 	for _, f := range m.fields {
 		v := ""
@@ -111,7 +111,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*recor
 	if k := vals["source_key"]; k != "" {
 		key = m.keyPrefix + k
 	}
-	rec := &record{customer: staging.Customer{
+	rec := &fileRecord{customer: staging.Customer{
 		SourceKey:             key,
 		Email:                 vals["email"],
 		FirstName:             vals["first_name"],
@@ -136,7 +136,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*recor
 	if v := vals["customer_group_id"]; v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id < 0 {
-			return nil, bad("customer_group_id", "invalid-number", fmt.Sprintf("%q is not a customer group id (a whole number)", errText(v)))
+			return nil, bad("customer_group_id", "invalid-number", fmt.Sprintf("%q is not a customer group id (a whole number)", shortText(v)))
 		}
 		c.CustomerGroupID = &id
 	}
@@ -144,7 +144,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*recor
 		if v := vals[f]; v != "" {
 			t, ok := parseCSVTime(v)
 			if !ok {
-				return nil, bad(f, "invalid-timestamp", fmt.Sprintf("%q is not a date; use 2024-02-01, 2024-02-01 10:42:59 (UTC) or RFC 3339", errText(v)))
+				return nil, bad(f, "invalid-timestamp", fmt.Sprintf("%q is not a date; use 2024-02-01, 2024-02-01 10:42:59 (UTC) or RFC 3339", shortText(v)))
 			}
 			*dst = &t
 		}
@@ -152,7 +152,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*recor
 	if v := vals["accepts_product_review_abandoned_cart_emails"]; v != "" {
 		b, ok := parseYesNo(v)
 		if !ok {
-			return nil, bad("accepts_product_review_abandoned_cart_emails", "invalid-boolean", fmt.Sprintf("%q is not yes/no, true/false or 1/0", errText(v)))
+			return nil, bad("accepts_product_review_abandoned_cart_emails", "invalid-boolean", fmt.Sprintf("%q is not yes/no, true/false or 1/0", shortText(v)))
 		}
 		c.AcceptsProductReviewAbandonedCartEmails = &b
 	}
@@ -167,7 +167,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*recor
 		switch {
 		case strings.HasPrefix(f.target, "attribute."):
 			name, typ, _ := strings.Cut(strings.TrimPrefix(f.target, "attribute."), ":")
-			rec.attrValues = append(rec.attrValues, attrValue(key, name, cmp.Or(typ, "string"), v))
+			rec.attrValues = append(rec.attrValues, fileAttrValue(key, name, cmp.Or(typ, "string"), v))
 		case strings.HasPrefix(f.target, "form_field."):
 			name := strings.TrimPrefix(f.target, "form_field.")
 			lit, _ := json.Marshal(v)

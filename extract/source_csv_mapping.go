@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -108,7 +109,7 @@ func parseMapping(b []byte) (*csvMapping, error) {
 			}
 			k, v, ok := strings.Cut(line, "=")
 			if !ok {
-				return nil, fmt.Errorf("line %d: want field=Column Header, got %q", n, errText(line))
+				return nil, fmt.Errorf("line %d: want field=Column Header, got %q", n, shortText(line))
 			}
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if k == "delimiter" {
@@ -160,7 +161,7 @@ func parseMapping(b []byte) (*csvMapping, error) {
 func checkTarget(t string) error {
 	switch {
 	case strings.HasPrefix(t, "address."):
-		if contains(addressTargets, strings.TrimPrefix(t, "address.")) {
+		if slices.Contains(addressTargets, strings.TrimPrefix(t, "address.")) {
 			return nil
 		}
 	case strings.HasPrefix(t, "attribute."):
@@ -168,7 +169,7 @@ func checkTarget(t string) error {
 		if name == "" {
 			return fmt.Errorf("field %q: attribute.<name> needs a name", t)
 		}
-		if typ != "" && !contains(attributeTypes, typ) {
+		if typ != "" && !slices.Contains(attributeTypes, typ) {
 			return fmt.Errorf("field %q: attribute type %q, want one of %s", t, typ, strings.Join(attributeTypes, ", "))
 		}
 		return nil
@@ -178,21 +179,12 @@ func checkTarget(t string) error {
 		}
 		return nil
 	default:
-		if contains(customerTargets, t) {
+		if slices.Contains(customerTargets, t) {
 			return nil
 		}
 	}
 	return fmt.Errorf("unknown field %q: want one of %s, address.{%s}, attribute.<name>[:%s], form_field.<name>",
 		t, strings.Join(customerTargets, ", "), strings.Join(addressTargets, ","), strings.Join(attributeTypes, "|"))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // bind finds each mapped column in the header. A column is matched by its
@@ -217,7 +209,7 @@ func (m *csvMapping) bind(file string, header []string) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s line 1: missing required column %s; the header has %s",
-			file, strings.Join(missing, ", "), clip(strings.Join(header, ", "), 400))
+			file, strings.Join(missing, ", "), clipText(strings.Join(header, ", "), 400))
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ const (
 )
 
 func TestCSVSample(t *testing.T) {
-	x := mustExtract(t, "csv:"+csvSample, csvSampleMapping)
+	x := mustExtractFile(t, "csv:"+csvSample, csvSampleMapping)
 	if got, want := x.counts(), [6]int{6, 5, 8, 4, 2, 5}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
@@ -42,8 +42,8 @@ func TestCSVSample(t *testing.T) {
 	created := time.Date(2021, 6, 1, 9, 30, 0, 0, time.UTC)
 	wantC := staging.Customer{
 		SourceKey: "C-1001", Email: "maria.garcia@example.es", FirstName: "Maria", LastName: "Garcia Lopez",
-		Phone: "+34600111222", CustomerGroupID: ptr(int64(2)), DateCreated: &created,
-		AddressCount: 1, AttributeCount: 2, AcceptsProductReviewAbandonedCartEmails: ptr(true),
+		Phone: "+34600111222", CustomerGroupID: refOf(int64(2)), DateCreated: &created,
+		AddressCount: 1, AttributeCount: 2, AcceptsProductReviewAbandonedCartEmails: refOf(true),
 	}
 	got := x.customer(t, "C-1001")
 	got.ChannelIDs, got.StoreCreditAmounts = nil, nil
@@ -74,7 +74,7 @@ func TestCSVSample(t *testing.T) {
 		t.Errorf("C-1001 attributes %v", got)
 	}
 	wantF := staging.FormFieldValue{SourceKey: "C-1001/form_field/preferred_contact", CustomerSourceKey: "C-1001",
-		Name: "preferred_contact", ValueType: "string", ValueString: ptr("email"), ValueArray: []string{}, ValueJSON: `"email"`}
+		Name: "preferred_contact", ValueType: "string", ValueString: refOf("email"), ValueArray: []string{}, ValueJSON: `"email"`}
 	if f := x.formValues[0]; !reflect.DeepEqual(f, wantF) {
 		t.Errorf("form field\n got %+v\nwant %+v", f, wantF)
 	}
@@ -89,7 +89,7 @@ func TestCSVSample(t *testing.T) {
 // Crafted bad rows: each becomes a Reject with its line, and the good rows
 // around it are loaded.
 func TestCSVBadRows(t *testing.T) {
-	mapping := writeFile(t, "m.txt", "# line format\nsource_key = ID\nemail=Email\nname=Name\naddress.postal_code=Zip\n")
+	mapping := writeInput(t, "m.txt", "# line format\nsource_key = ID\nemail=Email\nname=Name\naddress.postal_code=Zip\n")
 	for _, c := range []struct {
 		name, body string
 		good       []string
@@ -111,7 +111,7 @@ func TestCSVBadRows(t *testing.T) {
 			rejectSummary{"csv:f.csv:4", "", "csv-field-count", "f.csv line 4: wrong number of fields: 2, the header has 4; check for an unquoted comma or a missing value"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			x := mustExtract(t, "csv:"+writeFile(t, "f.csv", "ID,Email,Name,Zip\n"+c.body), mapping)
+			x := mustExtractFile(t, "csv:"+writeInput(t, "f.csv", "ID,Email,Name,Zip\n"+c.body), mapping)
 			var keys []string
 			for _, cu := range x.customers {
 				keys = append(keys, cu.SourceKey)
@@ -128,7 +128,7 @@ func TestCSVBadRows(t *testing.T) {
 
 // Whole-file problems stop the run with the file, line and problem.
 func TestCSVFatalErrors(t *testing.T) {
-	mapping := writeFile(t, "m.json", `{"fields": {"email": "Email", "first_name": "First", "address.city": "City"}}`)
+	mapping := writeInput(t, "m.json", `{"fields": {"email": "Email", "first_name": "First", "address.city": "City"}}`)
 	for _, c := range []struct{ name, body, want string }{
 		{"missing column", "Email,First\na@x.com,A\n", `f.csv line 1: missing required column "City" (mapped to address.city); the header has Email, First`},
 		{"duplicate column", "Email,First,City,Email\n", `f.csv line 1: column "Email" (mapped to email) appears 2 times in the header; rename one`},
@@ -137,7 +137,7 @@ func TestCSVFatalErrors(t *testing.T) {
 		{"header not UTF-8", "Email,F\xffirst,City\n", "line 1: header column 2 is not valid UTF-8; save the file as UTF-8"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ExtractFile(context.Background(), "csv:"+writeFile(t, "f.csv", c.body), filepath.Join(t.TempDir(), "o"), FileSourceOptions{Mapping: mapping})
+			_, err := ExtractFile(context.Background(), "csv:"+writeInput(t, "f.csv", c.body), filepath.Join(t.TempDir(), "o"), FileSourceOptions{Mapping: mapping})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error\n got %v\nwant …%s", err, c.want)
 			}
@@ -183,7 +183,7 @@ func TestParseMapping(t *testing.T) {
 // boundaries: every good row arrives once, in order, and the rejects keep
 // file order and their lines.
 func TestCSVManyRowsAcrossBatches(t *testing.T) {
-	mapping := writeFile(t, "m.txt", "source_key=ID\nemail=Email\nphone=Phone\n")
+	mapping := writeInput(t, "m.txt", "source_key=ID\nemail=Email\nphone=Phone\n")
 	var b strings.Builder
 	b.WriteString("ID,Email,Phone\r\n")
 	n, wantBad := 3*csvBatchRows+17, []int{}
@@ -196,7 +196,7 @@ func TestCSVManyRowsAcrossBatches(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%d,u%d@example.com,'%07d\r\n", i, i, i)
 	}
-	x := mustExtract(t, "csv:"+writeFile(t, "big.csv", b.String()), mapping)
+	x := mustExtractFile(t, "csv:"+writeInput(t, "big.csv", b.String()), mapping)
 	if len(x.customers) != n-len(wantBad) || len(x.rejects) != len(wantBad) {
 		t.Fatalf("%d customers, %d rejects", len(x.customers), len(x.rejects))
 	}

@@ -76,7 +76,7 @@ func ExtractFile(ctx context.Context, spec, outDir string, opts FileSourceOption
 		}
 	}
 
-	s, err := newSink(outDir)
+	s, err := newFileSink(outDir)
 	if err != nil {
 		return nil, err
 	}

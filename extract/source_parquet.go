@@ -60,11 +60,11 @@ func extractParquet(ctx context.Context, dir, outDir string, started time.Time, 
 		entity string
 		fn     func(in, out string) (committer, error)
 	}{
-		{staging.EntityCustomers, copyRows[staging.Customer]},
-		{staging.EntityAddresses, copyRows[staging.Address]},
-		{staging.EntityAttributeValues, copyRows[staging.AttributeValue]},
-		{staging.EntityFormFieldValues, copyRows[staging.FormFieldValue]},
-		{staging.EntityAttributes, copyRows[staging.Attribute]},
+		{staging.EntityCustomers, copyStagingRows[staging.Customer]},
+		{staging.EntityAddresses, copyStagingRows[staging.Address]},
+		{staging.EntityAttributeValues, copyStagingRows[staging.AttributeValue]},
+		{staging.EntityFormFieldValues, copyStagingRows[staging.FormFieldValue]},
+		{staging.EntityAttributes, copyStagingRows[staging.Attribute]},
 	} {
 		name := staging.FileName(e.entity)
 		in := filepath.Join(dir, name)
@@ -123,8 +123,8 @@ type pendingFile struct {
 
 // copyRows checks a file's schema and streams its rows into a new file,
 // left uncommitted.
-func copyRows[T any](in, out string) (committer, error) {
-	if err := checkSchema[T](in); err != nil {
+func copyStagingRows[T any](in, out string) (committer, error) {
+	if err := checkParquetSchema[T](in); err != nil {
 		return nil, err
 	}
 	w, err := staging.Create[T](out)
@@ -141,7 +141,7 @@ func copyRows[T any](in, out string) (committer, error) {
 // file with the same type and repetition. parquet-go would otherwise read
 // a missing or retyped column as zero values without a word. Extra columns
 // are allowed: a newer layout may add some.
-func checkSchema[T any](path string) error {
+func checkParquetSchema[T any](path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func copyRejects(dir, outDir string) (committer, error) {
 	}
 	in := filepath.Join(dir, staging.RejectsFile)
 	if _, err := os.Stat(in); err == nil {
-		if err := checkSchema[staging.Reject](in); err != nil {
+		if err := checkParquetSchema[staging.Reject](in); err != nil {
 			return w, err
 		}
 		err := staging.Scan(in, func(r staging.Reject) error {

@@ -14,13 +14,13 @@ import (
 // A staging directory re-extracted with parquet: holds the same rows, the
 // extract rejects, and a manifest naming the directory as its source.
 func TestParquetSourceRoundTrip(t *testing.T) {
-	src := mustExtract(t, "voucherify:"+voucherifySample, "")
+	src := mustExtractFile(t, "voucherify:"+voucherifySample, "")
 	// A transform reject in the input is not carried over.
 	rejects := append(append([]staging.Reject{}, src.rejects...), staging.Reject{Stage: "transform", Entity: "customers", SourceKey: "x", Rule: "no-email"})
 	if _, err := staging.WriteAll(filepath.Join(src.dir, staging.RejectsFile), rejects); err != nil {
 		t.Fatal(err)
 	}
-	out := mustExtract(t, "parquet:"+src.dir, "")
+	out := mustExtractFile(t, "parquet:"+src.dir, "")
 	if out.counts() != src.counts() {
 		t.Fatalf("counts %v, want %v", out.counts(), src.counts())
 	}
@@ -46,7 +46,7 @@ func TestParquetSourceRoundTrip(t *testing.T) {
 
 func TestParquetSourceRejectsBadDirectories(t *testing.T) {
 	fresh := func(t *testing.T) string {
-		return mustExtract(t, "voucherify:"+voucherifySample, "").dir
+		return mustExtractFile(t, "voucherify:"+voucherifySample, "").dir
 	}
 	for _, c := range []struct {
 		name  string

@@ -13,7 +13,7 @@ import (
 const shopifySample = "../samples/shopify/customers_export.csv"
 
 func TestShopifySample(t *testing.T) {
-	x := mustExtract(t, "shopify-csv:"+shopifySample, "")
+	x := mustExtractFile(t, "shopify-csv:"+shopifySample, "")
 	if got, want := x.counts(), [6]int{13, 12, 28, 0, 3, 1}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
@@ -26,7 +26,7 @@ func TestShopifySample(t *testing.T) {
 	// consent mapped; SMS consent, tax exempt and tags kept as attributes.
 	wantC := staging.Customer{
 		SourceKey: "shopify:7012345678901", Email: "emma.thompson@example.com", FirstName: "Emma", LastName: "Thompson",
-		Phone: "+14165550101", AddressCount: 1, AttributeCount: 3, AcceptsProductReviewAbandonedCartEmails: ptr(true),
+		Phone: "+14165550101", AddressCount: 1, AttributeCount: 3, AcceptsProductReviewAbandonedCartEmails: refOf(true),
 	}
 	got := x.customer(t, "shopify:7012345678901")
 	got.ChannelIDs, got.StoreCreditAmounts = nil, nil
@@ -87,7 +87,7 @@ func TestShopifyOlderTemplate(t *testing.T) {
 		"Ana,Silva,ana@example.com,,Rua 1,,Lisboa,Lisboa,,Portugal,,'1100-053,'+351211234567,no,no,0,0,,,no\n" +
 		"Bo,Ek,bo@example.com,Ek AB,Gatan 2,,Ottawa,,ON,Canada,CA,'K1A 0B1,,maybe,,0,0,,,\n" +
 		"Cy,Twain,cy@example.com,,,,,,,,,,,yes,,0,0,,,\n"
-	x := mustExtract(t, "shopify-csv:"+writeFile(t, "old.csv", in), "")
+	x := mustExtractFile(t, "shopify-csv:"+writeInput(t, "old.csv", in), "")
 	if got, want := x.counts(), [6]int{2, 1, 2, 0, 2, 1}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
@@ -122,7 +122,7 @@ func TestShopifyOlderTemplate(t *testing.T) {
 }
 
 func TestShopifyNotAnExport(t *testing.T) {
-	_, err := ExtractFile(context.Background(), "shopify-csv:"+writeFile(t, "x.csv", "Name,Mail\na,b\n"), filepath.Join(t.TempDir(), "o"), FileSourceOptions{})
+	_, err := ExtractFile(context.Background(), "shopify-csv:"+writeInput(t, "x.csv", "Name,Mail\na,b\n"), filepath.Join(t.TempDir(), "o"), FileSourceOptions{})
 	if err == nil || !strings.Contains(err.Error(), `x.csv: line 1: not a Shopify customer export: missing required column "First Name" (headers are case-sensitive)`) {
 		t.Fatalf("error %v", err)
 	}

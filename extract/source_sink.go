@@ -17,7 +17,7 @@ import (
 
 // record is what one source record becomes: a customer and the rows that
 // hang off it, all joined by the customer's source key.
-type record struct {
+type fileRecord struct {
 	customer   staging.Customer
 	addresses  []staging.Address
 	attrValues []staging.AttributeValue
@@ -27,7 +27,7 @@ type record struct {
 // sink streams the rows of a file source into the staging files. Attribute
 // definitions are few, so they are collected and written at commit; every
 // other entity is written as it arrives.
-type sink struct {
+type fileSink struct {
 	customers  *staging.Writer[staging.Customer]
 	addresses  *staging.Writer[staging.Address]
 	attrValues *staging.Writer[staging.AttributeValue]
@@ -45,8 +45,8 @@ type sink struct {
 	skippedEmpty int64
 }
 
-func newSink(dir string) (_ *sink, err error) {
-	s := &sink{attrTypes: map[string]string{}, seen: map[string]string{}}
+func newFileSink(dir string) (_ *fileSink, err error) {
+	s := &fileSink{attrTypes: map[string]string{}, seen: map[string]string{}}
 	defer func() {
 		if err != nil {
 			s.abort()
@@ -72,7 +72,7 @@ func newSink(dir string) (_ *sink, err error) {
 }
 
 // abort discards every uncommitted file; it is a no-op after commit.
-func (s *sink) abort() {
+func (s *fileSink) abort() {
 	if s.customers != nil {
 		s.customers.Abort()
 	}
@@ -92,7 +92,7 @@ func (s *sink) abort() {
 
 // add writes one record, or a Reject if its source key was already used.
 // where names the record for people ("customers.ndjson record 4").
-func (s *sink) add(r *record, where string) error {
+func (s *fileSink) add(r *fileRecord, where string) error {
 	key := r.customer.SourceKey
 	if first, dup := s.seen[key]; dup {
 		return s.reject(staging.Reject{
@@ -134,7 +134,7 @@ func (s *sink) add(r *record, where string) error {
 // reject writes a Reject row of the extract stage. Values are made valid
 // UTF-8 and truncated: the rejects file is read by people and by tools that
 // refuse broken strings.
-func (s *sink) reject(r staging.Reject) error {
+func (s *fileSink) reject(r staging.Reject) error {
 	r.Stage = "extract"
 	r.Value = staging.TruncateValue(strings.ToValidUTF8(r.Value, "\uFFFD"))
 	r.Message = strings.ToValidUTF8(r.Message, "\uFFFD")
@@ -145,7 +145,7 @@ func (s *sink) reject(r staging.Reject) error {
 // commit writes attributes.parquet, commits every file and then the
 // manifest, which is written last so that a directory with a manifest is a
 // complete one.
-func (s *sink) commit(dir string, m *staging.Manifest) error {
+func (s *fileSink) commit(dir string, m *staging.Manifest) error {
 	names := make([]string, 0, len(s.attrTypes))
 	for n := range s.attrTypes {
 		names = append(names, n)

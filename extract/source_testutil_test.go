@@ -10,7 +10,7 @@ import (
 )
 
 // extracted is a staging directory written by a test, read back whole.
-type extracted struct {
+type fileOutput struct {
 	dir        string
 	manifest   *staging.Manifest
 	customers  []staging.Customer
@@ -21,20 +21,20 @@ type extracted struct {
 	rejects    []staging.Reject
 }
 
-// mustExtract runs ExtractFile into a fresh directory, checks that all
+// mustExtractFile runs ExtractFile into a fresh directory, checks that all
 // five entity files, rejects.parquet and manifest.json exist and that
 // Arrow reads every file as parquet-go does, and returns the rows.
-func mustExtract(t *testing.T, spec, mapping string) *extracted {
+func mustExtractFile(t *testing.T, spec, mapping string) *fileOutput {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "out")
 	m, err := ExtractFile(context.Background(), spec, dir, FileSourceOptions{Mapping: mapping})
 	if err != nil {
 		t.Fatalf("ExtractFile(%s): %v", spec, err)
 	}
-	return readExtracted(t, dir, m)
+	return readFileOutput(t, dir, m)
 }
 
-func readExtracted(t *testing.T, dir string, m *staging.Manifest) *extracted {
+func readFileOutput(t *testing.T, dir string, m *staging.Manifest) *fileOutput {
 	t.Helper()
 	for _, e := range staging.Entities {
 		assertArrowAgrees(t, filepath.Join(dir, staging.FileName(e)))
@@ -46,13 +46,13 @@ func readExtracted(t *testing.T, dir string, m *staging.Manifest) *extracted {
 	if err := m.Verify(dir); err != nil {
 		t.Fatalf("manifest does not verify: %v", err)
 	}
-	x := &extracted{dir: dir, manifest: m}
-	x.customers = readAllT[staging.Customer](t, dir, staging.FileName(staging.EntityCustomers))
-	x.addresses = readAllT[staging.Address](t, dir, staging.FileName(staging.EntityAddresses))
-	x.attrValues = readAllT[staging.AttributeValue](t, dir, staging.FileName(staging.EntityAttributeValues))
-	x.formValues = readAllT[staging.FormFieldValue](t, dir, staging.FileName(staging.EntityFormFieldValues))
-	x.attributes = readAllT[staging.Attribute](t, dir, staging.FileName(staging.EntityAttributes))
-	x.rejects = readAllT[staging.Reject](t, dir, staging.RejectsFile)
+	x := &fileOutput{dir: dir, manifest: m}
+	x.customers = readStagingRows[staging.Customer](t, dir, staging.FileName(staging.EntityCustomers))
+	x.addresses = readStagingRows[staging.Address](t, dir, staging.FileName(staging.EntityAddresses))
+	x.attrValues = readStagingRows[staging.AttributeValue](t, dir, staging.FileName(staging.EntityAttributeValues))
+	x.formValues = readStagingRows[staging.FormFieldValue](t, dir, staging.FileName(staging.EntityFormFieldValues))
+	x.attributes = readStagingRows[staging.Attribute](t, dir, staging.FileName(staging.EntityAttributes))
+	x.rejects = readStagingRows[staging.Reject](t, dir, staging.RejectsFile)
 	for name, want := range map[string]int{
 		staging.EntityCustomers: len(x.customers), staging.EntityAddresses: len(x.addresses),
 		staging.EntityAttributeValues: len(x.attrValues), staging.EntityFormFieldValues: len(x.formValues),
@@ -68,7 +68,7 @@ func readExtracted(t *testing.T, dir string, m *staging.Manifest) *extracted {
 	return x
 }
 
-func readAllT[T any](t *testing.T, dir, name string) []T {
+func readStagingRows[T any](t *testing.T, dir, name string) []T {
 	t.Helper()
 	rows, err := staging.ReadAll[T](filepath.Join(dir, name))
 	if err != nil {
@@ -77,11 +77,11 @@ func readAllT[T any](t *testing.T, dir, name string) []T {
 	return rows
 }
 
-func (x *extracted) counts() [6]int {
+func (x *fileOutput) counts() [6]int {
 	return [6]int{len(x.customers), len(x.addresses), len(x.attrValues), len(x.formValues), len(x.attributes), len(x.rejects)}
 }
 
-func (x *extracted) customer(t *testing.T, key string) staging.Customer {
+func (x *fileOutput) customer(t *testing.T, key string) staging.Customer {
 	t.Helper()
 	for _, c := range x.customers {
 		if c.SourceKey == key {
@@ -92,7 +92,7 @@ func (x *extracted) customer(t *testing.T, key string) staging.Customer {
 	return staging.Customer{}
 }
 
-func (x *extracted) address(t *testing.T, customerKey string) staging.Address {
+func (x *fileOutput) address(t *testing.T, customerKey string) staging.Address {
 	t.Helper()
 	for _, a := range x.addresses {
 		if a.CustomerSourceKey == customerKey {
@@ -104,7 +104,7 @@ func (x *extracted) address(t *testing.T, customerKey string) staging.Address {
 }
 
 // attrs returns a customer's attribute values by name.
-func (x *extracted) attrs(customerKey string) map[string]string {
+func (x *fileOutput) attrs(customerKey string) map[string]string {
 	out := map[string]string{}
 	for _, a := range x.attrValues {
 		if a.CustomerSourceKey == customerKey {
@@ -117,7 +117,7 @@ func (x *extracted) attrs(customerKey string) map[string]string {
 // rejectSummary is the part of a Reject a test pins exactly.
 type rejectSummary struct{ Key, Field, Rule, Message string }
 
-func (x *extracted) rejectSummaries() []rejectSummary {
+func (x *fileOutput) rejectSummaries() []rejectSummary {
 	var out []rejectSummary
 	for _, r := range x.rejects {
 		out = append(out, rejectSummary{r.SourceKey, r.Field, r.Rule, r.Message})
@@ -125,7 +125,7 @@ func (x *extracted) rejectSummaries() []rejectSummary {
 	return out
 }
 
-func writeFile(t *testing.T, name, content string) string {
+func writeInput(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -134,4 +134,4 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-func ptr[T any](v T) *T { return &v }
+func refOf[T any](v T) *T { return &v }

@@ -32,7 +32,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 //   - otherwise a stream of concatenated JSON values (pretty-printed
 //     objects, as Voucherify's docs and webhook logs show them); a syntax
 //     error ends the run like in an array.
-func readVoucherify(ctx context.Context, in *inputFile, s *sink) error {
+func readVoucherify(ctx context.Context, in *inputFile, s *fileSink) error {
 	r, err := in.open()
 	if err != nil {
 		return fmt.Errorf("voucherify: %w", err)
@@ -92,7 +92,7 @@ type voucherifyReader struct {
 	ctx  context.Context
 	path string
 	name string
-	s    *sink
+	s    *fileSink
 	skip int64 // bytes before the JSON (a BOM), for byte offsets in errors
 	recs int   // records seen, for record numbers
 }
@@ -100,7 +100,7 @@ type voucherifyReader struct {
 // ndjson reads one record per line; blank lines are skipped.
 func (v *voucherifyReader) ndjson(br *bufio.Reader) error {
 	for lineNo := 1; ; lineNo++ {
-		line, err := readLine(br)
+		line, err := readNDJSONLine(br)
 		if errors.Is(err, errLineTooLong) {
 			v.recs++
 			where := fmt.Sprintf("%s record %d (line %d)", v.name, v.recs, lineNo)
@@ -159,7 +159,7 @@ func (v *voucherifyReader) decodeStream(r io.Reader, array bool) error {
 	start = dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
 		off := nextNonSpace(v.path, v.skip+start)
-		return fmt.Errorf("voucherify: %s: unexpected data after the JSON array at byte %d (line %d); the file should hold one array", v.path, off, lineAt(v.path, off))
+		return fmt.Errorf("voucherify: %s: unexpected data after the JSON array at byte %d (line %d); the file should hold one array", v.path, off, lineOfOffset(v.path, off))
 	}
 	return nil
 }
@@ -176,10 +176,10 @@ func (v *voucherifyReader) syntaxError(err error, array bool, start int64) error
 	}
 	off, truncated := locateJSONError(v.path, v.skip+start)
 	if truncated || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("voucherify: %s: the file ends inside %s after record %d (byte %d, line %d): it looks truncated; export it again", v.path, what, v.recs, off, lineAt(v.path, off))
+		return fmt.Errorf("voucherify: %s: the file ends inside %s after record %d (byte %d, line %d): it looks truncated; export it again", v.path, what, v.recs, off, lineOfOffset(v.path, off))
 	}
 	return fmt.Errorf("voucherify: %s: invalid JSON at byte %d (line %d) after record %d: %v; records in %s cannot be skipped one by one, fix the file or export NDJSON",
-		v.path, off, lineAt(v.path, off), v.recs, err, what)
+		v.path, off, lineOfOffset(v.path, off), v.recs, err, what)
 }
 
 // locateJSONError finds the first syntax error in the JSON value that
@@ -274,10 +274,10 @@ func (v *voucherifyReader) fallbackKey() string {
 
 var errLineTooLong = errors.New("line too long")
 
-// readLine returns the next line without its newline. A line longer than
+// readNDJSONLine returns the next line without its newline. A line longer than
 // maxJSONRecord is skipped to its end and reported with errLineTooLong and
 // its first bytes.
-func readLine(br *bufio.Reader) ([]byte, error) {
+func readNDJSONLine(br *bufio.Reader) ([]byte, error) {
 	var buf []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
@@ -301,7 +301,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 
 // lineAt counts the lines up to byte offset off of a file. It reads the
 // file again, which only happens on the way to an error.
-func lineAt(path string, off int64) int {
+func lineOfOffset(path string, off int64) int {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0
@@ -321,9 +321,9 @@ func lineAt(path string, off int64) int {
 }
 
 // errText keeps values short in messages.
-func errText(s string) string { return clip(s, 60) }
+func shortText(s string) string { return clipText(s, 60) }
 
-func clip(s string, n int) string {
+func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

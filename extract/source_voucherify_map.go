@@ -33,13 +33,13 @@ type jsonObject = map[string]json.RawMessage
 // event envelope ({id, type, data:{customer}}) or the bare {"customer": …}
 // shape of webhook logs. fallbackKey is used when the customer has neither
 // source_id nor id.
-func mapVoucherify(raw []byte, fallbackKey string) (*record, *recordError) {
+func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
 	if !json.Valid(raw) {
 		var v any
 		err := json.Unmarshal(raw, &v)
 		return nil, &recordError{rule: "invalid-json", msg: fmt.Sprintf("invalid JSON (%v); fix the line or export the record again", err)}
 	}
-	obj, err := object(raw)
+	obj, err := jsonObj(raw)
 	if err != nil {
 		return nil, &recordError{rule: "not-an-object", msg: "the record is not a JSON object; each record must be one Voucherify customer or customer event"}
 	}
@@ -49,7 +49,7 @@ func mapVoucherify(raw []byte, fallbackKey string) (*record, *recordError) {
 	}
 	key := fallbackKey
 	for _, f := range []string{"source_id", "id"} {
-		id, err := text(cust, f)
+		id, err := jsonText(cust, f)
 		if err != nil {
 			return nil, &recordError{field: f, rule: "invalid-type", msg: err.Error()}
 		}
@@ -63,13 +63,13 @@ func mapVoucherify(raw []byte, fallbackKey string) (*record, *recordError) {
 	}
 	str := map[string]string{}
 	for _, f := range []string{"name", "email", "phone", "description", "birthdate", "birthday", "created_at", "updated_at"} {
-		s, err := text(cust, f)
+		s, err := jsonText(cust, f)
 		if err != nil {
 			return nil, fail(f, err)
 		}
 		str[f] = s
 	}
-	rec := &record{customer: staging.Customer{
+	rec := &fileRecord{customer: staging.Customer{
 		SourceKey: key,
 		Email:     str["email"],
 		Phone:     str["phone"],
@@ -84,7 +84,7 @@ func mapVoucherify(raw []byte, fallbackKey string) (*record, *recordError) {
 		t, err := time.Parse(time.RFC3339Nano, str[f])
 		if err != nil {
 			return nil, &recordError{key: key, field: f, rule: "invalid-timestamp",
-				msg: fmt.Sprintf("%s %q is not an RFC 3339 timestamp like 2024-02-01T10:42:59.594Z", f, errText(str[f]))}
+				msg: fmt.Sprintf("%s %q is not an RFC 3339 timestamp like 2024-02-01T10:42:59.594Z", f, shortText(str[f]))}
 		}
 		t = t.UTC().Truncate(time.Millisecond) // the staging files keep milliseconds
 		*dst = &t
@@ -99,7 +99,7 @@ func mapVoucherify(raw []byte, fallbackKey string) (*record, *recordError) {
 
 	// birthdate is the current field, birthday the deprecated one.
 	if b := cmp.Or(str["birthdate"], str["birthday"]); b != "" {
-		rec.attrValues = append(rec.attrValues, attrValue(key, "birthdate", "date", b))
+		rec.attrValues = append(rec.attrValues, fileAttrValue(key, "birthdate", "date", b))
 	}
 	if rerr := voucherifyMetadata(cust, rec); rerr != nil {
 		rerr.key = key
@@ -111,22 +111,22 @@ func mapVoucherify(raw []byte, fallbackKey string) (*record, *recordError) {
 // unwrapCustomer finds the customer object in the three record shapes.
 func unwrapCustomer(obj jsonObject) (jsonObject, *recordError) {
 	if data, ok := obj["data"]; ok {
-		typ, err := text(obj, "type")
+		typ, err := jsonText(obj, "type")
 		if err != nil {
 			return nil, &recordError{field: "type", rule: "invalid-type", msg: err.Error()}
 		}
 		if typ != "" && !voucherifyEvents[typ] {
 			return nil, &recordError{field: "type", rule: "unsupported-event",
-				msg: fmt.Sprintf("event type %q is not a customer to import (only customer.created and customer.updated are)", errText(typ))}
+				msg: fmt.Sprintf("event type %q is not a customer to import (only customer.created and customer.updated are)", shortText(typ))}
 		}
-		d, err := object(data)
+		d, err := jsonObj(data)
 		if err != nil {
 			return nil, &recordError{field: "data", rule: "invalid-type", msg: "data is not an object"}
 		}
 		obj = d
 	}
 	if inner, ok := obj["customer"]; ok {
-		c, err := object(inner)
+		c, err := jsonObj(inner)
 		if err != nil {
 			return nil, &recordError{field: "customer", rule: "invalid-type", msg: "customer is not an object"}
 		}
@@ -140,19 +140,19 @@ func unwrapCustomer(obj jsonObject) (jsonObject, *recordError) {
 	return nil, &recordError{rule: "not-a-customer", msg: "no customer found: want a Voucherify customer (with email, name, source_id or id), {\"customer\": {…}} or an event with data.customer"}
 }
 
-func voucherifyAddress(cust jsonObject, rec *record) (*staging.Address, *recordError) {
+func voucherifyAddress(cust jsonObject, rec *fileRecord) (*staging.Address, *recordError) {
 	raw, ok := cust["address"]
-	if !ok || isNull(raw) {
+	if !ok || jsonNull(raw) {
 		return nil, nil
 	}
-	a, err := object(raw)
+	a, err := jsonObj(raw)
 	if err != nil {
 		return nil, &recordError{field: "address", rule: "invalid-type", msg: "address is not an object"}
 	}
 	f := map[string]string{}
 	has := false
 	for _, k := range []string{"line_1", "line_2", "city", "state", "country", "postal_code"} {
-		s, err := text(a, k)
+		s, err := jsonText(a, k)
 		if err != nil {
 			return nil, &recordError{field: "address." + k, rule: "invalid-type", msg: "address." + err.Error()}
 		}
@@ -181,12 +181,12 @@ func voucherifyAddress(cust jsonObject, rec *record) (*staging.Address, *recordE
 // voucherifyMetadata makes each metadata key a string attribute value.
 // Strings are kept as they are; numbers, booleans, arrays and objects as
 // their compact JSON, so nothing is lost; nulls are absent values.
-func voucherifyMetadata(cust jsonObject, rec *record) *recordError {
+func voucherifyMetadata(cust jsonObject, rec *fileRecord) *recordError {
 	raw, ok := cust["metadata"]
-	if !ok || isNull(raw) {
+	if !ok || jsonNull(raw) {
 		return nil
 	}
-	md, err := object(raw)
+	md, err := jsonObj(raw)
 	if err != nil {
 		return &recordError{field: "metadata", rule: "invalid-type", msg: "metadata is not an object"}
 	}
@@ -197,7 +197,7 @@ func voucherifyMetadata(cust jsonObject, rec *record) *recordError {
 	sort.Strings(keys) // map order is random; files should not be
 	for _, k := range keys {
 		v := md[k]
-		if isNull(v) {
+		if jsonNull(v) {
 			continue
 		}
 		var s string
@@ -211,12 +211,12 @@ func voucherifyMetadata(cust jsonObject, rec *record) *recordError {
 		if hasAttr(rec, k) {
 			continue // an explicit field (birthdate) wins over metadata of the same name
 		}
-		rec.attrValues = append(rec.attrValues, attrValue(rec.customer.SourceKey, k, "string", s))
+		rec.attrValues = append(rec.attrValues, fileAttrValue(rec.customer.SourceKey, k, "string", s))
 	}
 	return nil
 }
 
-func hasAttr(rec *record, name string) bool {
+func hasAttr(rec *fileRecord, name string) bool {
 	for _, a := range rec.attrValues {
 		if a.AttributeName == name {
 			return true
@@ -226,7 +226,7 @@ func hasAttr(rec *record, name string) bool {
 }
 
 // attrValue builds an attribute value keyed by customer and attribute name.
-func attrValue(customerKey, name, typ, value string) staging.AttributeValue {
+func fileAttrValue(customerKey, name, typ, value string) staging.AttributeValue {
 	return staging.AttributeValue{
 		SourceKey:         customerKey + "/attribute/" + name,
 		CustomerSourceKey: customerKey,
@@ -236,7 +236,7 @@ func attrValue(customerKey, name, typ, value string) staging.AttributeValue {
 	}
 }
 
-func object(raw []byte) (jsonObject, error) {
+func jsonObj(raw []byte) (jsonObject, error) {
 	var o jsonObject
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return nil, err
@@ -247,13 +247,13 @@ func object(raw []byte) (jsonObject, error) {
 	return o, nil
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+func jsonNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // text reads a scalar field as trimmed text. Strings are taken as they are
 // and numbers as their literal (a phone or id exported as a number keeps
 // its digits); a missing field or null is "". Objects, arrays and booleans
 // are an error naming the field.
-func text(o jsonObject, field string) (string, error) {
+func jsonText(o jsonObject, field string) (string, error) {
 	raw, ok := o[field]
 	if !ok {
 		return "", nil
@@ -271,5 +271,5 @@ func text(o jsonObject, field string) (string, error) {
 	case raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'):
 		return string(raw), nil
 	}
-	return "", fmt.Errorf("%s: want text, got %s", field, errText(string(raw)))
+	return "", fmt.Errorf("%s: want text, got %s", field, shortText(string(raw)))
 }

@@ -15,7 +15,7 @@ const voucherifySample = "../samples/voucherify/customers.ndjson"
 
 // The seed payload (a customer.created event) maps to exactly these rows.
 func TestVoucherifySeedPayload(t *testing.T) {
-	x := mustExtract(t, "voucherify:"+voucherifySample, "")
+	x := mustExtractFile(t, "voucherify:"+voucherifySample, "")
 	created := time.Date(2024, 2, 1, 10, 42, 59, 594_000_000, time.UTC)
 	want := staging.Customer{
 		SourceKey: "voucherify:lionel-johnson", Email: "lionel-johnson@lion.io",
@@ -45,7 +45,7 @@ func TestVoucherifySeedPayload(t *testing.T) {
 }
 
 func TestVoucherifySample(t *testing.T) {
-	x := mustExtract(t, "voucherify:"+voucherifySample, "")
+	x := mustExtractFile(t, "voucherify:"+voucherifySample, "")
 	// customers, addresses, attribute values, form field values, attributes, rejects
 	if got, want := x.counts(), [6]int{10, 9, 9, 0, 7, 2}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
@@ -145,7 +145,7 @@ func TestVoucherifyConcatenatedPrettyJSON(t *testing.T) {
 "source_id": "lionel-johnson"
 }
 }`
-	x := mustExtract(t, "voucherify:"+writeFile(t, "seed.json", one+one+"\n"), "")
+	x := mustExtractFile(t, "voucherify:"+writeInput(t, "seed.json", one+one+"\n"), "")
 	if got, want := x.counts(), [6]int{1, 0, 0, 0, 0, 1}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
@@ -163,7 +163,7 @@ func TestVoucherifyJSONArray(t *testing.T) {
  {"id":"evt2","type":"customer.updated","data":{"customer":{"source_id":"c","email":"c@example.com","created_at":"yesterday"}}},
  {"hello":"world"}
 ]`
-	x := mustExtract(t, "voucherify:"+writeFile(t, "list.json", in), "")
+	x := mustExtractFile(t, "voucherify:"+writeInput(t, "list.json", in), "")
 	if got, want := x.counts(), [6]int{1, 0, 0, 0, 0, 4}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
@@ -189,7 +189,7 @@ func TestVoucherifyFatalSyntax(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			_, err := ExtractFile(context.Background(), "voucherify:"+writeFile(t, c.name, c.in), out, FileSourceOptions{})
+			_, err := ExtractFile(context.Background(), "voucherify:"+writeInput(t, c.name, c.in), out, FileSourceOptions{})
 			if err == nil || !strings.HasSuffix(err.Error(), c.want) {
 				t.Fatalf("error\n got %v\nwant …%s", err, c.want)
 			}
@@ -207,7 +207,7 @@ func TestVoucherifyNDJSONBadLines(t *testing.T) {
 		`{"source_id":"b","email":"b@example.com","name":"Bé"}` + "\r\n" +
 		`[1,2]` + "\n" +
 		`{"source_id":"c","email":"c@example.com","address":{"line_1":"x","country":"Neverland"},"metadata":{"birthdate":"x","tier":null}}`
-	x := mustExtract(t, "voucherify:"+writeFile(t, "c.ndjson", in), "")
+	x := mustExtractFile(t, "voucherify:"+writeInput(t, "c.ndjson", in), "")
 	if got, want := x.counts(), [6]int{2, 1, 1, 0, 1, 2}; got != want {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
@@ -233,7 +233,7 @@ func TestVoucherifyNDJSONBadLines(t *testing.T) {
 
 func TestVoucherifyEmptyInput(t *testing.T) {
 	for _, in := range []string{"", "\n\n", "[]", "\ufeff[ ]\n"} {
-		x := mustExtract(t, "voucherify:"+writeFile(t, "e.json", in), "")
+		x := mustExtractFile(t, "voucherify:"+writeInput(t, "e.json", in), "")
 		if x.counts() != [6]int{} {
 			t.Errorf("%q: counts %v", in, x.counts())
 		}

@@ -12,6 +12,9 @@ import (
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
+// mergeParallel is how many entities are merged at once.
+const mergeParallel = 1
+
 // mergeAll merges each selected entity's runs into its final file (in
 // parallel: the merges are independent), then moves the files into outDir
 // together, so a failure in one merge leaves outDir as it was.
@@ -23,6 +26,10 @@ func (x *storeRun) mergeAll(ctx context.Context, man *staging.Manifest) error {
 		mu.Unlock()
 	}
 	g, ctx := errgroup.WithContext(ctx)
+	// One merge at a time: each holds a page per column of every run of
+	// its entity plus a row group of its output, and running them
+	// together would add those up.
+	g.SetLimit(mergeParallel)
 	if x.want[staging.EntityCustomers] {
 		g.Go(func() error {
 			em, err := mergeEntity(ctx, x, x.customers, staging.EntityCustomers, func(r *staging.Customer) *time.Time { return r.DateModified })

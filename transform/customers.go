@@ -50,7 +50,6 @@ type customerTable struct {
 	srow     map[uint32]uint32 // merged row → survivor row
 
 	// Dedupe by email.
-	emails    []Key
 	modified  []int64
 	firstRow  map[Key]firstSeen // email → its first row
 	groups    map[Key][]uint32  // email → rows, for emails seen twice or more
@@ -102,7 +101,7 @@ func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*c
 	counts := s.rep.Entities[staging.EntityCustomers]
 	err := scan(ctx, inDir, staging.EntityCustomers, func(row uint32, c *staging.Customer) error {
 		counts.RowsIn++
-		st, email, mod := rowOK, Key{}, int64(math.MinInt64)
+		st, mod := rowOK, int64(math.MinInt64)
 		k := sourceKey(c.SourceKey)
 		first, dup := t.byKey[k]
 		if !dup {
@@ -122,7 +121,7 @@ func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*c
 				return err
 			}
 		} else {
-			email = EmailKey(c.Email)
+			email := EmailKey(c.Email)
 			if c.DateModified != nil {
 				mod = c.DateModified.UnixMilli()
 			}
@@ -139,7 +138,6 @@ func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*c
 			}
 		}
 		t.state = append(t.state, st)
-		t.emails = append(t.emails, email)
 		t.modified = append(t.modified, mod)
 		return nil
 	})
@@ -149,7 +147,7 @@ func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*c
 	t.chooseSurvivors()
 	t.addresses = make([]int32, len(t.state))
 	t.attributes = make([]int32, len(t.state))
-	t.firstRow, t.emails = nil, nil
+	t.firstRow = nil
 	return t, nil
 }
 

@@ -27,8 +27,23 @@ func TestPhoneKey(t *testing.T) {
 	}
 }
 
+// The NANP fast path must agree with libphonenumber wherever it answers.
+func TestNANPFastPathAgrees(t *testing.T) {
+	for _, c := range []string{"US", "CA"} {
+		for _, p := range []string{"(415) 555-0100", "415.555.0100", "1 415 555 0100", "1-800-555-0100", "4155550100",
+			"(212)5550199", "613-555-0123", "1 (613) 555 0123", " 415 555 0100 ", "415--555--0100", "(415) 555-0100.",
+			"0155550100", "1155550100", "1 015 555 0100", "415555010", "141555501000"} {
+			fast, fok := nanpFast(c, p)
+			slow, sok := e164Slow(c, p)
+			if fok && (!sok || fast != slow) {
+				t.Errorf("%s %q: fast path %q, libphonenumber %q (%v)", c, p, fast, slow, sok)
+			}
+		}
+	}
+}
+
 func FuzzPhoneKey(f *testing.F) {
-	for _, tc := range [][2]string{{"US", "(415) 555-0100"}, {"GB", "020 7946 0018"}, {"", "+44 20 7946 0018"}, {"ZZ", "12"}, {"US", "1-800-FLOWERS"}} {
+	for _, tc := range [][2]string{{"US", "(415) 555-0100"}, {"GB", "020 7946 0018"}, {"", "+44 20 7946 0018"}, {"ZZ", "12"}, {"US", "1-800-FLOWERS"}, {"CA", "1 (613) 555 0123"}, {"US", "0155550100"}} {
 		f.Add(tc[0], tc[1])
 	}
 	f.Fuzz(func(t *testing.T, country, s string) {
@@ -37,6 +52,11 @@ func FuzzPhoneKey(f *testing.F) {
 		// E.164 key is its own key.
 		if k2 := PhoneKey(country, Text(s)); k2 != k {
 			t.Fatalf("PhoneKey(%q, %q) = %q but %q after Text", country, s, k, k2)
+		}
+		if fast, ok := nanpFast(country, Text(s)); ok {
+			if slow, sok := e164Slow(country, Text(s)); !sok || slow != fast {
+				t.Fatalf("fast path %q disagrees with libphonenumber %q (%v) on %q", fast, slow, sok, s)
+			}
 		}
 		if len(k) > 0 && k[0] == '+' {
 			if k2 := PhoneKey(country, k); k2 != k {

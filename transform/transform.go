@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -191,7 +192,7 @@ func (r *run) commit(spans map[string]*dateSpan) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(r.path(staging.ReportFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(r.path(staging.ReportFile), append(b, '\n')); err != nil {
 		return err
 	}
 	return r.writeManifest(entities)
@@ -242,28 +243,4 @@ func entityFiles() []string {
 		out = append(out, staging.FileName(e))
 	}
 	return out
-}
-
-// writeFileAtomic writes an owner-only file under a temporary name and
-// renames it into place, like the staging writers do. (The package imports
-// only internal/staging, which offers no such helper for non-Parquet files
-// other than the manifest.)
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // after a successful rename this is a no-op
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

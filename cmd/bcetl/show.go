@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+)
+
+// bcetl show prints a Parquet file as JSON lines, so a user without DuckDB
+// or pandas can read a rejects or results file. It reads through Arrow's
+// Parquet implementation, independent of the parquet-go code that wrote
+// the file: what it shows is what other tools will see.
+func init() {
+	register(&command{
+		name:    "show",
+		summary: "print a Parquet file (staging, rejects, merges, results) as JSON lines",
+		usage: `  bcetl show work/transform/rejects.parquet
+  bcetl show --limit 5 work/results.parquet`,
+		setup: setupShow,
+	})
+}
+
+func setupShow(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+	limit := fs.Int64("limit", 0, "print at most N rows (0 = all)")
+	return func(ctx context.Context, a *app) error {
+		if len(a.args) != 1 {
+			return usagef("want exactly one Parquet file")
+		}
+		return showParquet(ctx, a.args[0], *limit, a.stdout)
+	}
+}
+
+func showParquet(ctx context.Context, path string, limit int64, w io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	pr, err := file.NewParquetReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
+	}
+	defer pr.Close()
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: 1024}, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	var n int64
+	for rr.Next() {
+		rec := rr.Record()
+		if limit > 0 && n+rec.NumRows() > limit {
+			rec = rec.NewSlice(0, limit-n)
+			defer rec.Release()
+		}
+		if err := array.RecordToJSON(rec, w); err != nil {
+			return err
+		}
+		if n += rec.NumRows(); limit > 0 && n >= limit {
+			return nil
+		}
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}

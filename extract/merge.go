@@ -31,13 +31,16 @@ import (
 // defaultSpillRows bounds each entity's in-memory buffer. A customer row
 // with its strings is a few hundred bytes, so four entities stay in the
 // tens of MiB even while one buffer is being written and the next fills.
-const defaultSpillRows = 32 * 1024
+const defaultSpillRows = 16 * 1024
 
 // mergeReadBatch is how many rows of each run the merge holds at a time.
 const mergeReadBatch = 128
 
 // runPageBytes is the page size of the temporary runs (see writeRun).
 const runPageBytes = 8 << 10
+
+// mergeFanIn is the most runs read at once (see merge).
+const mergeFanIn = 32
 
 // rowOrder tells a runSet how rows of one entity are ordered and which of
 // two rows with the same key survives.
@@ -125,49 +128,143 @@ type mergeStats struct {
 // merge writes every row received, ordered by key and without duplicate
 // keys, to path (atomically, owner-only), calling visit on each row
 // written. The runs are removed afterwards.
+//
+// At most mergeFanIn runs are read at once: more are first merged in
+// groups into bigger runs (each row rewritten once per level), so the
+// merge's memory does not grow with the store.
 func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mergeStats, error) {
 	r.mu.Lock()
 	tail := r.buf
 	r.buf = nil
 	runs := r.runs
+	r.runs = nil
 	r.mu.Unlock()
+	created := slices.Clone(runs)
 	defer func() {
-		for _, p := range runs {
+		for _, p := range created {
 			os.Remove(p)
 		}
 	}()
-	slices.SortStableFunc(tail, func(a, b T) int { return r.order.cmp(&a, &b) })
+	var st mergeStats
+	for len(runs) > mergeFanIn {
+		// Groups are contiguous and keep their place, so reception
+		// order, which breaks ties, is preserved.
+		var next []string
+		for group := range slices.Chunk(runs, mergeFanIn) {
+			if len(group) == 1 {
+				next = append(next, group[0])
+				continue
+			}
+			out := filepath.Join(r.dir, r.name+".m"+strconv.Itoa(r.seq)+".run.parquet")
+			r.seq++
+			created = append(created, out)
+			dups, err := r.mergeGroup(ctx, group, out)
+			if err != nil {
+				return st, err
+			}
+			st.Duplicates += dups
+			for _, p := range group {
+				os.Remove(p)
+			}
+			next = append(next, out)
+		}
+		runs = next
+	}
 
-	h := &mergeHeap[T]{cmp: r.order.cmp}
+	slices.SortStableFunc(tail, func(a, b T) int { return r.order.cmp(&a, &b) })
+	srcs, err := openRunSources[T](runs)
+	if err != nil {
+		return st, err
+	}
+	srcs = append(srcs, &runSource[T]{idx: len(runs), rows: tail})
+	w, err := staging.Create[T](path)
+	if err != nil {
+		closeSources(srcs)
+		return st, err
+	}
+	defer w.Abort()
+	dups, err := mergeSources(ctx, r.order, srcs, func(rows []T) error {
+		if visit != nil {
+			for i := range rows {
+				visit(&rows[i])
+			}
+		}
+		return w.Write(rows...)
+	})
+	st.Duplicates += dups
+	if err != nil {
+		return st, err
+	}
+	if st.FileStats, err = w.Commit(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// mergeGroup merges runs into one new run at out.
+func (r *runSet[T]) mergeGroup(ctx context.Context, runs []string, out string) (int64, error) {
+	srcs, err := openRunSources[T](runs)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, atomicfile.FileMode)
+	if err != nil {
+		closeSources(srcs)
+		return 0, err
+	}
+	defer f.Close()
+	// Row groups bound what the writer buffers before it flushes.
+	w := parquet.NewGenericWriter[T](f, parquet.Compression(&snappy.Codec{}),
+		parquet.PageBufferSize(runPageBytes), parquet.MaxRowsPerRowGroup(int64(r.limit)))
+	dups, err := mergeSources(ctx, r.order, srcs, func(rows []T) error {
+		_, err := w.Write(rows)
+		return err
+	})
+	if err != nil {
+		return dups, err
+	}
+	if err := w.Close(); err != nil {
+		return dups, fmt.Errorf("merge %s: %w", filepath.Base(out), err)
+	}
+	return dups, f.Close()
+}
+
+func openRunSources[T any](runs []string) ([]*runSource[T], error) {
+	srcs := make([]*runSource[T], 0, len(runs)+1)
 	for i, p := range runs {
 		src, err := openRunSource[T](p, i)
 		if err != nil {
-			h.closeAll()
-			return mergeStats{}, err
+			closeSources(srcs)
+			return nil, err
 		}
-		h.push(src)
+		srcs = append(srcs, src)
+	}
+	return srcs, nil
+}
+
+func closeSources[T any](srcs []*runSource[T]) {
+	for _, s := range srcs {
+		s.close()
+	}
+}
+
+// mergeSources k-way merges sorted sources, drops duplicate keys and
+// passes the surviving rows to emit in batches (emit must not keep the
+// slice). It closes the sources.
+func mergeSources[T any](ctx context.Context, order rowOrder[T], srcs []*runSource[T], emit func([]T) error) (int64, error) {
+	h := &mergeHeap[T]{cmp: order.cmp}
+	for _, s := range srcs {
+		h.push(s)
 	}
 	defer h.closeAll()
-	h.push(&runSource[T]{idx: len(runs), rows: tail})
 	heap.Init(h)
-
-	w, err := staging.Create[T](path)
-	if err != nil {
-		return mergeStats{}, err
-	}
-	defer w.Abort()
-	var st mergeStats
+	var dups int64
 	out := make([]T, 0, 1024)
 	flush := func() error {
 		if len(out) == 0 {
 			return nil
 		}
-		for i := range out {
-			if visit != nil {
-				visit(&out[i])
-			}
-		}
-		err := w.Write(out...)
+		err := emit(out)
 		clear(out)
 		out = out[:0]
 		return err
@@ -176,12 +273,12 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 	have := false
 	for h.Len() > 0 {
 		if len(out) == 0 && ctx.Err() != nil {
-			return mergeStats{}, ctx.Err()
+			return dups, ctx.Err()
 		}
 		src := h.srcs[0]
 		row := src.rows[src.pos]
 		if err := src.advance(); err != nil {
-			return mergeStats{}, err
+			return dups, err
 		}
 		if src.done() {
 			heap.Pop(h)
@@ -189,12 +286,12 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 		} else {
 			heap.Fix(h, 0)
 		}
-		if have && r.order.cmp(&cur, &row) == 0 {
-			st.Duplicates++
+		if have && order.cmp(&cur, &row) == 0 {
+			dups++
 			// Equal keys arrive in reception order (heap ties break
 			// by run, runs sort stably), so the later row replaces the
 			// current one unless the current one is strictly newer.
-			if r.order.newer == nil || !r.order.newer(&cur, &row) {
+			if order.newer == nil || !order.newer(&cur, &row) {
 				cur = row
 			}
 			continue
@@ -203,7 +300,7 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 			out = append(out, cur)
 			if len(out) == cap(out) {
 				if err := flush(); err != nil {
-					return mergeStats{}, err
+					return dups, err
 				}
 			}
 		}
@@ -212,15 +309,7 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 	if have {
 		out = append(out, cur)
 	}
-	if err := flush(); err != nil {
-		return mergeStats{}, err
-	}
-	fs, err := w.Commit()
-	if err != nil {
-		return mergeStats{}, err
-	}
-	st.FileStats = fs
-	return st, nil
+	return dups, flush()
 }
 
 // runSource is one sorted input of the merge: a spilled run read in small

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +68,12 @@ type StoreOptions struct {
 	// ProgressEvery is the interval of progress log lines (default 10 s;
 	// negative: none).
 	ProgressEvery time.Duration
+
+	// IDs, when set, restricts the run to these customers (e.g. those a
+	// store/customer/created webhook named): they are read with id:in,
+	// 250 per request, in parallel. Such a run covers no time range, so
+	// its manifest has no watermark and it cannot use StatePath.
+	IDs []int64
 
 	// Now is the clock that stamps the run (its start is the next
 	// watermark); nil means time.Now. Tests pass the sandbox's clock.
@@ -145,6 +152,9 @@ func newStoreRun(c *bigcommerce.Client, outDir string, opts StoreOptions) (*stor
 	ents := opts.Entities
 	if len(ents) == 0 {
 		ents = StoreEntities
+	}
+	if len(opts.IDs) > 0 && opts.StatePath != "" {
+		return nil, errors.New("extract: a run restricted to ids cannot move a state file's watermark")
 	}
 	for _, e := range ents {
 		if !slices.Contains(StoreEntities, e) {
@@ -228,7 +238,9 @@ func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
 	}
 	man.FinishedAt = x.opts.Now().UTC()
 	wm := x.started
-	man.Watermark = &wm
+	if len(x.opts.IDs) == 0 {
+		man.Watermark = &wm
+	}
 	if err := staging.WriteManifest(x.outDir, man); err != nil {
 		return nil, err
 	}
@@ -283,17 +295,16 @@ func (x *storeRun) fetchCustomers(ctx context.Context) error {
 	}
 	// Pages are converted off the walkers' goroutines, so a cursor walk
 	// (sequential by nature) asks for its next page while the previous
-	// one is turned into rows. One page waits per converter at most.
+	// one is turned into rows. One page waits per converter at most. A
+	// converter's error cancels ctx, which stops the walkers' sends.
 	x.pages = make(chan []bigcommerce.Customer, pageConverters)
-	var conv errgroup.Group
+	var converters sync.WaitGroup
 	for range pageConverters {
-		conv.Go(func() error {
+		converters.Add(1)
+		g.Go(func() error {
+			defer converters.Done()
 			for page := range x.pages {
 				if err := x.addCustomers(ctx, page); err != nil {
-					// Keep draining so the walkers never block on a
-					// dead converter; the context ends them.
-					for range x.pages {
-					}
 					return err
 				}
 			}
@@ -306,11 +317,12 @@ func (x *storeRun) fetchCustomers(ctx context.Context) error {
 		defer close(chunks)
 		err := x.walkCustomers(ctx)
 		close(x.pages)
-		if cerr := conv.Wait(); err == nil {
-			err = cerr
-		}
+		converters.Wait()
 		if err != nil {
 			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err // a converter failed: its error is the group's
 		}
 		if err := x.addrOverflow.finish(ctx); err != nil {
 			return err

@@ -57,7 +57,7 @@ func TestExtractStoreWhileStoreChanges(t *testing.T) {
 			// land in windows already walked and windows not yet
 			// reached, and take ids above every existing one.
 			for range 4 {
-				created0 := lo.DateCreated.Add(time.Duration(rng.Int64N(int64(4*365*24*time.Hour))))
+				created0 := lo.DateCreated.Add(time.Duration(rng.Int64N(int64(4 * 365 * 24 * time.Hour))))
 				id, err := e.srv.CreateCustomerDirect(sandbox.CustomerFields{
 					Email: fmt.Sprintf("mid-run-%d-%d@example.com", rounds, rng.Int()), FirstName: "Mid", LastName: "Run",
 					DateCreated: created0,

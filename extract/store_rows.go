@@ -44,14 +44,14 @@ func customerRow(c *bigcommerce.Customer) staging.Customer {
 		TaxExemptCategory:     c.TaxExemptCategory,
 		RegistrationIPAddress: c.RegistrationIPAddress,
 		// customer_group_id 0 is the API's "no group": kept as sent.
-		CustomerGroupID: int64p(c.CustomerGroupID),
-		DateCreated:     utcp(c.DateCreated),
-		DateModified:    utcp(c.DateModified),
-		AddressCount:    int32(c.AddressCount),
-		AttributeCount:  int32(c.AttributeCount),
+		CustomerGroupID:                         int64p(c.CustomerGroupID),
+		DateCreated:                             utcp(c.DateCreated),
+		DateModified:                            utcp(c.DateModified),
+		AddressCount:                            int32(c.AddressCount),
+		AttributeCount:                          int32(c.AttributeCount),
 		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
-		OriginChannelID: int64p(c.OriginChannelID),
-		ChannelIDs:      c.ChannelIDs,
+		OriginChannelID:                         int64p(c.OriginChannelID),
+		ChannelIDs:                              c.ChannelIDs,
 	}
 	if c.Authentication != nil {
 		v := c.Authentication.ForcePasswordReset

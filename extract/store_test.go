@@ -229,3 +229,22 @@ func normForm(r staging.FormFieldValue) staging.FormFieldValue {
 	}
 	return r
 }
+
+// --entities writes only what was asked for, and a form-field-only run
+// still reads the overflow addresses, whose form fields it needs.
+func TestExtractStoreSomeEntities(t *testing.T) {
+	e := newStoreEnv(t, 1500)
+	dir := t.TempDir()
+	m, _ := e.extract(dir, StoreOptions{Entities: []string{staging.EntityCustomers, staging.EntityAttributes}})
+	checkFiles(t, dir, m, []string{staging.EntityCustomers, staging.EntityAttributes})
+	if got := e.n.Load(); got != m.Entities[staging.EntityCustomers].Requests+1 {
+		t.Errorf("%d requests for customers and definitions only", got)
+	}
+	dir = t.TempDir()
+	m, _ = e.extract(dir, StoreOptions{Entities: []string{staging.EntityFormFieldValues}})
+	checkFiles(t, dir, m, []string{staging.EntityFormFieldValues})
+	_, _, _, nf := e.srv.Counts()
+	if got := m.Entities[staging.EntityFormFieldValues].Rows; got != int64(nf) {
+		t.Errorf("%d form field values, the store has %d", got, nf)
+	}
+}

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -91,6 +92,9 @@ func (x *storeRun) customerOptions() bigcommerce.CustomerListOptions {
 // from that page's cursor, a larger one is split into windows.
 func (x *storeRun) walkCustomers(ctx context.Context) error {
 	base := x.customerOptions()
+	if len(x.opts.IDs) > 0 {
+		return x.walkIDs(ctx, base)
+	}
 	page, resp, err := x.customerPage(ctx, base)
 	if err != nil {
 		return err
@@ -258,4 +262,32 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 		return err
 	}
 	return x.formFields.add(fs...)
+}
+
+// walkIDs reads the customers of StoreOptions.IDs, 250 ids per request:
+// at most 250 rows come back, so each request is one page.
+func (x *storeRun) walkIDs(ctx context.Context, base bigcommerce.CustomerListOptions) error {
+	ids := slices.Clone(x.opts.IDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	x.prog.setTotal(staging.EntityCustomers, int64(len(ids)))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(x.conc)
+	for chunk := range slices.Chunk(ids, pageSize) {
+		o := base
+		o.IDIn = chunk
+		g.Go(func() error {
+			page, _, err := x.customerPage(ctx, o)
+			if err != nil {
+				return err
+			}
+			select {
+			case x.pages <- page:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}
+	return g.Wait()
 }

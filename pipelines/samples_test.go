@@ -92,7 +92,9 @@ func TestSamplesMigrateAsWrittenDown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sort.Slice(got.Rejects, func(i, j int) bool { return got.Rejects[i].SourceKey+got.Rejects[i].Rule < got.Rejects[j].SourceKey+got.Rejects[j].Rule })
+			sort.Slice(got.Rejects, func(i, j int) bool {
+				return got.Rejects[i].SourceKey+got.Rejects[i].Rule < got.Rejects[j].SourceKey+got.Rejects[j].Rule
+			})
 
 			path := filepath.Join("..", "samples", s.name, "expected.json")
 			if *updateSamples {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,9 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		opts := extract.StoreOptions{Concurrency: *concurrency, StatePath: *state, Log: a.log, ProgressEvery: *progressEvery}
 		for _, e := range strings.Split(*entities, ",") {
 			if e = strings.TrimSpace(e); e != "" {
+				if !slices.Contains(extract.StoreEntities, e) {
+					return usagef("--entities: unknown entity %q (want %s)", e, strings.Join(extract.StoreEntities, ","))
+				}
 				opts.Entities = append(opts.Entities, e)
 			}
 		}

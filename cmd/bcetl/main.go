@@ -174,6 +174,9 @@ var envAliases = map[string][]string{
 	"source-store-hash": {"BIGCOMMERCE_SOURCE_STORE_HASH"},
 	"source-token":      {"BIGCOMMERCE_SOURCE_ACCESS_TOKEN"},
 	"source-api-url":    {"BIGCOMMERCE_SOURCE_API_URL"},
+	"target-store-hash": {"BIGCOMMERCE_TARGET_STORE_HASH"},
+	"target-token":      {"BIGCOMMERCE_TARGET_ACCESS_TOKEN"},
+	"target-api-url":    {"BIGCOMMERCE_TARGET_API_URL"},
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // Progress is a bar per step when a person is watching (stderr is a
@@ -17,9 +16,6 @@ import (
 
 // logEvery is how often a step's progress is logged without a terminal.
 const logEvery = 5 * time.Second
-
-// StderrIsTerminal reports whether progress bars make sense.
-func StderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
 
 type progress struct {
 	bars bool

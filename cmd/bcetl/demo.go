@@ -83,9 +83,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 				}
 				o.SourceStoreHash = src.Hash
 			}
-			if load.StderrIsTerminal() {
-				o.Terminal = os.Stderr
-			}
+			o.Terminal = a.terminal()
 			fmt.Fprintf(a.stdout, "== migrate --from %s\n", r.from)
 			res, err := pipelines.Migrate(ctx, o)
 			if err != nil {

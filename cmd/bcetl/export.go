@@ -4,9 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 
-	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
 )
 
@@ -34,9 +32,7 @@ func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		o := pipelines.ExportOptions{Out: *out, StatePath: *state, Client: c, StoreHash: *store.storeHash, Log: a.log}
-		if load.StderrIsTerminal() {
-			o.Terminal = os.Stderr
-		}
+		o.Terminal = a.terminal()
 		res, err := pipelines.Export(ctx, o)
 		if err != nil {
 			return err

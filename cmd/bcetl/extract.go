@@ -4,15 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/bcetl/bcetl/extract"
-	"github.com/bcetl/bcetl/internal/bigcommerce"
 )
 
 // bcetl extract: read a store (or a file source) into a staging directory.
@@ -30,9 +26,7 @@ func init() {
 
 func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "staging directory to write (required)")
-	apiURL := fs.String("api-url", "", "API root (default "+bigcommerce.DefaultBaseURL+"; env BIGCOMMERCE_API_URL)")
-	storeHash := fs.String("store-hash", "", "store hash (env BIGCOMMERCE_STORE_HASH)")
-	token := fs.String("token", "", "API access token (env BIGCOMMERCE_ACCESS_TOKEN; prefer the environment: flags show in ps)")
+	store := addStoreFlags(fs, "", "")
 	state := fs.String("state", "", "state FILE: read for the watermark of an incremental run, written after success")
 	since := fs.String("since", "", "extract only records modified at or after this RFC 3339 time (overrides --state)")
 	entities := fs.String("entities", strings.Join(extract.StoreEntities, ","), "comma-separated entities to write")
@@ -80,15 +74,13 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			opts.Since = &t
 		}
-		c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: *apiURL, StoreHash: *storeHash, Token: *token})
+		c, err := store.client()
 		if err != nil {
-			return usagef("%v", err)
+			return err
 		}
-		opts.StoreHash, opts.APIURL = *storeHash, c.BaseURL()
+		opts.StoreHash, opts.APIURL = *store.storeHash, c.BaseURL()
 		// Bars on a terminal, log lines otherwise: never both.
-		if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			opts.Terminal = a.stderr
-		}
+		opts.Terminal = a.terminal()
 		m, err := extract.ExtractStore(ctx, c, *out, opts)
 		if err != nil {
 			return fmt.Errorf("extract: %w", err)

@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 // Exit codes, documented in the README.
@@ -47,6 +49,15 @@ type app struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	args           []string // positional arguments after flags
+}
+
+// terminal returns stderr when it is a terminal, for progress bars, and nil
+// otherwise: a scheduler's log gets slog lines, never bars, and never both.
+func (a *app) terminal() io.Writer {
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return a.stderr
+	}
+	return nil
 }
 
 // usageError is a command-line mistake: exit code 2.

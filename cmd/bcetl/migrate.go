@@ -5,12 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
-	"github.com/bcetl/bcetl/transform"
 )
 
 func init() {
@@ -60,9 +57,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		} else if !strings.Contains(*from, ":") {
 			return usagef("--from %q: want bigcommerce or KIND:PATH", *from)
 		}
-		if load.StderrIsTerminal() {
-			o.Terminal = os.Stderr
-		}
+		o.Terminal = a.terminal()
 		res, err := pipelines.Migrate(ctx, o)
 		if res != nil && res.Ledger != nil {
 			printMigrate(a.stdout, res)
@@ -85,60 +80,4 @@ func printMigrate(w io.Writer, res *pipelines.MigrateResult) {
 			s.HTTPRequests, s.MinimumRequests, s.RateLimited, s.Retries, 100*s.QuotaUtilisation, s.CustomersPerSecond)
 	}
 	fmt.Fprintf(w, "Results: %s\nRejects: %s\nMerges:  %s\n", res.ResultsPath, res.RejectsPath, res.MergesPath)
-}
-
-// loadFlags are the load options shared by load, migrate and nightly.
-type loadFlags struct {
-	dryRun     *bool
-	onExisting *string
-	force      *bool
-	maxConc    *int
-}
-
-func addLoadFlags(fs *flag.FlagSet) loadFlags {
-	return loadFlags{
-		dryRun:     fs.Bool("dry-run", false, "validate and print the plan (requests, minimum time at the quota); write nothing"),
-		onExisting: fs.String("on-existing", load.OnExistingSkip, "when the target already has a customer's email: skip, update or fail"),
-		force:      fs.Bool("force-password-reset", true, "set force_password_reset on created customers (passwords cannot be imported)"),
-		maxConc:    fs.Int("max-concurrency", 0, "lower every per-endpoint concurrency cap to at most N (0 = documented caps)"),
-	}
-}
-
-func (l loadFlags) options() (load.Options, error) {
-	switch *l.onExisting {
-	case load.OnExistingSkip, load.OnExistingUpdate, load.OnExistingFail:
-	default:
-		return load.Options{}, usagef("--on-existing must be skip, update or fail")
-	}
-	if *l.maxConc < 0 {
-		return load.Options{}, usagef("--max-concurrency must be >= 0")
-	}
-	return load.Options{DryRun: *l.dryRun, OnExisting: *l.onExisting, ForcePasswordReset: l.force, MaxConcurrency: *l.maxConc}, nil
-}
-
-// transformFlags are the transform options shared by transform and migrate.
-type transformFlags struct {
-	disable  *string
-	survivor *string
-}
-
-func addTransformFlags(fs *flag.FlagSet) transformFlags {
-	return transformFlags{
-		disable:  fs.String("disable", "", "comma-separated normalisation rules to turn off: "+strings.Join(transform.Rules, ", ")),
-		survivor: fs.String("customer-survivor", transform.SurvivorNewest, "which of customers sharing an email survives: newest, first or last"),
-	}
-}
-
-func (t transformFlags) options() (transform.Options, error) {
-	disabled, err := transform.ParseDisabled(*t.disable)
-	if err != nil {
-		return transform.Options{}, usagef("--disable: %v", err)
-	}
-	o := transform.Options{Disabled: disabled, CustomerSurvivor: *t.survivor}
-	switch o.CustomerSurvivor {
-	case transform.SurvivorNewest, transform.SurvivorFirst, transform.SurvivorLast:
-	default:
-		return o, usagef("--customer-survivor must be newest, first or last")
-	}
-	return o, nil
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/webhooks"
-	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
 )
 
@@ -61,9 +59,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		defer sp.Close()
 		o := pipelines.NightlyOptions{Spool: sp, StatePath: *state, Out: *out, Store: c, StoreHash: *store.storeHash,
 			Target: tgt, Load: lo, Transform: to, Log: a.log}
-		if load.StderrIsTerminal() {
-			o.Terminal = os.Stderr
-		}
+		o.Terminal = a.terminal()
 		res, err := pipelines.Nightly(ctx, o)
 		if res != nil && res.Export != nil {
 			fmt.Fprintf(a.stdout, "export: run manifest %s\n", res.Export.ManifestPath)

@@ -27,9 +27,7 @@ func init() {
 func setupTransform(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	in := fs.String("in", "", "staging directory to read (required)")
 	out := fs.String("out", "", "directory to write the clean staging files to (required, not --in)")
-	disable := fs.String("disable", "", "comma-separated rules to turn off: "+strings.Join(transform.Rules, ", "))
-	survivor := fs.String("customer-survivor", transform.SurvivorNewest,
-		"which of several customers with one email is kept: newest (latest date_modified), first or last (input order)")
+	tf := addTransformFlags(fs)
 	return func(ctx context.Context, a *app) error {
 		if *in == "" || *out == "" {
 			return usagef("--in and --out are required")
@@ -37,17 +35,12 @@ func setupTransform(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if len(a.args) > 0 {
 			return usagef("unexpected arguments: %s", strings.Join(a.args, " "))
 		}
-		disabled, err := transform.ParseDisabled(*disable)
+		opts, err := tf.options()
 		if err != nil {
-			return usagef("--disable: %v", err)
+			return err
 		}
-		switch *survivor {
-		case transform.SurvivorNewest, transform.SurvivorFirst, transform.SurvivorLast:
-		default:
-			return usagef("--customer-survivor must be newest, first or last, not %q", *survivor)
-		}
-		a.log.Info("transform started", "in", *in, "out", *out, "disabled", *disable, "customer_survivor", *survivor)
-		rep, err := transform.Run(ctx, *in, *out, transform.Options{Disabled: disabled, CustomerSurvivor: *survivor})
+		a.log.Info("transform started", "in", *in, "out", *out, "disabled", *tf.disable, "customer_survivor", opts.CustomerSurvivor)
+		rep, err := transform.Run(ctx, *in, *out, opts)
 		if err != nil {
 			return err
 		}

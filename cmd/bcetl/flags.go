@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+	"strings"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/load"
+	"github.com/bcetl/bcetl/transform"
+)
+
+// storeFlags are the flags that name a store and its credentials. prefix
+// is "" for the target (or only) store and "source-" for a migration's
+// source; main's envAliases map them to BIGCOMMERCE_* variables.
+type storeFlags struct {
+	apiURL, storeHash, token *string
+}
+
+func addStoreFlags(fs *flag.FlagSet, prefix, what string) storeFlags {
+	return storeFlags{
+		apiURL:    fs.String(prefix+"api-url", "", what+" API root (default "+bigcommerce.DefaultBaseURL+")"),
+		storeHash: fs.String(prefix+"store-hash", "", what+" store hash"),
+		token:     fs.String(prefix+"token", "", what+" access token (prefer the environment: flags show in ps)"),
+	}
+}
+
+// client builds the client. A missing credential is a usage error.
+func (s storeFlags) client(opts ...bigcommerce.Option) (*bigcommerce.Client, error) {
+	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: *s.apiURL, StoreHash: *s.storeHash, Token: *s.token}, opts...)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return c, nil
+}
+
+// loadFlags are the load options shared by load, migrate and nightly.
+type loadFlags struct {
+	dryRun     *bool
+	onExisting *string
+	force      *bool
+	maxConc    *int
+}
+
+func addLoadFlags(fs *flag.FlagSet) loadFlags {
+	return loadFlags{
+		dryRun:     fs.Bool("dry-run", false, "validate and print the plan (requests, minimum time at the quota); write nothing"),
+		onExisting: fs.String("on-existing", load.OnExistingSkip, "when the target already has a customer's email: skip, update or fail"),
+		force:      fs.Bool("force-password-reset", true, "set force_password_reset on created customers (passwords cannot be imported)"),
+		maxConc:    fs.Int("max-concurrency", 0, "lower every per-endpoint concurrency cap to at most N (0 = documented caps)"),
+	}
+}
+
+func (l loadFlags) options() (load.Options, error) {
+	switch *l.onExisting {
+	case load.OnExistingSkip, load.OnExistingUpdate, load.OnExistingFail:
+	default:
+		return load.Options{}, usagef("--on-existing must be skip, update or fail")
+	}
+	if *l.maxConc < 0 {
+		return load.Options{}, usagef("--max-concurrency must be >= 0")
+	}
+	return load.Options{DryRun: *l.dryRun, OnExisting: *l.onExisting, ForcePasswordReset: l.force, MaxConcurrency: *l.maxConc}, nil
+}
+
+// transformFlags are the transform options shared by transform and migrate.
+type transformFlags struct {
+	disable  *string
+	survivor *string
+}
+
+func addTransformFlags(fs *flag.FlagSet) transformFlags {
+	return transformFlags{
+		disable: fs.String("disable", "", "comma-separated normalisation rules to turn off: "+strings.Join(transform.Rules, ", ")),
+		survivor: fs.String("customer-survivor", transform.SurvivorNewest,
+			"which of several customers with one email is kept: newest (latest date_modified), first or last (input order)"),
+	}
+}
+
+func (t transformFlags) options() (transform.Options, error) {
+	disabled, err := transform.ParseDisabled(*t.disable)
+	if err != nil {
+		return transform.Options{}, usagef("--disable: %v", err)
+	}
+	o := transform.Options{Disabled: disabled, CustomerSurvivor: *t.survivor}
+	switch o.CustomerSurvivor {
+	case transform.SurvivorNewest, transform.SurvivorFirst, transform.SurvivorLast:
+	default:
+		return o, usagef("--customer-survivor must be newest, first or last")
+	}
+	return o, nil
+}

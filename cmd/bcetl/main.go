@@ -144,6 +144,10 @@ func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int
 		fmt.Fprintf(stderr, "bcetl %s: %v (see bcetl %s --help)\n", name, err, name)
 		return exitUsage
 	}
+	if errors.Is(err, context.Canceled) {
+		logger.Warn("interrupted: work in flight was recorded; run the same command again to resume", "command", name)
+		return exitFailed
+	}
 	var re rejectedError
 	if errors.As(err, &re) {
 		logger.Warn("finished with rejected records", "rejected", re.n)

@@ -24,6 +24,11 @@ type Pacer struct {
 	window    time.Duration // window length
 	left      int           // requests we may still send in this window
 	windowEnd time.Time     // when this window refreshes (never earlier than the server's)
+	// tentative: windowEnd is our guess, made when we saw the last window
+	// end and before any answer from the new one. The server's window
+	// starts when our first request of it arrives, a little after the
+	// guess, so the guess is a little early: the first answer replaces it.
+	tentative bool
 	blocked   time.Time     // nobody sends before this (after a 429)
 	inflight  int
 
@@ -62,7 +67,8 @@ func (p *Pacer) Wait(ctx context.Context) error {
 				// Our estimate of the window's end is never earlier
 				// than the server's, so the server has refreshed too.
 				p.left = p.quota
-				p.windowEnd = now.Add(p.window) // corrected by the next response
+				p.windowEnd = now.Add(p.window)
+				p.tentative = true
 				p.windows++
 			}
 			if p.left > 0 {
@@ -103,10 +109,12 @@ func (p *Pacer) Observe(resp *Response, _ error) {
 	// At+Reset is never earlier than the true refresh; of several
 	// estimates for one window, the earliest is the tightest.
 	end := r.ResetAt()
+	// Requests still in flight were sent after the server counted this
+	// one, or will be counted after it: they spend what Left reports.
 	if !p.known {
 		p.known = true
 		p.quota, p.window = r.Quota, r.Window
-		p.windowEnd, p.left = end, r.Left
+		p.windowEnd, p.left = end, max(r.Left-p.inflight, 0)
 		p.windows = 1
 		return
 	}
@@ -116,8 +124,10 @@ func (p *Pacer) Observe(resp *Response, _ error) {
 		return // a late answer from a window that is over
 	case end.After(p.windowEnd.Add(p.window / 2)):
 		// A window we had not noticed (our clock ran behind): take it.
-		p.windowEnd, p.left = end, r.Left
+		p.windowEnd, p.left, p.tentative = end, max(r.Left-p.inflight, 0), false
 		return
+	case p.tentative:
+		p.windowEnd, p.tentative = end, false
 	case end.Before(p.windowEnd):
 		p.windowEnd = end
 	}
@@ -144,7 +154,7 @@ func (p *Pacer) Block(d time.Duration) {
 	}
 	p.left = 0
 	if until.After(p.windowEnd) {
-		p.windowEnd = until
+		p.windowEnd, p.tentative = until, false
 	}
 }
 

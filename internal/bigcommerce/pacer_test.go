@@ -141,3 +141,53 @@ func TestParseRateNeedsAllHeaders(t *testing.T) {
 		t.Fatal("a rate without the window header must not be Known")
 	}
 }
+
+// Before the first answer the quota is unknown and several requests may
+// already be out: the first answer's Left must be reduced by them, or the
+// window is overspent by the concurrency.
+func TestPacerFirstAnswerCountsRequestsInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		p := NewPacer(nil)
+		for i := 0; i < 8; i++ { // eight workers start at once
+			p.Wait(ctx)
+		}
+		// The first answer: 10 per window, 9 left after it; 7 more are
+		// in flight and will take 7 of those.
+		p.Observe(rateResponse(time.Now(), 9, 10, 30*time.Second, 30*time.Second), nil)
+		start := time.Now()
+		p.Wait(ctx)
+		p.Wait(ctx)
+		if time.Since(start) != 0 {
+			t.Fatal("the two requests left in the window waited")
+		}
+		p.Wait(ctx)
+		if time.Since(start) < 30*time.Second {
+			t.Fatal("the window's 11th request went before the refresh")
+		}
+	})
+}
+
+// After a refresh the pacer guesses the new window's end from its own
+// clock; the server's window starts only when the first request arrives,
+// a little later. The first answer must replace the guess even though it
+// is later, or the next window starts early and meets a 429.
+func TestPacerTakesTheNewWindowsEndFromItsFirstAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		p := NewPacer(nil)
+		p.Wait(ctx)
+		p.Observe(rateResponse(time.Now(), 0, 2, time.Second, 10*time.Second), nil)
+		p.Wait(ctx) // waits for the refresh at +1s, guesses the end at +11s
+		time.Sleep(50 * time.Millisecond)
+		// The server opened the window when this request arrived, 50 ms
+		// after the guess: it ends at +11.05s.
+		p.Observe(rateResponse(time.Now(), 1, 2, 10*time.Second, 10*time.Second), nil)
+		p.Wait(ctx)
+		start := time.Now()
+		p.Wait(ctx) // the window's third request
+		if d := time.Since(start); d < 10*time.Second {
+			t.Fatalf("third request went %v after the second, before the server's window refreshed", d)
+		}
+	})
+}

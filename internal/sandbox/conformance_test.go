@@ -290,3 +290,38 @@ func TestConformanceFaultsAreRetriedOrReported(t *testing.T) {
 		t.Fatalf("no fault reached the client (%d unknown, %d faults)", unknown, e.srv.Stats().Faults)
 	}
 }
+
+// Eight workers sharing one client against a real-time quota: the pacer
+// must never let the store answer 429. (The sandbox opens a window when
+// the first request after the last one arrives, like a fixed window that
+// BigCommerce "refreshes"; a pacer that guesses the refresh a moment early
+// runs into it.)
+func TestConformanceConcurrentWorkersGetNo429(t *testing.T) {
+	srv, err := sandbox.New(sandbox.Options{StoreHash: "rt", Token: "t", Quota: 20, Window: 300 * time.Millisecond, Latency: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/rt/v3", Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 15; i++ {
+				if _, _, err := c.Customers.List(context.Background(), nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if st := srv.Stats(); st.RateLimited != 0 || st.Requests != 120 {
+		t.Fatalf("sandbox saw %+v; want 120 requests and no 429", st)
+	}
+}

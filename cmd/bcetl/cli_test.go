@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bcetl/bcetl/internal/sandbox"
+)
+
+func startStore(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
+	srv, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return srv, hs.URL + "/stores/" + opts.StoreHash + "/v3"
+}
+
+func TestExitCodes(t *testing.T) {
+	var out, errOut bytes.Buffer
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{nil, exitUsage},
+		{[]string{"no-such-command"}, exitUsage},
+		{[]string{"migrate"}, exitUsage}, // --from and --work missing
+		{[]string{"migrate", "--from", "x", "--work", t.TempDir()}, exitUsage},               // no target credentials
+		{[]string{"load", "--in", "x", "--state", "y", "--on-existing", "merge"}, exitUsage}, // not an --on-existing value
+		{[]string{"show", "--log-format", "xml", "f"}, exitUsage},
+		{[]string{"migrate", "--help"}, exitOK},
+		{[]string{"show", filepath.Join(t.TempDir(), "missing.parquet")}, exitFailed},
+	} {
+		if got := run(c.args, &out, &errOut); got != c.want {
+			t.Errorf("bcetl %s: exit %d, want %d\n%s", strings.Join(c.args, " "), got, c.want, errOut.String())
+		}
+	}
+}
+
+// Credentials and flags come from the environment; a run whose records
+// were partly rejected exits 3; the token appears in no output.
+func TestEnvironmentAndRejectedExit(t *testing.T) {
+	const token = "env-t0ken-never-printed"
+	srv, url := startStore(t, sandbox.Options{StoreHash: "envstore", Token: token})
+	t.Setenv("BIGCOMMERCE_API_URL", url)
+	t.Setenv("BIGCOMMERCE_STORE_HASH", "envstore")
+	t.Setenv("BIGCOMMERCE_ACCESS_TOKEN", token)
+	t.Setenv("BCETL_WORK", t.TempDir())
+	t.Setenv("BCETL_LOG_FORMAT", "json")
+	var out, errOut bytes.Buffer
+	code := run([]string{"migrate", "--from", "shopify-csv:../../samples/shopify/customers_export.csv", "--log-level", "debug"}, &out, &errOut)
+	if code != exitRejected {
+		t.Fatalf("exit %d, want %d (the sample has rejects)\n%s", code, exitRejected, errOut.String())
+	}
+	if n, _, _, _ := srv.Counts(); n != 10 {
+		t.Fatalf("%d customers loaded, want 10", n)
+	}
+	if !strings.HasPrefix(errOut.String(), "{") {
+		t.Errorf("BCETL_LOG_FORMAT=json ignored: %.80s", errOut.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), token) {
+		t.Fatal("the token appears in the output")
+	}
+}
+
+// Ctrl-C in the middle of a migration stops it cleanly; the same command
+// run again finishes it, with every customer in the target exactly once.
+func TestMigrateInterruptedAndResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "bcetl")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	src, srcURL := startStore(t, sandbox.Options{StoreHash: "src", Token: "src-token", Seed: 1})
+	src.Generate(800, 1)
+	dst, dstURL := startStore(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond})
+	work := t.TempDir()
+	migrate := func() *exec.Cmd {
+		cmd := exec.Command(bin, "migrate", "--from", "bigcommerce", "--work", work, "--api-url", dstURL, "--store-hash", "dst",
+			"--source-api-url", srcURL, "--source-store-hash", "src")
+		cmd.Env = append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN=dst-token", "BIGCOMMERCE_SOURCE_ACCESS_TOKEN=src-token")
+		return cmd
+	}
+	first := migrate()
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if n, _, _, _ := dst.Counts(); n >= 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("the load never started\n%s", firstErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	first.Process.Signal(syscall.SIGINT)
+	err := first.Wait()
+	interrupted, _, _, _ := dst.Counts()
+	if err == nil || interrupted >= 800 {
+		t.Fatalf("interrupt: err %v with %d of 800 customers loaded; want a stop part-way", err, interrupted)
+	}
+	if !strings.Contains(firstErr.String(), "interrupted") {
+		t.Errorf("no word of the interruption on stderr:\n%s", firstErr.String())
+	}
+	second := migrate()
+	if b, err := second.CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	customers, _, _, _ := dst.Counts()
+	srcCustomers, srcAddrs, srcValues, srcForms := src.Counts()
+	if customers != srcCustomers {
+		t.Fatalf("target has %d customers, source %d", customers, srcCustomers)
+	}
+	for id := int64(1); id <= int64(srcCustomers); id++ {
+		c, ok := src.Customer(id)
+		if !ok {
+			continue
+		}
+		if _, ok := dst.CustomerByEmail(c.Email); !ok {
+			t.Fatalf("customer %s missing from the target", c.Email)
+		}
+	}
+	_, addrs, values, forms := dst.Counts()
+	// Near-duplicate addresses merge in the transform; nothing is doubled.
+	if addrs > srcAddrs || values != srcValues || forms > srcForms || addrs == 0 {
+		t.Fatalf("target %d addresses %d values %d form fields; source %d, %d, %d", addrs, values, forms, srcAddrs, srcValues, srcForms)
+	}
+}

@@ -142,19 +142,11 @@ func copyStagingRows[T any](in, out string) (committer, error) {
 // a missing or retyped column as zero values without a word. Extra columns
 // are allowed: a newer layout may add some.
 func checkParquetSchema[T any](path string) error {
-	f, err := os.Open(path)
+	pf, f, err := staging.OpenFile(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		return fmt.Errorf("%s: not a readable Parquet file: %w", filepath.Base(path), err)
-	}
 	want := parquet.SchemaOf(new(T))
 	got := pf.Schema()
 	for _, col := range want.Columns() {

@@ -109,19 +109,11 @@ var ErrStop = errors.New("stop")
 // Scan streams the rows of a Parquet file to fn in file order, holding at
 // most one batch of rows in memory.
 func Scan[T any](path string, fn func(T) error) error {
-	f, err := os.Open(path)
+	pf, f, err := OpenFile(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		return fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
-	}
 	r := parquet.NewGenericReader[T](pf)
 	defer r.Close()
 	buf := make([]T, 1024)
@@ -144,6 +136,26 @@ func Scan[T any](path string, fn func(T) error) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
+}
+
+// OpenFile opens a Parquet file for reading. Close the returned *os.File
+// when done with the *parquet.File.
+func OpenFile(path string) (*parquet.File, *os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
+	}
+	return pf, f, nil
 }
 
 // ReadAll reads every row of a Parquet file. Use Scan for large files.

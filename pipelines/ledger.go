@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"text/tabwriter"
 
 	"github.com/bcetl/bcetl/internal/staging"
@@ -169,15 +168,6 @@ func readReport(dir string) (*transform.Report, error) {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, staging.ReportFile), err)
 	}
 	return &r, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Add adds another ledger's columns to l.

@@ -118,16 +118,3 @@ func (p *pairer[T]) loser(row uint32, v *T) error {
 	}
 	return nil
 }
-
-// sortedKeys is a set of keys kept as a sorted slice: 16 bytes a key where a
-// map would take about three times that.
-type sortedKeys []Key
-
-func (s sortedKeys) sort() {
-	slices.SortFunc(s, func(a, b Key) int { return bytes.Compare(a[:], b[:]) })
-}
-
-func (s sortedKeys) has(k Key) bool {
-	_, ok := slices.BinarySearchFunc(s, k, func(a, b Key) int { return bytes.Compare(a[:], b[:]) })
-	return ok
-}

@@ -87,10 +87,3 @@ func (r *Report) Rejected() int64 {
 	}
 	return n
 }
-
-// change counts a rule's change when before and after differ.
-func (r *Report) change(rule, before, after string) {
-	if before != after {
-		r.RuleChanges[rule]++
-	}
-}

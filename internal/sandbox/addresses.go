@@ -145,23 +145,11 @@ func (s *Server) getAddresses(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	var preds []func(*addressRec) bool
-	if ids != nil {
-		set := idSet(ids)
-		preds = append(preds, func(a *addressRec) bool { return set[a.ID] })
-	}
-	if cids != nil {
-		set := idSet(cids)
-		preds = append(preds, func(a *addressRec) bool { return set[a.CustomerID] })
-	}
-	if companies != nil {
-		set := lowerSet(companies)
-		preds = append(preds, func(a *addressRec) bool { return set[strings.ToLower(a.Company)] })
-	}
-	if names != nil {
-		set := lowerSet(names)
-		preds = append(preds, func(a *addressRec) bool { return set[strings.ToLower(a.FirstName+" "+a.LastName)] })
-	}
+	var f filters[*addressRec]
+	keepIn(&f, ids, func(a *addressRec) int64 { return a.ID })
+	keepIn(&f, cids, func(a *addressRec) int64 { return a.CustomerID })
+	keepFold(&f, companies, func(a *addressRec) string { return a.Company })
+	keepName(&f, names, func(a *addressRec) string { return a.FirstName }, func(a *addressRec) string { return a.LastName })
 	st := s.st
 	st.mu.RLock()
 	defer st.mu.RUnlock()
@@ -169,14 +157,14 @@ func (s *Server) getAddresses(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case ids != nil:
 		list = nil
-		for id := range idSet(ids) {
+		for id := range setOf(ids) {
 			if a := st.address(id); a != nil {
 				list = append(list, a)
 			}
 		}
 	case cids != nil:
 		list = nil
-		for id := range idSet(cids) {
+		for id := range setOf(cids) {
 			if c := st.customer(id); c != nil {
 				list = append(list, c.addrs...)
 			}
@@ -185,154 +173,112 @@ func (s *Server) getAddresses(w http.ResponseWriter, r *http.Request) {
 	if ids != nil || cids != nil {
 		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	}
-	page, total := offsetPage(list, all(preds), p)
-	data := make([]addressOut, len(page))
-	for i, a := range page {
-		data[i] = addressFull(a, inc["formfields"])
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: data, Meta: metaOut{Pagination: pageMeta(p, total, len(page))}})
+	forms := inc["formfields"]
+	writeOffsetPage(w, list, f.all(), p, func(a *addressRec) addressOut { return addressFull(a, forms) })
+}
+
+// addrNew is one item of a POST.
+type addrNew struct {
+	o     *obj
+	a     *addressRec
+	forms []formRec
 }
 
 func (s *Server) postAddresses(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	type item struct {
-		o     *obj
-		a     *addressRec
-		forms []formRec
-	}
-	var its []item
-	for i, raw := range items {
-		o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs)
-		if o == nil {
-			continue
-		}
-		a := &addressRec{AddressType: "residential"}
-		a.CustomerID, _ = o.id("customer_id", true, 1)
-		forms := readAddress(o, a, addrPost)
-		checkAddress(o, a)
-		its = append(its, item{o, a, forms})
-	}
-	var out []addressOut
-	err = s.write(func(st *store) error {
-		for _, it := range its {
-			if it.a.CustomerID != 0 && st.customer(it.a.CustomerID) == nil {
-				it.o.fail("customer_id", "customer "+itoa(it.a.CustomerID)+" does not exist")
+	batch[*addrNew, addressOut]{
+		refused: "Create customer addresses failed.",
+		parse: func(o *obj) *addrNew {
+			a := &addressRec{AddressType: "residential"}
+			a.CustomerID, _ = o.id("customer_id", true, 1)
+			forms := readAddress(o, a, addrPost)
+			checkAddress(o, a)
+			return &addrNew{o, a, forms}
+		},
+		check: func(st *store, items []*addrNew, _ map[string]string) {
+			for _, it := range items {
+				if it.a.CustomerID != 0 && st.customer(it.a.CustomerID) == nil {
+					it.o.fail("customer_id", "customer "+itoa(it.a.CustomerID)+" does not exist")
+				}
 			}
-		}
-		if len(errs) > 0 {
-			return unprocessable("Create customer addresses failed.", errs)
-		}
-		out = []addressOut{}
-		for _, it := range its {
-			c := st.customer(it.a.CustomerID)
-			if dupAddress(c.addrs, it.a) {
-				continue // exists already: 200, absent from data, nothing changed
+		},
+		apply: func(st *store, items []*addrNew) []addressOut {
+			out := []addressOut{}
+			for _, it := range items {
+				c := st.customer(it.a.CustomerID)
+				if dupAddress(c.addrs, it.a) {
+					continue // exists already: 200, absent from data, nothing changed
+				}
+				it.a.Forms = setForms(nil, it.forms)
+				st.insertAddress(it.a)
+				out = append(out, addressFull(it.a, len(it.a.Forms) > 0))
 			}
-			it.a.Forms = setForms(nil, it.forms)
-			st.insertAddress(it.a)
-			out = append(out, addressFull(it.a, len(it.a.Forms) > 0))
-		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+			return out
+		},
+	}.serve(s, w, r)
+}
+
+// addrUpdate is one item of a PUT: the address (cur) and, once checked,
+// what it becomes (next) and the form fields sent.
+type addrUpdate struct {
+	o         *obj
+	id        int64
+	cur, next *addressRec
+	forms     []formRec
 }
 
 func (s *Server) putAddresses(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	type item struct {
-		o  *obj
-		id int64
-	}
-	var its []item
-	for i, raw := range items {
-		o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs)
-		if o == nil {
-			continue
-		}
-		id, _ := o.id("id", true, 1)
-		its = append(its, item{o: o, id: id})
-	}
-	var out []addressOut
-	err = s.write(func(st *store) error {
-		// Validate every item against a copy; write only if all pass.
-		type change struct {
-			cur, next *addressRec
-			forms     []formRec
-		}
-		var changes []change
-		seen := map[int64]string{}
-		for _, it := range its {
-			next := &addressRec{}
-			cur := st.address(it.id)
-			if cur != nil {
-				*next = *cur
+	batch[*addrUpdate, addressOut]{
+		refused: "Update customer addresses failed.",
+		parse: func(o *obj) *addrUpdate {
+			id, _ := o.id("id", true, 1)
+			return &addrUpdate{o: o, id: id}
+		},
+		// The fields are read onto a copy of the stored address, so the
+		// rules that span fields see the result; the write copies it back.
+		check: func(st *store, items []*addrUpdate, _ map[string]string) {
+			seen := map[int64]string{}
+			for _, it := range items {
+				next := &addressRec{}
+				cur := st.address(it.id)
+				if cur != nil {
+					*next = *cur
+				}
+				forms := readAddress(it.o, next, addrPut)
+				if it.id == 0 {
+					continue
+				}
+				if cur == nil {
+					it.o.fail("id", "address "+itoa(it.id)+" does not exist")
+					continue
+				}
+				if first, dup := seen[it.id]; dup {
+					it.o.fail("id", "address "+itoa(it.id)+" is already updated by item "+first)
+					continue
+				}
+				seen[it.id] = it.o.path
+				checkAddress(it.o, next)
+				it.cur, it.next, it.forms = cur, next, forms
 			}
-			forms := readAddress(it.o, next, addrPut)
-			if it.id == 0 {
-				continue
+		},
+		// Every item passed check, so each has cur and next.
+		apply: func(st *store, items []*addrUpdate) []addressOut {
+			out := []addressOut{}
+			for _, it := range items {
+				c := st.customer(it.cur.CustomerID)
+				if dupAddress(c.addrs, it.next) {
+					continue // would equal another address: 200, absent, unchanged
+				}
+				oldForms := len(it.cur.Forms)
+				it.next.Forms = setForms(it.cur.Forms, it.forms)
+				*it.cur = *it.next
+				st.addressChanged(it.cur, oldForms)
+				out = append(out, addressFull(it.cur, len(it.cur.Forms) > 0))
 			}
-			if cur == nil {
-				it.o.fail("id", "address "+itoa(it.id)+" does not exist")
-				continue
-			}
-			if first, dup := seen[it.id]; dup {
-				it.o.fail("id", "address "+itoa(it.id)+" is already updated by item "+first)
-				continue
-			}
-			seen[it.id] = it.o.path
-			checkAddress(it.o, next)
-			changes = append(changes, change{cur, next, forms})
-		}
-		if len(errs) > 0 {
-			return unprocessable("Update customer addresses failed.", errs)
-		}
-		out = []addressOut{}
-		for _, ch := range changes {
-			c := st.customer(ch.cur.CustomerID)
-			if dupAddress(c.addrs, ch.next) {
-				continue // would equal another address: 200, absent, unchanged
-			}
-			oldForms := len(ch.cur.Forms)
-			ch.next.Forms = setForms(ch.cur.Forms, ch.forms)
-			*ch.cur = *ch.next
-			st.addressChanged(ch.cur, oldForms)
-			out = append(out, addressFull(ch.cur, len(ch.cur.Forms) > 0))
-		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+			return out
+		},
+	}.serve(s, w, r)
 }
 
 func (s *Server) deleteAddresses(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "id:in")
-	ids, ok := deleteIDs(q)
-	if err := q.err(); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if ok {
-		if err := s.write(func(st *store) error { st.deleteAddresses(ids); return nil }); err != nil {
-			fail(w, r, err)
-			return
-		}
-	}
-	noContent(w)
+	s.serveDelete(w, r, (*store).deleteAddresses)
 }

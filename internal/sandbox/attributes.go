@@ -55,159 +55,120 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) {
 	st := s.st
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	page, total := offsetPage(st.attrs, match, p)
-	data := make([]attrOut, len(page))
-	for i, a := range page {
-		data[i] = attrFull(a)
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: data, Meta: metaOut{Pagination: pageMeta(p, total, len(page))}})
+	writeOffsetPage(w, st.attrs, match, p, attrFull)
+}
+
+// attrNew is one item of a POST.
+type attrNew struct {
+	o   *obj
+	def *attrRec
 }
 
 func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	var defs []*attrRec
-	var objs []*obj
-	for i, raw := range items {
-		o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs)
-		if o == nil {
-			continue
-		}
-		o.allow("name", "type")
-		name, _ := o.str("name", true, 1, 255)
-		typ, ok := o.str("type", true, 1, 0)
-		if ok && !oneOf(typ, attrTypes) {
-			o.fail("type", "must be one of string, number, date")
-		}
-		defs = append(defs, &attrRec{Name: name, Type: typ})
-		objs = append(objs, o)
-	}
-	var out []attrOut
-	err = s.write(func(st *store) error {
-		batch := map[string]bool{}
-		for i, d := range defs {
-			low := strings.ToLower(d.Name)
-			if d.Name != "" && (st.attrByNameFold(d.Name) != nil || batch[low]) {
-				objs[i].fail("name", "an attribute named "+strconv.Quote(d.Name)+" already exists")
+	batch[attrNew, attrOut]{
+		refused: "Create customer attributes failed.",
+		parse: func(o *obj) attrNew {
+			o.allow("name", "type")
+			name, _ := o.str("name", true, 1, 255)
+			typ, ok := o.str("type", true, 1, 0)
+			if ok && !oneOf(typ, attrTypes) {
+				o.fail("type", "must be one of string, number, date")
 			}
-			batch[low] = true
-		}
-		if len(st.attrs)+len(defs) > maxAttributes {
-			errs["attributes"] = "A store cannot have more than 50 customer attributes (it has " + itoa(len(st.attrs)) + ")"
-		}
-		if len(errs) > 0 {
-			return unprocessable("Create customer attributes failed.", errs)
-		}
-		now := s.now().Unix()
-		for _, d := range defs {
-			d.Created, d.Modified = now, now
-			st.insertAttr(d)
-			out = append(out, attrFull(d))
-		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+			return attrNew{o, &attrRec{Name: name, Type: typ}}
+		},
+		check: func(st *store, items []attrNew, errs map[string]string) {
+			inBatch := map[string]bool{}
+			for _, it := range items {
+				low := strings.ToLower(it.def.Name)
+				if it.def.Name != "" && (st.attrByNameFold(it.def.Name) != nil || inBatch[low]) {
+					it.o.fail("name", "an attribute named "+strconv.Quote(it.def.Name)+" already exists")
+				}
+				inBatch[low] = true
+			}
+			if len(st.attrs)+len(items) > maxAttributes {
+				errs["attributes"] = "A store cannot have more than 50 customer attributes (it has " + itoa(len(st.attrs)) + ")"
+			}
+		},
+		apply: func(st *store, items []attrNew) []attrOut {
+			var out []attrOut
+			now := s.now().Unix()
+			for _, it := range items {
+				it.def.Created, it.def.Modified = now, now
+				st.insertAttr(it.def)
+				out = append(out, attrFull(it.def))
+			}
+			return out
+		},
+	}.serve(s, w, r)
+}
+
+// attrUpdate is one item of a PUT.
+type attrUpdate struct {
+	o        *obj
+	id       int64
+	name     string
+	typ      string
+	typGiven bool
 }
 
 func (s *Server) putAttributes(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	type item struct {
-		o        *obj
-		id       int64
-		name     string
-		typ      string
-		typGiven bool
-	}
-	var its []item
-	for i, raw := range items {
-		o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs)
-		if o == nil {
-			continue
-		}
-		o.allow("id", "name", "type")
-		it := item{o: o}
-		it.id, _ = o.id("id", true, 1)
-		it.name, _ = o.str("name", true, 1, 255)
-		it.typ, it.typGiven = o.str("type", false, 0, 0)
-		its = append(its, it)
-	}
-	var out []attrOut
-	err = s.write(func(st *store) error {
-		names := map[string]int64{}
-		for _, a := range st.attrs {
-			names[strings.ToLower(a.Name)] = a.ID
-		}
-		seen := map[int64]bool{}
-		for _, it := range its {
-			if it.id == 0 {
-				continue
+	batch[attrUpdate, attrOut]{
+		refused: "Update customer attributes failed.",
+		parse: func(o *obj) attrUpdate {
+			o.allow("id", "name", "type")
+			it := attrUpdate{o: o}
+			it.id, _ = o.id("id", true, 1)
+			it.name, _ = o.str("name", true, 1, 255)
+			it.typ, it.typGiven = o.str("type", false, 0, 0)
+			return it
+		},
+		check: func(st *store, items []attrUpdate, _ map[string]string) {
+			names := map[string]int64{}
+			for _, a := range st.attrs {
+				names[strings.ToLower(a.Name)] = a.ID
 			}
-			a := st.attr(it.id)
-			switch {
-			case a == nil:
-				it.o.fail("id", "attribute "+itoa(it.id)+" does not exist")
-				continue
-			case seen[it.id]:
-				it.o.fail("id", "attribute "+itoa(it.id)+" appears twice in this request")
-				continue
-			case it.typGiven && it.typ != a.Type:
-				it.o.fail("type", "Once the data type is set, it cannot be changed (it is "+a.Type+")")
-			}
-			seen[it.id] = true
-			if it.name != "" {
-				if owner, ok := names[strings.ToLower(it.name)]; ok && owner != it.id {
-					it.o.fail("name", "an attribute named "+strconv.Quote(it.name)+" already exists")
+			seen := map[int64]bool{}
+			for _, it := range items {
+				if it.id == 0 {
+					continue
 				}
-				delete(names, strings.ToLower(a.Name))
-				names[strings.ToLower(it.name)] = it.id
+				a := st.attr(it.id)
+				switch {
+				case a == nil:
+					it.o.fail("id", "attribute "+itoa(it.id)+" does not exist")
+					continue
+				case seen[it.id]:
+					it.o.fail("id", "attribute "+itoa(it.id)+" appears twice in this request")
+					continue
+				case it.typGiven && it.typ != a.Type:
+					it.o.fail("type", "Once the data type is set, it cannot be changed (it is "+a.Type+")")
+				}
+				seen[it.id] = true
+				if it.name != "" {
+					if owner, ok := names[strings.ToLower(it.name)]; ok && owner != it.id {
+						it.o.fail("name", "an attribute named "+strconv.Quote(it.name)+" already exists")
+					}
+					delete(names, strings.ToLower(a.Name))
+					names[strings.ToLower(it.name)] = it.id
+				}
 			}
-		}
-		if len(errs) > 0 {
-			return unprocessable("Update customer attributes failed.", errs)
-		}
-		now := s.now().Unix()
-		for _, it := range its {
-			a := st.attr(it.id)
-			a.Name, a.Modified = it.name, max(now, a.Created)
-			st.attrChanged(a)
-			out = append(out, attrFull(a))
-		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+		},
+		apply: func(st *store, items []attrUpdate) []attrOut {
+			var out []attrOut
+			now := s.now().Unix()
+			for _, it := range items {
+				a := st.attr(it.id)
+				a.Name, a.Modified = it.name, max(now, a.Created)
+				st.attrChanged(a)
+				out = append(out, attrFull(a))
+			}
+			return out
+		},
+	}.serve(s, w, r)
 }
 
 func (s *Server) deleteAttributes(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "id:in")
-	ids, ok := deleteIDs(q)
-	if err := q.err(); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if ok {
-		if err := s.write(func(st *store) error { st.deleteAttrs(ids); return nil }); err != nil {
-			fail(w, r, err)
-			return
-		}
-	}
-	noContent(w)
+	s.serveDelete(w, r, (*store).deleteAttrs)
 }
 
 func (st *store) attrByNameFold(name string) *attrRec {
@@ -245,7 +206,7 @@ func (s *Server) getValues(w http.ResponseWriter, r *http.Request) {
 	defer st.mu.RUnlock()
 	var aset map[int64]bool
 	if aids != nil {
-		aset = idSet(aids)
+		aset = setOf(aids)
 	}
 	if hasName { // the attribute's name (document: `name=age`)
 		named := map[int64]bool{}
@@ -262,125 +223,96 @@ func (s *Server) getValues(w http.ResponseWriter, r *http.Request) {
 	list := st.values
 	if cids != nil {
 		list = nil
-		for _, id := range keys(idSet(cids)) {
+		for _, id := range keys(setOf(cids)) {
 			if c := st.customer(id); c != nil {
 				list = append(list, c.vals...)
 			}
 		}
 		sortByID(list)
 	}
-	page, total := offsetPage(list, match, p)
-	data := make([]valueOut, len(page))
-	for i, v := range page {
-		data[i] = valueFull(v)
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: data, Meta: metaOut{Pagination: pageMeta(p, total, len(page))}})
+	writeOffsetPage(w, list, match, p, valueFull)
+}
+
+// valueUpsert is one item of a PUT.
+type valueUpsert struct {
+	o                  *obj
+	id, attrID, custID int64
+	value              string
+	valueOK            bool
 }
 
 func (s *Server) putValues(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	type item struct {
-		o                  *obj
-		id, attrID, custID int64
-		value              string
-		valueOK            bool
-	}
-	var its []item
-	for i, raw := range items {
-		o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs)
-		if o == nil {
-			continue
-		}
-		o.allow("id", "attribute_id", "value", "customer_id")
-		it := item{o: o}
-		it.id, _ = o.id("id", false, 1)
-		it.attrID, _ = o.id("attribute_id", true, 1)
-		it.custID, _ = o.id("customer_id", true, 1)
-		if !o.has("value") {
-			o.fail("value", "is required (attribute values are written as value and read back as attribute_value)")
-		}
-		it.value, it.valueOK = o.str("value", false, 0, 255)
-		its = append(its, it)
-	}
-	var out []valueOut
-	err = s.write(func(st *store) error {
-		seen := map[[2]int64]string{}
-		for _, it := range its {
-			if it.attrID == 0 || it.custID == 0 {
-				continue
+	batch[valueUpsert, valueOut]{
+		refused: "Upsert customer attribute values failed.",
+		parse: func(o *obj) valueUpsert {
+			o.allow("id", "attribute_id", "value", "customer_id")
+			it := valueUpsert{o: o}
+			it.id, _ = o.id("id", false, 1)
+			it.attrID, _ = o.id("attribute_id", true, 1)
+			it.custID, _ = o.id("customer_id", true, 1)
+			if !o.has("value") {
+				o.fail("value", "is required (attribute values are written as value and read back as attribute_value)")
 			}
-			a := st.attr(it.attrID)
-			c := st.customer(it.custID)
-			if a == nil {
-				it.o.fail("attribute_id", "attribute "+itoa(it.attrID)+" does not exist")
-			} else if it.valueOK {
-				if msg := attrValueOK(a.Type, it.value); msg != "" {
-					it.o.fail("value", msg)
+			it.value, it.valueOK = o.str("value", false, 0, 255)
+			return it
+		},
+		check: func(st *store, items []valueUpsert, _ map[string]string) {
+			seen := map[[2]int64]string{}
+			for _, it := range items {
+				if it.attrID == 0 || it.custID == 0 {
+					continue
+				}
+				a := st.attr(it.attrID)
+				c := st.customer(it.custID)
+				if a == nil {
+					it.o.fail("attribute_id", "attribute "+itoa(it.attrID)+" does not exist")
+				} else if it.valueOK {
+					if msg := attrValueOK(a.Type, it.value); msg != "" {
+						it.o.fail("value", msg)
+					}
+				}
+				if c == nil {
+					it.o.fail("customer_id", "customer "+itoa(it.custID)+" does not exist")
+				}
+				key := [2]int64{it.custID, it.attrID}
+				if first, dup := seen[key]; dup {
+					it.o.fail("attribute_id", "the same customer and attribute appear in item "+first)
+				}
+				seen[key] = it.o.path
+				if it.id != 0 && c != nil {
+					if v := st.value(it.id); v == nil || v.CustomerID != it.custID || v.AttrID != it.attrID {
+						it.o.fail("id", "attribute value "+itoa(it.id)+" does not belong to this customer and attribute")
+					}
 				}
 			}
-			if c == nil {
-				it.o.fail("customer_id", "customer "+itoa(it.custID)+" does not exist")
-			}
-			key := [2]int64{it.custID, it.attrID}
-			if first, dup := seen[key]; dup {
-				it.o.fail("attribute_id", "the same customer and attribute appear in item "+first)
-			}
-			seen[key] = it.o.path
-			if it.id != 0 && c != nil {
-				if v := st.value(it.id); v == nil || v.CustomerID != it.custID || v.AttrID != it.attrID {
-					it.o.fail("id", "attribute value "+itoa(it.id)+" does not belong to this customer and attribute")
+		},
+		apply: func(st *store, items []valueUpsert) []valueOut {
+			var out []valueOut
+			now := s.now().Unix()
+			for _, it := range items {
+				c := st.customer(it.custID)
+				var v *valueRec
+				for _, x := range c.vals {
+					if x.AttrID == it.attrID {
+						v = x
+					}
 				}
-			}
-		}
-		if len(errs) > 0 {
-			return unprocessable("Upsert customer attribute values failed.", errs)
-		}
-		now := s.now().Unix()
-		for _, it := range its {
-			c := st.customer(it.custID)
-			var v *valueRec
-			for _, x := range c.vals {
-				if x.AttrID == it.attrID {
-					v = x
+				if v == nil {
+					v = &valueRec{CustomerID: it.custID, AttrID: it.attrID, Value: it.value, Created: now, Modified: now}
+					st.insertValue(v)
+				} else {
+					v.Value, v.Modified = it.value, max(now, v.Created)
+					st.valueChanged(v)
 				}
+				out = append(out, valueFull(v))
 			}
-			if v == nil {
-				v = &valueRec{CustomerID: it.custID, AttrID: it.attrID, Value: it.value, Created: now, Modified: now}
-				st.insertValue(v)
-			} else {
-				v.Value, v.Modified = it.value, max(now, v.Created)
-				st.valueChanged(v)
-			}
-			out = append(out, valueFull(v))
-		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+			return out
+		},
+	}.serve(s, w, r)
 }
 
 func (s *Server) deleteValues(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "id:in")
-	ids, ok := deleteIDs(q)
-	if err := q.err(); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if ok {
-		if err := s.write(func(st *store) error { st.deleteValues(ids); return nil }); err != nil {
-			fail(w, r, err)
-			return
-		}
-	}
-	noContent(w)
+	s.serveDelete(w, r, (*store).deleteValues)
 }
 
 func sortByID(vs []*valueRec) { sort.Slice(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID }) }

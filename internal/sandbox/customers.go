@@ -161,22 +161,13 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 	// Filters are case-insensitive except ids and phone/IP numbers
 	// (MySQL's default collation; email:in is case-insensitive like the
 	// uniqueness rule).
-	var preds []func(*customerRec) bool
-	if ids != nil {
-		set := idSet(ids)
-		preds = append(preds, func(c *customerRec) bool { return set[c.ID] })
-	}
-	if emails != nil {
-		set := lowerSet(emails)
-		preds = append(preds, func(c *customerRec) bool { return set[strings.ToLower(c.Email)] })
-	}
-	if names != nil {
-		set := lowerSet(names)
-		preds = append(preds, func(c *customerRec) bool { return set[strings.ToLower(c.FirstName+" "+c.LastName)] })
-	}
+	var f filters[*customerRec]
+	keepIn(&f, ids, func(c *customerRec) int64 { return c.ID })
+	keepFold(&f, emails, func(c *customerRec) string { return c.Email })
+	keepName(&f, names, func(c *customerRec) string { return c.FirstName }, func(c *customerRec) string { return c.LastName })
 	if likes != nil {
 		subs := lowerList(likes)
-		preds = append(preds, func(c *customerRec) bool {
+		f = append(f, func(c *customerRec) bool {
 			full := strings.ToLower(c.FirstName + " " + c.LastName)
 			for _, s := range subs {
 				if strings.Contains(full, s) {
@@ -186,29 +177,13 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 			return false
 		})
 	}
-	if companies != nil {
-		set := lowerSet(companies)
-		preds = append(preds, func(c *customerRec) bool { return set[strings.ToLower(c.Company)] })
-	}
-	if groups != nil {
-		set := idSet(groups)
-		preds = append(preds, func(c *customerRec) bool { return set[c.GroupID] })
-	}
-	if phones != nil {
-		set := exactSet(phones)
-		preds = append(preds, func(c *customerRec) bool { return set[c.Phone] })
-	}
-	if ips != nil {
-		set := exactSet(ips)
-		preds = append(preds, func(c *customerRec) bool { return set[c.RegistrationIP] })
-	}
-	if dc.set {
-		preds = append(preds, func(c *customerRec) bool { return dc.match(c.Created) })
-	}
-	if dm.set {
-		preds = append(preds, func(c *customerRec) bool { return dm.match(c.Modified) })
-	}
-	match := all(preds)
+	keepFold(&f, companies, func(c *customerRec) string { return c.Company })
+	keepIn(&f, groups, func(c *customerRec) int64 { return c.GroupID })
+	keepIn(&f, phones, func(c *customerRec) string { return c.Phone })
+	keepIn(&f, ips, func(c *customerRec) string { return c.RegistrationIP })
+	keepWithin(&f, dc, func(c *customerRec) int64 { return c.Created })
+	keepWithin(&f, dm, func(c *customerRec) int64 { return c.Modified })
+	match := f.all()
 
 	st := s.st
 	st.mu.RLock()
@@ -245,13 +220,13 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 		})
 		var hasPrev, hasNext bool
 		page, hasPrev, hasNext = cursorPage(list, pos, forward, match, p.limit)
-		meta.CursorPagination = customerCursorMeta(p, page, order, hasPrev, hasNext)
+		meta.CursorPagination = cursorMeta(p, page, order.key, hasPrev, hasNext)
 	} else {
 		var total int
 		page, total = offsetPage(list, match, p)
 		meta.Pagination = pageMeta(p, total, len(page))
 		if p.page == 1 {
-			meta.CursorPagination = customerCursorMeta(p, page, order, false, total > len(page))
+			meta.CursorPagination = cursorMeta(p, page, order.key, false, total > len(page))
 		}
 	}
 	data := make([]customerOut, len(page))
@@ -261,27 +236,13 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, listOut{Data: data, Meta: meta})
 }
 
-func customerCursorMeta(p pageReq, page []*customerRec, o custOrder, hasPrev, hasNext bool) *cursorOut {
-	var start, end string
-	if len(page) > 0 {
-		start, end = encodeCursor(o.key(page[0])), encodeCursor(o.key(page[len(page)-1]))
-	}
-	return cursorMeta(p, len(page), start, end, hasPrev, hasNext)
-}
-
 // cursorFor decodes after/before and checks it belongs to this sort.
 func cursorFor(q *query, p pageReq, sortName string) cursorKey {
 	if !p.cursor() {
 		return cursorKey{}
 	}
-	name, raw := "after", p.after
-	if p.before != "" {
-		name, raw = "before", p.before
-	}
-	k, ok := decodeCursor(raw)
-	if !ok {
-		q.errs[name] = "is not a valid cursor"
-	} else if k.Sort != sortName {
+	k, name, ok := cursorParam(q, p)
+	if ok && k.Sort != sortName {
 		q.errs[name] = "belongs to another sort order"
 	}
 	return k
@@ -299,76 +260,5 @@ func sortedUnique(list []*customerRec, o custOrder) []*customerRec {
 }
 
 func (s *Server) deleteCustomers(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "id:in")
-	ids, ok := deleteIDs(q)
-	if err := q.err(); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if ok {
-		if err := s.write(func(st *store) error { st.deleteCustomers(ids); return nil }); err != nil {
-			fail(w, r, err)
-			return
-		}
-	}
-	noContent(w)
-}
-
-// deleteIDs reads the id:in of a DELETE. The document: "A query is
-// required to delete customers. If not provided, a 204 is returned, with no
-// changes to the data." An empty id:in= counts as not provided; a
-// malformed one is a 422 ("The id:in was not valid").
-func deleteIDs(q *query) ([]int64, bool) {
-	if s, ok := q.raw("id:in"); !ok || s == "" {
-		delete(q.errs, "id:in")
-		return nil, false
-	}
-	ids := q.intList("id:in")
-	return ids, ids != nil
-}
-
-func all[T any](preds []func(T) bool) func(T) bool {
-	if len(preds) == 0 {
-		return nil
-	}
-	return func(x T) bool {
-		for _, p := range preds {
-			if !p(x) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-func idSet(ids []int64) map[int64]bool {
-	m := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		m[id] = true
-	}
-	return m
-}
-
-func lowerSet(ss []string) map[string]bool {
-	m := make(map[string]bool, len(ss))
-	for _, s := range ss {
-		m[strings.ToLower(s)] = true
-	}
-	return m
-}
-
-func lowerList(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ToLower(s)
-	}
-	return out
-}
-
-func exactSet(ss []string) map[string]bool {
-	m := make(map[string]bool, len(ss))
-	for _, s := range ss {
-		m[s] = true
-	}
-	return m
+	s.serveDelete(w, r, (*store).deleteCustomers)
 }

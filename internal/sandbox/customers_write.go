@@ -228,62 +228,60 @@ func checkAttrs(st *store, in *custInput, errs map[string]string) {
 }
 
 func (s *Server) postCustomers(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	ins := make([]*custInput, 0, len(items))
-	for i, raw := range items {
-		if o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs); o != nil {
-			ins = append(ins, parseCustomer(o, false))
-		}
-	}
-	var out []customerOut
-	err = s.write(func(st *store) error {
-		batch := map[string]string{}
-		for _, in := range ins {
-			if in.email != nil {
-				low := strings.ToLower(*in.email)
-				if st.byEmail[low] != nil {
-					errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by another customer"
-				} else if first, dup := batch[low]; dup {
-					errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by item " + first + " of this request"
-				} else {
-					batch[low] = in.path
+	batch[*custInput, customerOut]{
+		refused: "Create customers failed.",
+		parse:   func(o *obj) *custInput { return parseCustomer(o, false) },
+		check:   checkNewCustomers,
+		apply: func(st *store, ins []*custInput) []customerOut {
+			var out []customerOut
+			now := s.now().Unix()
+			for _, in := range ins {
+				c := &customerRec{Created: now, Modified: now, OriginChannel: 1}
+				in.apply(c)
+				st.insertCustomer(c)
+				for i, a := range in.addrs {
+					if dupAddress(c.addrs, a) {
+						continue // identical inline addresses are stored once
+					}
+					a.CustomerID = c.ID
+					a.Forms = setForms(nil, in.addrForms[i])
+					st.insertAddress(a)
 				}
-			}
-			checkAttrs(st, in, errs)
-		}
-		if len(errs) > 0 {
-			return unprocessable("Create customers failed.", errs)
-		}
-		now := s.now().Unix()
-		for _, in := range ins {
-			c := &customerRec{Created: now, Modified: now, OriginChannel: 1}
-			in.apply(c)
-			st.insertCustomer(c)
-			for i, a := range in.addrs {
-				if dupAddress(c.addrs, a) {
-					continue // identical inline addresses are stored once
+				for _, a := range in.attrs {
+					st.insertValue(&valueRec{CustomerID: c.ID, AttrID: a.attrID, Value: a.value, Created: now, Modified: now})
 				}
-				a.CustomerID = c.ID
-				a.Forms = setForms(nil, in.addrForms[i])
-				st.insertAddress(a)
+				out = append(out, customerFull(c, allIncludes))
 			}
-			for _, a := range in.attrs {
-				st.insertValue(&valueRec{CustomerID: c.ID, AttrID: a.attrID, Value: a.value, Created: now, Modified: now})
-			}
-			out = append(out, customerFull(c, allIncludes))
+			return out
+		},
+	}.serve(s, w, r)
+}
+
+// checkNewCustomers checks a POST against the store: emails are unique,
+// in the store and within the batch, and inline attribute values name
+// existing attributes.
+func checkNewCustomers(st *store, ins []*custInput, errs map[string]string) {
+	inBatch := map[string]string{}
+	for _, in := range ins {
+		if in.email != nil {
+			claimEmail(in, st.byEmailLower(*in.email) != nil, inBatch, errs)
 		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
+		checkAttrs(st, in, errs)
 	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+}
+
+// claimEmail enforces "Must be unique" (ignoring case) for in's email:
+// taken says another customer of the store holds it; inBatch holds the
+// emails earlier items of the request claimed, by lower-cased email.
+func claimEmail(in *custInput, taken bool, inBatch, errs map[string]string) {
+	low := strings.ToLower(*in.email)
+	if taken {
+		errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by another customer"
+	} else if first, dup := inBatch[low]; dup {
+		errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by item " + first + " of this request"
+	} else {
+		inBatch[low] = in.path
+	}
 }
 
 // apply copies the fields sent onto c.
@@ -327,84 +325,69 @@ func (in *custInput) apply(c *customerRec) {
 }
 
 func (s *Server) putCustomers(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	ins := make([]*custInput, 0, len(items))
-	for i, raw := range items {
-		if o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs); o != nil {
-			ins = append(ins, parseCustomer(o, true))
+	batch[*custInput, customerOut]{
+		refused: "Update customers failed.",
+		parse:   func(o *obj) *custInput { return parseCustomer(o, true) },
+		check:   checkCustomerUpdates,
+		apply: func(st *store, ins []*custInput) []customerOut {
+			var out []customerOut
+			now := s.now().Unix()
+			// Two passes so that emails swapped within the batch never
+			// collide in the index.
+			for _, in := range ins {
+				delete(st.byEmail, strings.ToLower(st.customer(in.id).Email))
+			}
+			for _, in := range ins {
+				c := st.customer(in.id)
+				oldForms := len(c.Forms)
+				in.apply(c)
+				c.Modified = max(now, c.Created)
+				st.byEmail[strings.ToLower(c.Email)] = c
+				st.customerChanged(c, c.Email, oldForms) // index already updated
+			}
+			for _, in := range ins {
+				out = append(out, customerFull(st.customer(in.id), allIncludes))
+			}
+			return out
+		},
+	}.serve(s, w, r)
+}
+
+// checkCustomerUpdates checks a PUT against the store: the customers exist,
+// once each; read-only fields keep their value; emails stay unique, where
+// an email this batch moves away from another customer counts as free.
+func checkCustomerUpdates(st *store, ins []*custInput, errs map[string]string) {
+	seenID := map[int64]string{}
+	changing := map[int64]bool{} // customers whose email this batch changes
+	for _, in := range ins {
+		if c := st.customer(in.id); c != nil && in.email != nil && !strings.EqualFold(c.Email, *in.email) {
+			changing[c.ID] = true
 		}
 	}
-	var out []customerOut
-	err = s.write(func(st *store) error {
-		seenID := map[int64]string{}
-		changing := map[int64]bool{} // customers whose email this batch changes
-		for _, in := range ins {
-			if c := st.customer(in.id); c != nil && in.email != nil && !strings.EqualFold(c.Email, *in.email) {
-				changing[c.ID] = true
-			}
+	inBatch := map[string]string{}
+	for _, in := range ins {
+		if in.id == 0 {
+			continue
 		}
-		batch := map[string]string{}
-		for _, in := range ins {
-			if in.id == 0 {
-				continue
-			}
-			c := st.customer(in.id)
-			if c == nil {
-				errs[in.path+".id"] = "customer " + itoa(in.id) + " does not exist"
-				continue
-			}
-			if first, dup := seenID[in.id]; dup {
-				errs[in.path+".id"] = "customer " + itoa(in.id) + " is already updated by item " + first
-				continue
-			}
-			seenID[in.id] = in.path
-			if in.ip != nil && *in.ip != c.RegistrationIP {
-				errs[in.path+".registration_ip_address"] = "is read-only"
-			}
-			if in.origin != nil && *in.origin != c.OriginChannel {
-				errs[in.path+".origin_channel_id"] = "is read-only: set when the customer is created"
-			}
-			if in.email != nil {
-				low := strings.ToLower(*in.email)
-				if owner := st.byEmail[low]; owner != nil && owner.ID != c.ID && !changing[owner.ID] {
-					errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by another customer"
-				} else if first, dup := batch[low]; dup {
-					errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by item " + first + " of this request"
-				} else {
-					batch[low] = in.path
-				}
-			}
+		c := st.customer(in.id)
+		if c == nil {
+			errs[in.path+".id"] = "customer " + itoa(in.id) + " does not exist"
+			continue
 		}
-		if len(errs) > 0 {
-			return unprocessable("Update customers failed.", errs)
+		if first, dup := seenID[in.id]; dup {
+			errs[in.path+".id"] = "customer " + itoa(in.id) + " is already updated by item " + first
+			continue
 		}
-		now := s.now().Unix()
-		// Two passes so that emails swapped within the batch never collide
-		// in the index.
-		for _, in := range ins {
-			delete(st.byEmail, strings.ToLower(st.customer(in.id).Email))
+		seenID[in.id] = in.path
+		if in.ip != nil && *in.ip != c.RegistrationIP {
+			errs[in.path+".registration_ip_address"] = "is read-only"
 		}
-		for _, in := range ins {
-			c := st.customer(in.id)
-			oldForms := len(c.Forms)
-			in.apply(c)
-			c.Modified = max(now, c.Created)
-			st.byEmail[strings.ToLower(c.Email)] = c
-			st.customerChanged(c, c.Email, oldForms) // index already updated
+		if in.origin != nil && *in.origin != c.OriginChannel {
+			errs[in.path+".origin_channel_id"] = "is read-only: set when the customer is created"
 		}
-		for _, in := range ins {
-			out = append(out, customerFull(st.customer(in.id), allIncludes))
+		if in.email != nil {
+			owner := st.byEmailLower(*in.email)
+			claimEmail(in, owner != nil && owner.ID != c.ID && !changing[owner.ID], inBatch, errs)
 		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
 	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
 }

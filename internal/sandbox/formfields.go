@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -86,14 +85,7 @@ func (s *Server) getFormFields(w http.ResponseWriter, r *http.Request) {
 	p := q.pageParams(true)
 	var ck cursorKey
 	if p.cursor() {
-		raw, pname := p.after, "after"
-		if p.before != "" {
-			raw, pname = p.before, "before"
-		}
-		var ok bool
-		if ck, ok = decodeCursor(raw); !ok {
-			q.errs[pname] = "is not a valid cursor"
-		}
+		ck, _, _ = cursorParam(q, p)
 	}
 	if err := q.err(); err != nil {
 		fail(w, r, err)
@@ -172,7 +164,7 @@ func (s *Server) getFormFields(w http.ResponseWriter, r *http.Request) {
 			}
 			hasNext = true
 		}
-		meta.CursorPagination = formCursorMeta(p, page, hasPrev, hasNext)
+		meta.CursorPagination = cursorMeta(p, page, ffEntry.key, hasPrev, hasNext)
 	} else {
 		off := (p.page - 1) * p.limit
 		total := 0
@@ -188,7 +180,7 @@ func (s *Server) getFormFields(w http.ResponseWriter, r *http.Request) {
 		}
 		meta.Pagination = pageMeta(p, total, len(page))
 		if p.page == 1 {
-			meta.CursorPagination = formCursorMeta(p, page, false, total > len(page))
+			meta.CursorPagination = cursorMeta(p, page, ffEntry.key, false, total > len(page))
 		}
 	}
 	data := make([]formOut, len(page))
@@ -203,82 +195,62 @@ func (s *Server) getFormFields(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, listOut{Data: data, Meta: meta})
 }
 
-func formCursorMeta(p pageReq, page []ffEntry, hasPrev, hasNext bool) *cursorOut {
-	var start, end string
-	if len(page) > 0 {
-		start, end = encodeCursor(page[0].key()), encodeCursor(page[len(page)-1].key())
-	}
-	return cursorMeta(p, len(page), start, end, hasPrev, hasNext)
+// formUpsert is one item of a PUT: a value and its one owner.
+type formUpsert struct {
+	o        *obj
+	cid, aid int64
+	f        formRec
 }
 
 func (s *Server) putFormFields(w http.ResponseWriter, r *http.Request) {
-	items, err := readItems(r, 10)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	errs := map[string]string{}
-	type item struct {
-		o        *obj
-		cid, aid int64
-		f        formRec
-	}
-	var its []item
-	for i, raw := range items {
-		o := decodeObj(raw, "["+strconv.Itoa(i)+"]", errs)
-		if o == nil {
-			continue
-		}
-		o.allow("name", "value", "customer_id", "address_id")
-		it := item{o: o}
-		it.cid, _ = o.id("customer_id", false, 1)
-		it.aid, _ = o.id("address_id", false, 1)
-		if o.has("customer_id") == o.has("address_id") {
-			o.fail("customer_id", "exactly one of customer_id and address_id is required")
-		}
-		it.f.Name, _ = o.str("name", true, 1, 255)
-		it.f.Value, _ = o.formValue("value")
-		its = append(its, it)
-	}
-	var out []formOut
-	err = s.write(func(st *store) error {
-		seen := map[cursorKey]string{}
-		for _, it := range its {
-			if it.cid != 0 && st.customer(it.cid) == nil {
-				it.o.fail("customer_id", "customer "+itoa(it.cid)+" does not exist")
+	batch[formUpsert, formOut]{
+		refused: "Upsert form field values failed.",
+		parse: func(o *obj) formUpsert {
+			o.allow("name", "value", "customer_id", "address_id")
+			it := formUpsert{o: o}
+			it.cid, _ = o.id("customer_id", false, 1)
+			it.aid, _ = o.id("address_id", false, 1)
+			if o.has("customer_id") == o.has("address_id") {
+				o.fail("customer_id", "exactly one of customer_id and address_id is required")
 			}
-			if it.aid != 0 && st.address(it.aid) == nil {
-				it.o.fail("address_id", "address "+itoa(it.aid)+" does not exist")
+			it.f.Name, _ = o.str("name", true, 1, 255)
+			it.f.Value, _ = o.formValue("value")
+			return it
+		},
+		check: func(st *store, items []formUpsert, _ map[string]string) {
+			seen := map[cursorKey]string{}
+			for _, it := range items {
+				if it.cid != 0 && st.customer(it.cid) == nil {
+					it.o.fail("customer_id", "customer "+itoa(it.cid)+" does not exist")
+				}
+				if it.aid != 0 && st.address(it.aid) == nil {
+					it.o.fail("address_id", "address "+itoa(it.aid)+" does not exist")
+				}
+				k := cursorKey{ID: it.cid, A: it.aid, S: it.f.Name}
+				if first, dup := seen[k]; dup {
+					it.o.fail("name", "the same owner and name appear in item "+first)
+				}
+				seen[k] = it.o.path
 			}
-			k := cursorKey{ID: it.cid, A: it.aid, S: it.f.Name}
-			if first, dup := seen[k]; dup {
-				it.o.fail("name", "the same owner and name appear in item "+first)
+		},
+		apply: func(st *store, items []formUpsert) []formOut {
+			var out []formOut
+			for _, it := range items {
+				if it.cid != 0 {
+					c := st.customer(it.cid)
+					n := len(c.Forms)
+					c.Forms = setForms(c.Forms, []formRec{it.f})
+					st.customerChanged(c, c.Email, n)
+					out = append(out, formOut{Name: it.f.Name, Value: it.f.Value, CustomerID: it.cid})
+				} else {
+					a := st.address(it.aid)
+					n := len(a.Forms)
+					a.Forms = setForms(a.Forms, []formRec{it.f})
+					st.addressChanged(a, n)
+					out = append(out, formOut{Name: it.f.Name, Value: it.f.Value, AddressID: it.aid})
+				}
 			}
-			seen[k] = it.o.path
-		}
-		if len(errs) > 0 {
-			return unprocessable("Upsert form field values failed.", errs)
-		}
-		for _, it := range its {
-			if it.cid != 0 {
-				c := st.customer(it.cid)
-				n := len(c.Forms)
-				c.Forms = setForms(c.Forms, []formRec{it.f})
-				st.customerChanged(c, c.Email, n)
-				out = append(out, formOut{Name: it.f.Name, Value: it.f.Value, CustomerID: it.cid})
-			} else {
-				a := st.address(it.aid)
-				n := len(a.Forms)
-				a.Forms = setForms(a.Forms, []formRec{it.f})
-				st.addressChanged(a, n)
-				out = append(out, formOut{Name: it.f.Name, Value: it.f.Value, AddressID: it.aid})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listOut{Data: out, Meta: metaOut{}})
+			return out
+		},
+	}.serve(s, w, r)
 }

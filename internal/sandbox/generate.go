@@ -60,33 +60,8 @@ func (s *Server) Generate(n int, seed int64) {
 			states[cc] = append(states[cc], name)
 		}
 	}
-	cultureTotal, placeTotal := 0, 0
-	for _, c := range cultures {
-		cultureTotal += c.weight
-	}
-	for _, p := range places {
-		placeTotal += p.weight
-	}
-	pickCulture := func() *culture {
-		k := rng.IntN(cultureTotal)
-		for i := range cultures {
-			if k < cultures[i].weight {
-				return &cultures[i]
-			}
-			k -= cultures[i].weight
-		}
-		return &cultures[0]
-	}
-	pickPlace := func() *place {
-		k := rng.IntN(placeTotal)
-		for i := range places {
-			if k < places[i].weight {
-				return &places[i]
-			}
-			k -= places[i].weight
-		}
-		return &places[0]
-	}
+	pickCulture := weightedPick(rng, cultures, func(c *culture) int { return c.weight })
+	pickPlace := weightedPick(rng, places, func(p *place) int { return p.weight })
 	pick := func(l []string) string { return l[rng.IntN(len(l))] }
 	split := func(s string) (string, string) { a, b, _ := strings.Cut(s, "|"); return a, b }
 
@@ -197,6 +172,25 @@ func (s *Server) Generate(n int, seed int64) {
 		if err := s.Save(); err != nil && s.opts.Logger != nil {
 			s.opts.Logger.Error("sandbox: saving generated data failed", "err", err)
 		}
+	}
+}
+
+// weightedPick returns a function that draws an element of xs with a
+// probability proportional to its weight (one rng draw per call).
+func weightedPick[T any](rng *rand.Rand, xs []T, weight func(*T) int) func() *T {
+	total := 0
+	for i := range xs {
+		total += weight(&xs[i])
+	}
+	return func() *T {
+		k := rng.IntN(total)
+		for i := range xs {
+			if k < weight(&xs[i]) {
+				return &xs[i]
+			}
+			k -= weight(&xs[i])
+		}
+		return &xs[0]
 	}
 }
 

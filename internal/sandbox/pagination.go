@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -117,9 +118,15 @@ func pageMeta(p pageReq, total, count int) *paginationOut {
 	return m
 }
 
-func cursorMeta(p pageReq, count int, start, end string, hasPrev, hasNext bool) *cursorOut {
+// cursorMeta is the cursor_pagination of a page; key names an item in a
+// cursor (its first and last items are the page's start and end).
+func cursorMeta[T any](p pageReq, page []T, key func(T) cursorKey, hasPrev, hasNext bool) *cursorOut {
+	var start, end string
+	if len(page) > 0 {
+		start, end = encodeCursor(key(page[0])), encodeCursor(key(page[len(page)-1]))
+	}
 	lim := "limit=" + strconv.Itoa(p.limit)
-	m := &cursorOut{Count: count, PerPage: p.limit, StartCursor: start, EndCursor: end}
+	m := &cursorOut{Count: len(page), PerPage: p.limit, StartCursor: start, EndCursor: end}
 	switch {
 	case p.after != "":
 		m.Links.Current = "?" + lim + "&after=" + url.QueryEscape(p.after)
@@ -153,6 +160,19 @@ type cursorKey struct {
 func encodeCursor(k cursorKey) string {
 	b, _ := json.Marshal(k)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// cursorParam decodes the after or before cursor of p (pageParams allows
+// only one of them); a malformed one is reported on q under its name.
+func cursorParam(q *query, p pageReq) (k cursorKey, name string, ok bool) {
+	name, raw := "after", p.after
+	if p.before != "" {
+		name, raw = "before", p.before
+	}
+	if k, ok = decodeCursor(raw); !ok {
+		q.errs[name] = "is not a valid cursor"
+	}
+	return k, name, ok
 }
 
 func decodeCursor(s string) (cursorKey, bool) {
@@ -192,6 +212,18 @@ func offsetPage[T any](all []T, match func(T) bool, p pageReq) (out []T, total i
 		}
 	}
 	return out, total
+}
+
+// writeOffsetPage answers a page-numbered listing: the p-th page of the
+// records of list that match (nil match = all), each as out renders it,
+// with meta.pagination.
+func writeOffsetPage[R, O any](w http.ResponseWriter, list []R, match func(R) bool, p pageReq, out func(R) O) {
+	page, total := offsetPage(list, match, p)
+	data := make([]O, len(page))
+	for i, x := range page {
+		data[i] = out(x)
+	}
+	writeJSON(w, http.StatusOK, listOut{Data: data, Meta: metaOut{Pagination: pageMeta(p, total, len(page))}})
 }
 
 // cursorPage pages through all from position pos: forward (after) takes up

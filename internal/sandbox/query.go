@@ -81,25 +81,18 @@ func (q *query) strList(name string) []string {
 
 // intList reads a comma-separated list of positive int32 ids.
 func (q *query) intList(name string) []int64 {
-	ss := q.strList(name)
-	if ss == nil {
-		return nil
-	}
-	out := make([]int64, 0, len(ss))
-	for _, s := range ss {
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil || n < 1 || n > math.MaxInt32 {
-			q.errs[name] = "must be a comma-separated list of positive integers, got " + strconv.Quote(s)
-			return nil
-		}
-		out = append(out, n)
-	}
-	return out
+	return q.int32List(name, 1, "positive integers")
 }
 
 // groupList reads customer_group_id:in: ids from 0 (0 is the default
 // group).
 func (q *query) groupList(name string) []int64 {
+	return q.int32List(name, 0, "integers")
+}
+
+// int32List reads a comma-separated list of integers from minV to
+// MaxInt32 (format: int32); what names them in the error.
+func (q *query) int32List(name string, minV int64, what string) []int64 {
 	ss := q.strList(name)
 	if ss == nil {
 		return nil
@@ -107,8 +100,8 @@ func (q *query) groupList(name string) []int64 {
 	out := make([]int64, 0, len(ss))
 	for _, s := range ss {
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil || n < 0 || n > math.MaxInt32 {
-			q.errs[name] = "must be a comma-separated list of integers, got " + strconv.Quote(s)
+		if err != nil || n < minV || n > math.MaxInt32 {
+			q.errs[name] = "must be a comma-separated list of " + what + ", got " + strconv.Quote(s)
 			return nil
 		}
 		out = append(out, n)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/staging"
 )
 
 func startStore(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
@@ -140,5 +142,36 @@ func TestMigrateInterruptedAndResumed(t *testing.T) {
 	// Near-duplicate addresses merge in the transform; nothing is doubled.
 	if addrs > srcAddrs || values != srcValues || forms > srcForms || addrs == 0 {
 		t.Fatalf("target %d addresses %d values %d form fields; source %d, %d, %d", addrs, values, forms, srcAddrs, srcValues, srcForms)
+	}
+}
+
+// bcetl show reads what parquet-go wrote through Arrow, one JSON object a row.
+func TestShowPrintsRowsAsJSONLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rejects.parquet")
+	rows := []staging.Reject{{Stage: "transform", Entity: "customers", SourceKey: "k1", Rule: "email", Message: "bad"},
+		{Stage: "extract", Entity: "customers", SourceKey: "k2", Rule: "invalid-json", Message: "broken"}}
+	if _, err := staging.WriteAll(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"show", path}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines: %q", len(lines), out.String())
+	}
+	for i, l := range lines {
+		var got staging.Reject
+		if err := json.Unmarshal([]byte(l), &struct {
+			SourceKey *string `json:"source_key"`
+			Rule      *string `json:"rule"`
+		}{&got.SourceKey, &got.Rule}); err != nil || got.SourceKey != rows[i].SourceKey || got.Rule != rows[i].Rule {
+			t.Errorf("line %d = %s (%v)", i, l, err)
+		}
+	}
+	out.Reset()
+	if code := run([]string{"show", "--limit", "1", path}, &out, &errOut); code != exitOK || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("--limit 1: exit %d, %q", code, out.String())
 	}
 }

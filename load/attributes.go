@@ -40,7 +40,7 @@ func (l *loader) sourceAttributes(ctx context.Context) ([]*srcAttr, error) {
 		}
 		sa.keys = append(sa.keys, r.key)
 	}
-	q, err := l.st.db.QueryContext(ctx, `SELECT ref, json_extract(data, '$.AttributeType') FROM src WHERE entity = ? GROUP BY ref`, staging.EntityAttributeValues)
+	q, err := l.st.db.QueryContext(ctx, `SELECT ref, coalesce(json_extract(data, '$.AttributeType'), '') FROM src WHERE entity = ? GROUP BY ref`, staging.EntityAttributeValues)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	target, err := l.targetAttributes(ctx)
+	target, err := l.firstAttrs()
 	if err != nil {
 		return err
 	}

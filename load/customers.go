@@ -113,29 +113,56 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 	return nil
 }
 
-// postCustomers sends one batch and records its outcome. The batch is
-// recorded in-flight first; after an answer the id map and the batch status
-// are written in one transaction. An unknown outcome is reconciled at once
-// by looking the emails up; what is not found is sent again.
+// postCustomers sends one batch and records its outcome (sendRecorded).
+// An unknown outcome is reconciled at once by looking the emails up; what
+// is not found is sent again.
 func (l *loader) postCustomers(ctx context.Context, items []*custItem) error {
+	return sendRecorded(ctx, l, "customers", items,
+		func(items []*custItem) (keys, emails []string) {
+			keys, emails = make([]string, len(items)), make([]string, len(items))
+			for i, it := range items {
+				keys[i], emails[i] = it.c.SourceKey, it.c.Email
+			}
+			return keys, emails
+		},
+		func(ctx context.Context, items []*custItem) ([]bigcommerce.Customer, error) {
+			body := make([]bigcommerce.CustomerCreate, len(items))
+			for i, it := range items {
+				body[i] = l.createBody(it)
+			}
+			return call(ctx, l, epPostCustomers, len(body), func(ctx context.Context) ([]bigcommerce.Customer, error) {
+				out, _, err := l.c.Customers.Create(ctx, body)
+				return out, err
+			})
+		},
+		func(batch int64, items []*custItem, got []bigcommerce.Customer) error {
+			return l.confirmCustomers(batch, batchDone, items, got)
+		},
+		l.reconcileCustomers)
+}
+
+// sendRecorded sends one create request under the exactly-once protocol
+// (STATE.md): the batch (keys and emails from ids) is recorded in-flight
+// before it is sent; after an answer, confirm writes the id map and the
+// batch status in one transaction; a refusal marks the batch failed and is
+// returned untouched (for isolate); an unknown outcome is reconciled at
+// once, and what reconcile returns (not on the target) is sent again as a
+// new batch. Any other error leaves the batch in-flight: the next run
+// reconciles it.
+func sendRecorded[T, R any](ctx context.Context, l *loader, step string, items []T,
+	ids func([]T) (keys, emails []string),
+	send func(context.Context, []T) (R, error),
+	confirm func(batch int64, items []T, got R) error,
+	reconcile func(ctx context.Context, batch int64, items []T) ([]T, error)) error {
 	for attempt := 0; ; attempt++ {
-		body := make([]bigcommerce.CustomerCreate, len(items))
-		keys := make([]string, len(items))
-		emails := make([]string, len(items))
-		for i, it := range items {
-			body[i] = l.createBody(it)
-			keys[i], emails[i] = it.c.SourceKey, it.c.Email
-		}
-		id, err := l.st.beginBatch("customers", keys, emails)
+		keys, emails := ids(items)
+		id, err := l.st.beginBatch(step, keys, emails)
 		if err != nil {
 			return err
 		}
-		got, err := call(ctx, l, epPostCustomers, len(body), func(ctx context.Context) ([]bigcommerce.Customer, error) {
-			out, _, err := l.c.Customers.Create(ctx, body)
-			return out, err
-		})
+		got, err := send(ctx, items)
 		if err == nil {
-			return l.confirmCustomers(id, batchDone, items, got)
+			return confirm(id, items, got)
 		}
 		if er := invalid(err); er != nil {
 			if ferr := l.st.finish(id, batchFailed, er.StatusCode, er.Error(), nil); ferr != nil {
@@ -144,11 +171,10 @@ func (l *loader) postCustomers(ctx context.Context, items []*custItem) error {
 			return err
 		}
 		if !bigcommerce.IsOutcomeUnknown(err) || attempt >= maxReconcileAttempts {
-			// Left in-flight: the next run reconciles it.
 			return err
 		}
-		l.log.Debug("outcome unknown; reconciling", "batch", id, "err", err)
-		rest, err := l.reconcileCustomers(ctx, id, items)
+		l.log.Debug("outcome unknown; reconciling", "step", step, "batch", id, "err", err)
+		rest, err := reconcile(ctx, id, items)
 		if err != nil || len(rest) == 0 {
 			return err
 		}

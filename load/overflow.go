@@ -171,41 +171,31 @@ func (l *loader) addressItems(ctx context.Context, rows []ownedRow) ([]addrOwned
 	return out, l.st.record(rejected...)
 }
 
-// postAddresses sends one batch of addresses; see postCustomers.
+// postAddresses sends one batch of addresses (sendRecorded). An unknown
+// outcome is reconciled by listing the customers' addresses.
 func (l *loader) postAddresses(ctx context.Context, items []addrOwned) error {
-	for attempt := 0; ; attempt++ {
-		body := make([]bigcommerce.AddressCreate, len(items))
-		keys := make([]string, len(items))
-		for i, a := range items {
-			body[i] = addressCreate(a.customer, a.addrItem)
-			keys[i] = a.a.SourceKey
-		}
-		id, err := l.st.beginBatch("addresses", keys, nil)
-		if err != nil {
-			return err
-		}
-		got, err := call(ctx, l, epPostAddresses, len(body), func(ctx context.Context) ([]bigcommerce.Address, error) {
-			out, _, err := l.c.Addresses.Create(ctx, body)
-			return out, err
-		})
-		if err == nil {
-			return l.confirmAddresses(ctx, id, items, got)
-		}
-		if er := invalid(err); er != nil {
-			if ferr := l.st.finish(id, batchFailed, er.StatusCode, er.Error(), nil); ferr != nil {
-				return ferr
+	return sendRecorded(ctx, l, "addresses", items,
+		func(items []addrOwned) (keys, emails []string) {
+			keys = make([]string, len(items))
+			for i, a := range items {
+				keys[i] = a.a.SourceKey
 			}
-			return err
-		}
-		if !bigcommerce.IsOutcomeUnknown(err) || attempt >= maxReconcileAttempts {
-			return err
-		}
-		rest, err := l.reconcileAddresses(ctx, id, items)
-		if err != nil || len(rest) == 0 {
-			return err
-		}
-		items = rest
-	}
+			return keys, nil
+		},
+		func(ctx context.Context, items []addrOwned) ([]bigcommerce.Address, error) {
+			body := make([]bigcommerce.AddressCreate, len(items))
+			for i, a := range items {
+				body[i] = addressCreate(a.customer, a.addrItem)
+			}
+			return call(ctx, l, epPostAddresses, len(body), func(ctx context.Context) ([]bigcommerce.Address, error) {
+				out, _, err := l.c.Addresses.Create(ctx, body)
+				return out, err
+			})
+		},
+		func(batch int64, items []addrOwned, got []bigcommerce.Address) error {
+			return l.confirmAddresses(ctx, batch, items, got)
+		},
+		l.reconcileAddresses)
 }
 
 // confirmAddresses maps created addresses by customer and key. An address
@@ -215,31 +205,46 @@ func (l *loader) postAddresses(ctx context.Context, items []addrOwned) error {
 func (l *loader) confirmAddresses(ctx context.Context, batch int64, items []addrOwned, got []bigcommerce.Address) error {
 	created := map[string]int64{}
 	for _, a := range got {
-		created[strconv.FormatInt(a.CustomerID, 10)+"\x1e"+tgtAddrKey(a)] = a.ID
+		created[tgtAddrOwnerKey(a)] = a.ID
 	}
-	var outs []outcome
-	var absent []addrOwned
-	for _, a := range items {
-		if id, ok := created[strconv.FormatInt(a.customer, 10)+"\x1e"+srcAddrKey(a.a)]; ok {
-			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
-			outs = append(outs, formOutcomes(a.forms, id)...)
-		} else {
-			absent = append(absent, a)
-		}
-	}
+	outs, absent := mapAddresses(items, created)
 	if len(absent) > 0 {
 		existing, err := l.lookupAddresses(ctx, absent)
 		if err != nil {
 			return err
 		}
 		for _, a := range absent {
-			if id, ok := existing[strconv.FormatInt(a.customer, 10)+"\x1e"+srcAddrKey(a.a)]; ok {
+			if id, ok := existing[a.key()]; ok {
 				outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusSkipped, target: id, http: http.StatusOK,
 					message: "an identical address already exists for this customer"})
 			}
 		}
 	}
 	return l.st.finish(batch, batchDone, http.StatusOK, "", outs)
+}
+
+// mapAddresses maps the items that target (customer and uniqueness key →
+// address id) holds as loaded, with their form fields, which came with
+// them; it returns the others.
+func mapAddresses(items []addrOwned, target map[string]int64) (outs []outcome, rest []addrOwned) {
+	for _, a := range items {
+		if id, ok := target[a.key()]; ok {
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+			outs = append(outs, formOutcomes(a.forms, id)...)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return outs, rest
+}
+
+// key is the address's customer id and uniqueness key: what identifies it
+// on the target.
+func (a addrOwned) key() string { return strconv.FormatInt(a.customer, 10) + "\x1e" + srcAddrKey(a.a) }
+
+// tgtAddrOwnerKey is addrOwned.key of a target address.
+func tgtAddrOwnerKey(a bigcommerce.Address) string {
+	return strconv.FormatInt(a.CustomerID, 10) + "\x1e" + tgtAddrKey(a)
 }
 
 // lookupAddresses returns the target addresses of the items' customers,
@@ -260,7 +265,7 @@ func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[st
 		if err != nil {
 			return nil, err
 		}
-		out[strconv.FormatInt(a.CustomerID, 10)+"\x1e"+tgtAddrKey(a)] = a.ID
+		out[tgtAddrOwnerKey(a)] = a.ID
 	}
 	return out, nil
 }
@@ -272,16 +277,7 @@ func (l *loader) reconcileAddresses(ctx context.Context, batch int64, items []ad
 	if err != nil {
 		return nil, err
 	}
-	var outs []outcome
-	var rest []addrOwned
-	for _, a := range items {
-		if id, ok := existing[strconv.FormatInt(a.customer, 10)+"\x1e"+srcAddrKey(a.a)]; ok {
-			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
-			outs = append(outs, formOutcomes(a.forms, id)...)
-		} else {
-			rest = append(rest, a)
-		}
-	}
+	outs, rest := mapAddresses(items, existing)
 	return rest, l.st.finish(batch, batchReconciled, 0, "", outs)
 }
 
@@ -289,29 +285,12 @@ func (l *loader) reconcileAddresses(ctx context.Context, batch int64, items []ad
 // in-flight, so that addresses it created are reported as loaded rather
 // than as already existing.
 func (l *loader) resumeAddresses(ctx context.Context) error {
-	bs, err := l.st.inflight(ctx, "addresses")
-	if err != nil {
-		return err
-	}
-	for _, b := range bs {
-		kj, _ := json.Marshal(b.keys)
+	return resumeStep(ctx, l, "addresses", func(ctx context.Context, keys []string) ([]addrOwned, error) {
+		kj, _ := json.Marshal(keys)
 		rows, err := l.ownedRows(ctx, pendingAddresses+` AND s.key IN (SELECT value FROM json_each(?))`, string(kj))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		items, err := l.addressItems(ctx, rows)
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			if err := l.st.finish(b.id, batchReconciled, 0, "nothing left to settle", nil); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, err := l.reconcileAddresses(ctx, b.id, items); err != nil {
-			return err
-		}
-	}
-	return nil
+		return l.addressItems(ctx, rows)
+	}, l.reconcileAddresses)
 }

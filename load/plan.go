@@ -100,7 +100,7 @@ func (l *loader) dryRun(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := l.targetAttributes(ctx)
+	target, err := l.firstAttrs()
 	if err != nil {
 		return nil, err
 	}

@@ -23,26 +23,16 @@ import (
 
 // reconcileCustomers settles one batch and returns the items to send again.
 func (l *loader) reconcileCustomers(ctx context.Context, batch int64, items []*custItem) ([]*custItem, error) {
-	emails := make([]string, len(items))
-	for i, it := range items {
-		emails[i] = it.c.Email
-	}
-	found, err := l.lookupEmails(ctx, emails)
+	found, hit, miss, err := l.lookupItems(ctx, items)
 	if err != nil {
 		return nil, err
 	}
-	var hit, miss []*custItem
-	var got []bigcommerce.Customer
-	for _, it := range items {
-		if c, ok := found[strings.ToLower(it.c.Email)]; ok {
-			hit = append(hit, it)
-			got = append(got, c)
-		} else {
-			miss = append(miss, it)
-		}
-	}
 	switch {
 	case len(miss) == 0:
+		got := make([]bigcommerce.Customer, len(hit))
+		for i, it := range hit {
+			got[i] = found[strings.ToLower(it.c.Email)]
+		}
 		return nil, l.confirmCustomers(batch, batchReconciled, items, got)
 	case len(hit) == 0:
 		return miss, l.st.finish(batch, batchReconciled, 0, "not on the target: sent again", nil)
@@ -60,18 +50,27 @@ func (l *loader) reconcileCustomers(ctx context.Context, batch int64, items []*c
 // in-flight. What is not found stays without an outcome, and the planner
 // sends it again with the other pending customers.
 func (l *loader) resumeCustomers(ctx context.Context) error {
-	bs, err := l.st.inflight(ctx, "customers")
+	return resumeStep(ctx, l, "customers", l.itemsByKeys, l.reconcileCustomers)
+}
+
+// resumeStep settles the batches of step that a previous run left
+// in-flight: pending reads those of a batch's items that have no outcome
+// yet; a batch with none left is closed, the others are reconciled.
+func resumeStep[T any](ctx context.Context, l *loader, step string,
+	pending func(ctx context.Context, keys []string) ([]T, error),
+	reconcile func(ctx context.Context, batch int64, items []T) ([]T, error)) error {
+	bs, err := l.st.inflight(ctx, step)
 	if err != nil {
 		return err
 	}
 	if len(bs) > 0 {
-		l.log.Info("reconciling unconfirmed customer batches", "batches", len(bs))
+		l.log.Info("reconciling unconfirmed batches", "step", step, "batches", len(bs))
 	}
 	for _, b := range bs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		items, err := l.itemsByKeys(ctx, b.keys)
+		items, err := pending(ctx, b.keys)
 		if err != nil {
 			return err
 		}
@@ -81,7 +80,7 @@ func (l *loader) resumeCustomers(ctx context.Context) error {
 			}
 			continue
 		}
-		if _, err := l.reconcileCustomers(ctx, b.id, items); err != nil {
+		if _, err := reconcile(ctx, b.id, items); err != nil {
 			return err
 		}
 	}
@@ -91,21 +90,9 @@ func (l *loader) resumeCustomers(ctx context.Context) error {
 // dropExisting looks a refused batch's emails up, settles the customers the
 // target already has per --on-existing, and returns the others.
 func (l *loader) dropExisting(ctx context.Context, items []*custItem) ([]*custItem, error) {
-	emails := make([]string, len(items))
-	for i, it := range items {
-		emails[i] = it.c.Email
-	}
-	found, err := l.lookupEmails(ctx, emails)
+	found, hit, rest, err := l.lookupItems(ctx, items)
 	if err != nil {
 		return nil, err
-	}
-	var hit, rest []*custItem
-	for _, it := range items {
-		if _, ok := found[strings.ToLower(it.c.Email)]; ok {
-			hit = append(hit, it)
-		} else {
-			rest = append(rest, it)
-		}
 	}
 	if len(hit) > 0 {
 		if err := l.applyExisting(ctx, hit, found); err != nil {
@@ -113,6 +100,26 @@ func (l *loader) dropExisting(ctx context.Context, items []*custItem) ([]*custIt
 		}
 	}
 	return rest, nil
+}
+
+// lookupItems looks the items' emails up on the target and splits the
+// items into those it has (hit) and the others (miss), in order.
+func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[string]bigcommerce.Customer, hit, miss []*custItem, err error) {
+	emails := make([]string, len(items))
+	for i, it := range items {
+		emails[i] = it.c.Email
+	}
+	if found, err = l.lookupEmails(ctx, emails); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, it := range items {
+		if _, ok := found[strings.ToLower(it.c.Email)]; ok {
+			hit = append(hit, it)
+		} else {
+			miss = append(miss, it)
+		}
+	}
+	return found, hit, miss, nil
 }
 
 // applyExisting settles customers whose email the target already has.

@@ -17,7 +17,8 @@ import (
 //	meta     key/value: input fingerprint, import done, options
 //	src      the input rows, imported once from the staging directory, so
 //	         that a customer and its children can be fetched together
-//	         without holding the whole input in memory
+//	         without holding the whole input in memory; its indexes
+//	         (srcIndexes) are built by the import, after the rows
 //	idmap    one row per input record that has an outcome: the source key,
 //	         the target id, the status and the API's answer
 //	batches  one row per write request: in-flight before it is sent,
@@ -37,8 +38,6 @@ CREATE TABLE IF NOT EXISTS src(
 	data   BLOB NOT NULL,
 	PRIMARY KEY(entity, seq)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS src_key ON src(entity, key);
-CREATE INDEX IF NOT EXISTS src_cust ON src(entity, cust, seq);
 CREATE TABLE IF NOT EXISTS idmap(
 	entity      TEXT NOT NULL,
 	key         TEXT NOT NULL,
@@ -122,9 +121,11 @@ func (s *state) meta(ctx context.Context, key string) (string, error) {
 }
 
 func (s *state) setMeta(ctx context.Context, key, value string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := s.db.ExecContext(ctx, setMetaSQL, key, value)
 	return err
 }
+
+const setMetaSQL = `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`
 
 // outcome is one idmap row to write.
 type outcome struct {

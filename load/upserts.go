@@ -21,47 +21,66 @@ type valueOwned struct {
 	customer int64
 }
 
+// upsertPage schedules one page of an upsert step: item turns a row into
+// the item to send with its upsert key (or into an outcome when no request
+// could carry it); items are sent in requests of at most perCall, never two
+// with the same key in one (the second would race the first inside the
+// upsert); and items the API refuses alone are recorded as rejected.
+func upsertPage[T any](ctx context.Context, l *loader, rows []ownedRow, g *errgroup.Group, b *bar, entity string, perCall int,
+	item func(ownedRow) (it T, key string, bad *outcome, err error), sourceKey func(T) string,
+	send func(context.Context, []T) error) error {
+	var batch []T
+	inBatch := map[string]bool{}
+	var rejected []outcome
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		part := batch
+		batch, inBatch = nil, map[string]bool{}
+		g.Go(func() error {
+			defer b.add(int64(len(part)))
+			return isolate(ctx, part, send, func(it T, er *bigcommerce.ErrorResponse) error {
+				return l.st.record(outcome{entity: entity, key: sourceKey(it), status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
+			})
+		})
+	}
+	for _, r := range rows {
+		it, k, bad, err := item(r)
+		if err != nil {
+			return err
+		}
+		if bad != nil {
+			rejected = append(rejected, *bad)
+			continue
+		}
+		if inBatch[k] || len(batch) == perCall {
+			flush()
+		}
+		inBatch[k] = true
+		batch = append(batch, it)
+	}
+	flush()
+	return l.st.record(rejected...)
+}
+
 // loadValues is step 4: attribute values that did not fit inline.
 func (l *loader) loadValues(ctx context.Context) error {
 	return l.eachPage(ctx, "attribute values", pendingValues, cap(l.sems[epPutValues]),
 		func(ctx context.Context, rows []ownedRow, g *errgroup.Group, b *bar) error {
-			var batch []valueOwned
-			inBatch := map[string]bool{}
-			var rejected []outcome
-			flush := func() {
-				if len(batch) == 0 {
-					return
-				}
-				send := batch
-				batch, inBatch = nil, map[string]bool{}
-				g.Go(func() error {
-					defer b.add(int64(len(send)))
-					return isolate(ctx, send, l.putValues, func(v valueOwned, er *bigcommerce.ErrorResponse) error {
-						return l.st.record(outcome{entity: staging.EntityAttributeValues, key: v.v.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
-					})
-				})
-			}
-			for _, r := range rows {
-				v, err := decode[staging.AttributeValue](r.srcRow)
-				if err != nil {
-					return err
-				}
-				if _, ok := l.attrs[v.AttributeName]; !ok {
-					rejected = append(rejected, outcome{entity: staging.EntityAttributeValues, key: r.key, status: statusRejected,
-						message: "attribute " + strconv.Quote(v.AttributeName) + " is not available in the target store"})
-					continue
-				}
-				// One value per customer and attribute per request: a
-				// second would race the first inside the upsert.
-				k := strconv.FormatInt(r.owner, 10) + "\x1e" + v.AttributeName
-				if inBatch[k] || len(batch) == bigcommerce.MaxAttributeValuesPerCall {
-					flush()
-				}
-				inBatch[k] = true
-				batch = append(batch, valueOwned{v: v, customer: r.owner})
-			}
-			flush()
-			return l.st.record(rejected...)
+			return upsertPage(ctx, l, rows, g, b, staging.EntityAttributeValues, bigcommerce.MaxAttributeValuesPerCall,
+				func(r ownedRow) (valueOwned, string, *outcome, error) {
+					v, err := decode[staging.AttributeValue](r.srcRow)
+					if err != nil {
+						return valueOwned{}, "", nil, err
+					}
+					if _, ok := l.attrs[v.AttributeName]; !ok {
+						return valueOwned{}, "", &outcome{entity: staging.EntityAttributeValues, key: r.key, status: statusRejected,
+							message: "attribute " + strconv.Quote(v.AttributeName) + " is not available in the target store"}, nil
+					}
+					return valueOwned{v: v, customer: r.owner}, strconv.FormatInt(r.owner, 10) + "\x1e" + v.AttributeName, nil, nil
+				},
+				func(v valueOwned) string { return v.v.SourceKey }, l.putValues)
 		})
 }
 
@@ -101,40 +120,15 @@ type formOwned struct {
 func (l *loader) loadForms(ctx context.Context) error {
 	return l.eachPage(ctx, "form field values", pendingForms, cap(l.sems[epPutForms]),
 		func(ctx context.Context, rows []ownedRow, g *errgroup.Group, b *bar) error {
-			var batch []formOwned
-			inBatch := map[string]bool{}
-			var rejected []outcome
-			flush := func() {
-				if len(batch) == 0 {
-					return
-				}
-				send := batch
-				batch, inBatch = nil, map[string]bool{}
-				g.Go(func() error {
-					defer b.add(int64(len(send)))
-					return isolate(ctx, send, l.putForms, func(f formOwned, er *bigcommerce.ErrorResponse) error {
-						return l.st.record(outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
-					})
-				})
-			}
-			for _, r := range rows {
-				fi, bad, err := l.decodeForm(r.srcRow)
-				if err != nil {
-					return err
-				}
-				if bad != nil {
-					rejected = append(rejected, *bad)
-					continue
-				}
-				k := r.ref + "\x1e" + r.cust + "\x1e" + fi.f.Name
-				if inBatch[k] || len(batch) == bigcommerce.MaxFormFieldValuesPerCall {
-					flush()
-				}
-				inBatch[k] = true
-				batch = append(batch, formOwned{formItem: fi, owner: r.owner, isAddress: r.ref != ""})
-			}
-			flush()
-			return l.st.record(rejected...)
+			return upsertPage(ctx, l, rows, g, b, staging.EntityFormFieldValues, bigcommerce.MaxFormFieldValuesPerCall,
+				func(r ownedRow) (formOwned, string, *outcome, error) {
+					fi, bad, err := l.decodeForm(r.srcRow)
+					if err != nil || bad != nil {
+						return formOwned{}, "", bad, err
+					}
+					return formOwned{formItem: fi, owner: r.owner, isAddress: r.ref != ""}, r.ref + "\x1e" + r.cust + "\x1e" + fi.f.Name, nil, nil
+				},
+				func(f formOwned) string { return f.f.SourceKey }, l.putForms)
 		})
 }
 

@@ -95,9 +95,7 @@ func itemMessage(er *bigcommerce.ErrorResponse, i int) string {
 		if er.Body.Title != "" {
 			parts = append(parts, er.Body.Title)
 		}
-		for _, fe := range er.FieldErrors() {
-			parts = append(parts, fe)
-		}
+		parts = append(parts, er.FieldErrors()...)
 		if len(parts) == 0 {
 			return er.Error()
 		}

@@ -243,25 +243,3 @@ func (s *state) targetID(ctx context.Context, entity, key string) (int64, string
 	}
 	return id.Int64, st, err
 }
-
-// counts returns the number of idmap rows per entity and status.
-func (s *state) counts(ctx context.Context) (map[string]map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT entity, status, count(*) FROM idmap GROUP BY entity, status`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]map[string]int64{}
-	for rows.Next() {
-		var e, st string
-		var n int64
-		if err := rows.Scan(&e, &st, &n); err != nil {
-			return nil, err
-		}
-		if out[e] == nil {
-			out[e] = map[string]int64{}
-		}
-		out[e][st] = n
-	}
-	return out, rows.Err()
-}

@@ -125,6 +125,18 @@ func (l *loader) baseSummary() *Summary {
 	return s
 }
 
+// QuotaBoundMinimum is the least time r requests can take under a quota of
+// q per fixed window w: the first window's q go at once, each further q
+// waits for the next refresh, so the last request goes at floor((r-1)/q)
+// windows. (For the same reason utilisation over a short run can pass
+// 100%: a fixed window starts full.)
+func QuotaBoundMinimum(r int64, q int, w time.Duration) time.Duration {
+	if r <= 0 || q <= 0 {
+		return 0
+	}
+	return time.Duration((r-1)/int64(q)) * w
+}
+
 // setQuotaFigures computes the quota figures from HTTPRequests,
 // WallSeconds, Quota and WindowSeconds.
 func (s *Summary) setQuotaFigures() {
@@ -135,9 +147,7 @@ func (s *Summary) setQuotaFigures() {
 	if allowed := float64(s.Quota) * s.WallSeconds / s.WindowSeconds; allowed > 0 {
 		s.QuotaUtilisation = float64(s.HTTPRequests) / allowed
 	}
-	if s.HTTPRequests > 0 {
-		s.QuotaBoundMinimumSeconds = float64((s.HTTPRequests-1)/int64(s.Quota)) * s.WindowSeconds
-	}
+	s.QuotaBoundMinimumSeconds = QuotaBoundMinimum(s.HTTPRequests, s.Quota, time.Duration(s.WindowSeconds*float64(time.Second))).Seconds()
 	if s.QuotaBoundMinimumSeconds > 0 {
 		s.WallOverMinimum = s.WallSeconds / s.QuotaBoundMinimumSeconds
 	}

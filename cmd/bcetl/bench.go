@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
 	"github.com/bcetl/bcetl/transform"
 )
@@ -79,7 +80,7 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "%-44s %s\n", "requests ÷ theoretical minimum", fmt.Sprintf("%d ÷ %d = %.3f", s.HTTPRequests, s.MinimumRequests, ratio(s.HTTPRequests, s.MinimumRequests)))
 		fmt.Fprintf(a.stdout, "%-44s %.3f (minimum %.3f)\n", "requests per customer", ratio(s.HTTPRequests, s.CustomersThisRun), ratio(s.MinimumRequests, s.CustomersThisRun))
 		if *quota > 0 {
-			minTime := quotaBoundMinimum(s.MinimumRequests, *quota, *window)
+			minTime := load.QuotaBoundMinimum(s.MinimumRequests, *quota, *window)
 			fmt.Fprintf(a.stdout, "%-44s %.1f%%\n", "quota utilisation during the load", 100*s.QuotaUtilisation)
 			fmt.Fprintf(a.stdout, "%-44s %s ÷ %s = %.3f\n", "load wall time ÷ quota-bound minimum", res.LoadTime.Round(time.Millisecond), minTime.Round(time.Millisecond), res.LoadTime.Seconds()/minTime.Seconds())
 			fmt.Fprintf(a.stdout, "%-44s %.1f (quota-bound ceiling %.1f)\n", "customers/s", s.CustomersPerSecond, float64(*quota)/window.Seconds()*10)
@@ -92,18 +93,6 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "%-44s %.0f MiB (this process, both sandboxes included)\n", "peak RSS", float64(peakRSS())/(1<<20))
 		return res.Ledger.Check()
 	}
-}
-
-// quotaBoundMinimum is the least time R requests can take under a quota
-// of Q per fixed window W: the first window's Q go at once, each further Q
-// waits for the next refresh, so the last request goes at floor((R-1)/Q)
-// windows. (Utilisation over a short run can pass 100% for the same
-// reason: a fixed window starts full.)
-func quotaBoundMinimum(r int64, q int, w time.Duration) time.Duration {
-	if r <= 0 || q <= 0 {
-		return 0
-	}
-	return time.Duration((r-1)/int64(q)) * w
 }
 
 func ratio(a, b int64) float64 {

@@ -29,7 +29,7 @@ type Pacer struct {
 	// starts when our first request of it arrives, a little after the
 	// guess, so the guess is a little early: the first answer replaces it.
 	tentative bool
-	blocked   time.Time     // nobody sends before this (after a 429)
+	blocked   time.Time // nobody sends before this (after a 429)
 	inflight  int
 
 	sent    int64

@@ -89,3 +89,23 @@ func (t transformFlags) options() (transform.Options, error) {
 	}
 	return o, nil
 }
+
+// stageFlags are the transform and load flags of the commands that run
+// both stages (migrate, nightly).
+type stageFlags struct {
+	load      loadFlags
+	transform transformFlags
+}
+
+func addStageFlags(fs *flag.FlagSet) stageFlags {
+	return stageFlags{load: addLoadFlags(fs), transform: addTransformFlags(fs)}
+}
+
+func (s stageFlags) options() (load.Options, transform.Options, error) {
+	lo, err := s.load.options()
+	if err != nil {
+		return lo, transform.Options{}, err
+	}
+	to, err := s.transform.options()
+	return lo, to, err
+}

@@ -30,8 +30,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	work := fs.String("work", "", "work directory: staging files, state, results (required)")
 	target := addStoreFlags(fs, "", "target")
 	source := addStoreFlags(fs, "source-", "source")
-	lf := addLoadFlags(fs)
-	tf := addTransformFlags(fs)
+	sf := addStageFlags(fs)
 	return func(ctx context.Context, a *app) error {
 		if *from == "" || *work == "" {
 			return usagef("--from and --work are required")
@@ -40,11 +39,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
-		lo, err := lf.options()
-		if err != nil {
-			return err
-		}
-		to, err := tf.options()
+		lo, to, err := sf.options()
 		if err != nil {
 			return err
 		}

@@ -28,8 +28,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "dataset directory (required)")
 	store := addStoreFlags(fs, "", "exported store's")
 	target := addStoreFlags(fs, "target-", "Voucherify sync target store's")
-	lf := addLoadFlags(fs)
-	tf := addTransformFlags(fs)
+	sf := addStageFlags(fs)
 	return func(ctx context.Context, a *app) error {
 		if *spoolPath == "" || *state == "" || *out == "" {
 			return usagef("--spool, --state and --out are required")
@@ -38,11 +37,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
-		lo, err := lf.options()
-		if err != nil {
-			return err
-		}
-		to, err := tf.options()
+		lo, to, err := sf.options()
 		if err != nil {
 			return err
 		}

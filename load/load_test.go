@@ -326,3 +326,27 @@ func TestDryRun(t *testing.T) {
 		t.Error(sum.String())
 	}
 }
+
+// The state file holds the input's personal data: it, and the WAL beside
+// it, are owner-only whatever the umask.
+func TestStateFileIsOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	os.WriteFile(path, nil, 0o644) // an existing, too open file is tightened
+	st, err := openState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.Exec(`CREATE TABLE IF NOT EXISTS probe(x)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v", p, fi.Mode().Perm())
+		}
+	}
+	st.Close()
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/atomicfile"
 	_ "modernc.org/sqlite" // driver "sqlite"
 )
 
@@ -85,6 +86,10 @@ type state struct {
 }
 
 func openState(path string) (*state, error) {
+	// The state file holds the input's personal data: owner-only.
+	if err := atomicfile.EnsureOwnerOnly(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)",

@@ -99,3 +99,19 @@ func WriteFile(path string, data []byte) error {
 	}
 	return f.Commit()
 }
+
+// EnsureOwnerOnly creates path if it is missing, and makes it owner-only
+// either way, with its directory. For files written in place rather than
+// renamed — SQLite databases — so that they hold personal data as safely
+// as the rest. SQLite gives its -wal and -shm files the database's mode.
+func EnsureOwnerOnly(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), DirMode); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, FileMode)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Chmod(FileMode)
+}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -100,8 +98,8 @@ func Open(path string) (*Spool, error) {
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("webhooks: spool path %q must not contain '?'", path)
 	}
-	if err := createOwnerOnly(path); err != nil {
-		return nil, err
+	if err := atomicfile.EnsureOwnerOnly(path); err != nil {
+		return nil, fmt.Errorf("webhooks: create spool: %w", err)
 	}
 	// synchronous=FULL: in WAL mode it fsyncs the WAL at every commit, so an
 	// event whose 200 has been sent survives a power cut or kernel crash.
@@ -146,24 +144,6 @@ func Open(path string) (*Spool, error) {
 	s.writerWG.Add(1)
 	go s.writeLoop()
 	return s, nil
-}
-
-// createOwnerOnly creates path with mode 0600 if it does not exist, and
-// tightens it if it does. SQLite creates the -wal and -shm files with the
-// main file's permissions, so they inherit the 0600.
-func createOwnerOnly(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), atomicfile.DirMode); err != nil {
-		return fmt.Errorf("webhooks: create spool directory: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, atomicfile.FileMode)
-	if err != nil {
-		return fmt.Errorf("webhooks: create spool: %w", err)
-	}
-	defer f.Close()
-	if err := f.Chmod(atomicfile.FileMode); err != nil {
-		return fmt.Errorf("webhooks: restrict spool permissions: %w", err)
-	}
-	return nil
 }
 
 // Path is the spool's file name.

@@ -144,9 +144,20 @@ func (l *loader) decodeForm(r srcRow) (formItem, *outcome, error) {
 
 // pendingChildren is the query for the children of a set of customers that
 // have no outcome yet (the set is a JSON array of source keys).
-const pendingChildren = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s
+//
+// INDEXED BY: left to itself SQLite walks the primary key (for ORDER BY
+// seq) and tests every row of the entity, a scan per page that made a
+// million-customer load quadratic; the set is a page of customers, so
+// looking each one up in src_cust and sorting the few rows is cheap.
+const pendingChildren = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s INDEXED BY src_cust
 	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
 	WHERE s.entity = ? AND s.cust IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`
+
+// customersByKeys is the query for the pending rows of a set of source
+// keys (the set is a JSON array); INDEXED BY for the reason above.
+const customersByKeys = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s INDEXED BY src_key
+	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+	WHERE s.entity = ? AND s.key IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`
 
 // customerItems builds items for customer rows, with their pending
 // children.
@@ -224,9 +235,7 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 // itemsByKeys reads the customers with these keys that have no outcome.
 func (l *loader) itemsByKeys(ctx context.Context, keys []string) ([]*custItem, error) {
 	kj, _ := json.Marshal(keys)
-	rows, err := l.srcRows(ctx, `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s
-		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		WHERE s.entity = ? AND s.key IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`,
+	rows, err := l.srcRows(ctx, customersByKeys,
 		staging.EntityCustomers, string(kj))
 	if err != nil {
 		return nil, err

@@ -62,11 +62,7 @@ func LoadState(path string) (*State, error) {
 // previous state, so the next run at worst re-reads more.
 func SaveState(path string, st *State) error {
 	st.Version = stateVersion
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
+	return atomicfile.WriteJSON(path, st)
 }
 
 // checkStore refuses a state written for another store: its watermark says

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -155,11 +154,7 @@ func (s *Summary) setQuotaFigures() {
 
 func (l *loader) writeSummary(s *Summary) error {
 	s.SummaryPath = filepath.Join(l.resultsDir(), SummaryFile)
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(s.SummaryPath, append(b, '\n'))
+	return atomicfile.WriteJSON(s.SummaryPath, s)
 }
 
 // String is the summary for a person.

@@ -100,7 +100,7 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 		res.Files[entity] = dst
 	}
 	res.ManifestPath = filepath.Join(o.Out, ManifestsDir, runID+".json")
-	if err := writeJSON(res.ManifestPath, m); err != nil {
+	if err := atomicfile.WriteJSON(res.ManifestPath, m); err != nil {
 		return nil, err
 	}
 	if o.StatePath != "" && m.Watermark != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/load"
@@ -132,7 +133,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	if res.Ledger, err = joinLedger(exDir, res.Transform, sum); err != nil {
 		return res, err
 	}
-	if err := writeJSON(filepath.Join(o.Work, LedgerFile), res.Ledger); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(o.Work, LedgerFile), res.Ledger); err != nil {
 		return res, err
 	}
 	if loadErr != nil {

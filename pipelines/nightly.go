@@ -138,7 +138,7 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, work string) (int, er
 		e.File, _ = filepath.Rel(o.Out, dst)
 		m.Entities[entity] = e
 	}
-	if err := writeJSON(manifestPath, m); err != nil {
+	if err := atomicfile.WriteJSON(manifestPath, m); err != nil {
 		return 0, err
 	}
 	return int(m.Entities[staging.EntityCustomers].Rows), c.finish(ctx, o.Spool, work)

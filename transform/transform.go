@@ -2,7 +2,6 @@ package transform
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -188,11 +187,7 @@ func (r *run) commit(spans map[string]*dateSpan) error {
 		return fmt.Errorf("ledger does not balance (a bug): %w", err)
 	}
 	r.rep.FinishedAt = time.Now().UTC()
-	b, err := json.MarshalIndent(r.rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(r.path(staging.ReportFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteJSON(r.path(staging.ReportFile), r.rep); err != nil {
 		return err
 	}
 	return r.writeManifest(entities)

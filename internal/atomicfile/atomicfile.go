@@ -5,6 +5,7 @@
 package atomicfile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -98,6 +99,16 @@ func WriteFile(path string, data []byte) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// WriteJSON writes v to path as indented JSON, atomically and owner-only:
+// the one way manifests, reports, summaries and state files are written.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFile(path, append(b, '\n'))
 }
 
 // EnsureOwnerOnly creates path if it is missing, and makes it owner-only

@@ -59,11 +59,7 @@ type EntityManifest struct {
 
 // WriteManifest writes m to dir/manifest.json atomically.
 func WriteManifest(dir string, m *Manifest) error {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(filepath.Join(dir, ManifestFile), append(b, '\n'))
+	return atomicfile.WriteJSON(filepath.Join(dir, ManifestFile), m)
 }
 
 // ReadManifest reads dir/manifest.json.

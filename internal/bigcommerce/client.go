@@ -9,6 +9,10 @@
 // are policies kept apart from the endpoint code: the Pacer decides when a
 // request may go, the RetryPolicy decides whether and when a failed one is
 // sent again. Endpoint methods only build requests and decode responses.
+//
+// The token goes only into the X-Auth-Token header of requests to the API
+// URL: redirects are never followed (redirect.go), and every text the
+// client copies from an answer into an error is scrubbed of it (Redact).
 package bigcommerce
 
 import (

@@ -145,7 +145,7 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 	for name, msg := range bad {
 		if _, err := l.st.db.ExecContext(ctx, `INSERT OR IGNORE INTO idmap(entity, key, status, http_status, message)
 			SELECT entity, key, ?, 0, ? FROM src WHERE entity = ? AND ref = ?`,
-			statusRejected, "attribute "+msg, staging.EntityAttributeValues, name); err != nil {
+			statusRejected, l.st.scrub("attribute "+msg), staging.EntityAttributeValues, name); err != nil {
 			return err
 		}
 	}

@@ -135,6 +135,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	defer st.Close()
+	st.redact = opts.Client.Redact
 	l := &loader{
 		opts:     opts,
 		c:        opts.Client,

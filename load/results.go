@@ -91,6 +91,9 @@ func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Wr
 		default:
 			r.Status, r.Message = statusPending, "not loaded yet: run the same command again to resume"
 		}
+		// The state file's messages were scrubbed when stored; this
+		// covers one written before that was so.
+		r.Message = l.st.scrub(r.Message)
 		counts[r.Status]++
 		buf = append(buf, r)
 		if len(buf) == cap(buf) {

@@ -83,6 +83,17 @@ const (
 // state is the open state file.
 type state struct {
 	db *sql.DB
+	// redact scrubs every message before it is stored (the client's
+	// Redact: its token, its URL's password); nil stores them as given.
+	redact func(string) string
+}
+
+// scrub is s through redact.
+func (s *state) scrub(msg string) string {
+	if s.redact == nil || msg == "" {
+		return msg
+	}
+	return s.redact(msg)
 }
 
 func openState(path string) (*state, error) {
@@ -185,14 +196,14 @@ func (s *state) finish(batch int64, status string, httpStatus int, msg string, o
 			if batch != 0 {
 				b = batch
 			}
-			if _, err := st.Exec(o.entity, o.key, o.status, target, o.http, o.message, b); err != nil {
+			if _, err := st.Exec(o.entity, o.key, o.status, target, o.http, s.scrub(o.message), b); err != nil {
 				return fmt.Errorf("state: %w", err)
 			}
 		}
 	}
 	if batch != 0 {
 		if _, err := tx.Exec(`UPDATE batches SET status = ?, finished = ?, http_status = ?, message = ? WHERE id = ?`,
-			status, time.Now().UTC().Format(time.RFC3339Nano), httpStatus, msg, batch); err != nil {
+			status, time.Now().UTC().Format(time.RFC3339Nano), httpStatus, s.scrub(msg), batch); err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
 	}

@@ -20,6 +20,8 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/bcetl/bcetl/internal/bigcommerce"
 )
 
 // Exit codes, documented in the README.
@@ -117,9 +119,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	// Everything logged, and the final error, is scrubbed of the
+	// credentials given on the command line or in the environment: the
+	// clients scrub what they build, this catches what did not come
+	// through them.
+	errOut := bigcommerce.RedactingWriter(stderr, credentials(fs)...)
+	logger, err := newLogger(errOut, *logFormat, *logLevel)
 	if err != nil {
-		fmt.Fprintf(stderr, "bcetl %s: %v\n", cmd.name, err)
+		fmt.Fprintf(errOut, "bcetl %s: %v\n", cmd.name, err)
 		return exitUsage
 	}
 	// The first SIGINT/SIGTERM cancels the context: commands finish the
@@ -132,7 +139,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 	a := &app{stdout: stdout, stderr: stderr, log: logger, args: fs.Args()}
 	err = runFn(ctx, a)
-	return exitCode(cmd.name, err, logger, stderr)
+	return exitCode(cmd.name, err, logger, errOut)
+}
+
+// credentials are the values of the flags that hold one (--token,
+// --source-token, --voucherify-secret, …), however they were set.
+func credentials(fs *flag.FlagSet) []string {
+	var out []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasSuffix(f.Name, "token") || strings.HasSuffix(f.Name, "secret") {
+			if v := f.Value.String(); v != "" {
+				out = append(out, v)
+			}
+		}
+	})
+	return out
 }
 
 func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int {

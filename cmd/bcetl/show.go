@@ -72,8 +72,37 @@ func showParquet(ctx context.Context, path string, limit int64, w io.Writer) err
 			return nil
 		}
 	}
-	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	err = rr.Err()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: after %d rows: %w", path, n, err)
+	}
+	// Arrow's record reader ends with io.EOF, not the error, when a page
+	// cannot be read (e.g. a page header over its 4 MiB limit, which
+	// parquet-go's per-page statistics of one large value used to
+	// reach): the footer's row count is what proves every row came out.
+	if want := pr.NumRows(); n < want {
+		return fmt.Errorf("%s: Arrow read %d of the file's %d rows, then stopped%s", path, n, want, unreadablePage(pr))
 	}
 	return nil
+}
+
+// unreadablePage names the first column chunk whose pages Arrow cannot
+// read, and why, for the error of a short read.
+func unreadablePage(pr *file.Reader) string {
+	for g := 0; g < pr.NumRowGroups(); g++ {
+		rg := pr.RowGroup(g)
+		for c := 0; c < rg.NumColumns(); c++ {
+			pages, err := rg.GetColumnPageReader(c)
+			if err == nil {
+				for pages.Next() {
+				}
+				err = pages.Err()
+			}
+			if err != nil {
+				name := rg.MetaData().Schema.Column(c).Path()
+				return fmt.Sprintf(": column %s, row group %d: %v", name, g, err)
+			}
+		}
+	}
+	return ""
 }

@@ -9,6 +9,10 @@
 // are policies kept apart from the endpoint code: the Pacer decides when a
 // request may go, the RetryPolicy decides whether and when a failed one is
 // sent again. Endpoint methods only build requests and decode responses.
+//
+// The token goes only into the X-Auth-Token header of requests to the API
+// URL: redirects are never followed (redirect.go), and every text the
+// client copies from an answer into an error is scrubbed of it (Redact).
 package bigcommerce
 
 import (
@@ -44,13 +48,21 @@ const (
 	// maxBody bounds a successful response: 250 customers with every
 	// sub-resource embedded are well under this.
 	maxBody = 64 << 20
+	// defaultTimeout bounds one round trip of the default HTTP client.
+	defaultTimeout = 60 * time.Second
 )
 
 // Client talks to one store.
 type Client struct {
-	base  *url.URL
+	base *url.URL
+	// shown is base without userinfo: what BaseURL, String, logs and
+	// manifests print.
+	shown string
 	http  *http.Client
-	token *secret // a pointer, so printing a Client by value shows no token
+	// token holds the access token and every other credential the
+	// client's messages are scrubbed of; a pointer, so printing a Client
+	// by value shows none of them.
+	token *secret
 	pacer *Pacer
 	retry RetryPolicy
 	clock Clock
@@ -70,7 +82,12 @@ type service struct{ client *Client }
 // secret holds the access token. It is never formatted: String, GoString
 // and Format all print a placeholder, so neither logs nor %v of any value
 // that holds it can leak it.
-type secret struct{ v string }
+type secret struct {
+	v string
+	// all is what Redact removes from the client's messages: v and the
+	// API URL's password.
+	all []string
+}
 
 const redacted = "[REDACTED]"
 
@@ -79,8 +96,8 @@ func (s *secret) GoString() string             { return redacted }
 func (s *secret) Format(f fmt.State, _ rune)   { io.WriteString(f, redacted) }
 func (s *secret) MarshalJSON() ([]byte, error) { return json.Marshal(redacted) }
 
-// String describes the client without its token.
-func (c *Client) String() string { return "bigcommerce.Client{" + c.base.String() + "}" }
+// String describes the client without its token or its URL's userinfo.
+func (c *Client) String() string { return "bigcommerce.Client{" + c.shown + "}" }
 
 // GoString is String: %#v must not show the token either.
 func (c *Client) GoString() string { return c.String() }
@@ -110,7 +127,8 @@ func ConfigFromEnv(c Config) Config {
 type Option func(*Client)
 
 // WithHTTPClient sets the HTTP client. Its transport keeps TLS verification
-// on; nothing in this package turns it off.
+// on; nothing in this package turns it off. The client uses a copy that
+// follows no redirects (redirect.go); h itself is not changed.
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
 // WithPacer shares a pacer between clients of the same store (the quota is
@@ -143,19 +161,26 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(raw, "/") + "/")
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("bigcommerce: invalid API URL %q", raw)
+		return nil, fmt.Errorf("bigcommerce: invalid API URL %q", RedactURL(raw))
 	}
 	c := &Client{
 		base:  u,
-		token: &secret{cfg.Token},
-		http:  &http.Client{Timeout: 60 * time.Second},
+		shown: strings.TrimRight(RedactURL(u.String()), "/"),
+		token: &secret{v: cfg.Token, all: []string{cfg.Token}},
+		http:  &http.Client{Timeout: defaultTimeout},
 		retry: DefaultRetryPolicy,
 		clock: realClock{},
 		stats: &Stats{},
 	}
+	if pw, ok := u.User.Password(); ok {
+		c.token.all = append(c.token.all, pw)
+	} else if u.User != nil {
+		c.token.all = append(c.token.all, u.User.Username()) // https://TOKEN@host
+	}
 	for _, o := range opts {
 		o(c)
 	}
+	c.http = withoutRedirects(c.http)
 	if c.pacer == nil {
 		c.pacer = NewPacer(c.clock)
 	}
@@ -168,8 +193,9 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// BaseURL is the API root the client talks to.
-func (c *Client) BaseURL() string { return strings.TrimRight(c.base.String(), "/") }
+// BaseURL is the API root the client talks to, without userinfo: it is
+// what manifests, state files and logs record.
+func (c *Client) BaseURL() string { return c.shown }
 
 // Pacer is the client's pacer, whose state says how the quota is used.
 func (c *Client) Pacer() *Pacer { return c.pacer }
@@ -206,7 +232,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*Response, error) 
 		resp, err := c.send(ctx, r, &u)
 		c.pacer.Observe(resp, err)
 		if err == nil {
-			err = checkResponse(endpoint, resp)
+			err = checkResponse(endpoint, resp, c.Redact)
 		}
 		if err == nil {
 			if out != nil {
@@ -260,7 +286,7 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*Response, er
 	c.stats.Requests.Add(1)
 	hr, err := c.http.Do(req)
 	if err != nil {
-		return nil, &transportError{err: err, reached: mayHaveReached(err)}
+		return nil, c.transportError(err, mayHaveReached(err))
 	}
 	defer hr.Body.Close()
 	limit := int64(maxBody)
@@ -272,7 +298,7 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*Response, er
 	if err != nil {
 		// The server answered but the body was cut: for a write the
 		// outcome is unknown.
-		return resp, &transportError{err: fmt.Errorf("reading response: %w", err), reached: true}
+		return resp, c.transportError(fmt.Errorf("reading response: %w", err), true)
 	}
 	return resp, nil
 }

@@ -11,7 +11,10 @@ import (
 )
 
 // ErrorResponse is a non-2xx answer from the API, with the documented error
-// body ({status, title, type, instance, errors{}}) decoded.
+// body ({status, title, type, instance, errors{}}) decoded. Every text in
+// it has been through the client's Redact: a server that echoes the
+// X-Auth-Token into its answer does not get it into a log or a results
+// file.
 type ErrorResponse struct {
 	Endpoint   string // e.g. "POST /customers"
 	StatusCode int
@@ -102,23 +105,37 @@ func (e *BatchTooLargeError) Error() string {
 }
 
 // transportError is a failed round trip. reached says whether the request
-// may have reached the server.
+// may have reached the server. msg is err's text through the client's
+// Redact (net/http quotes what a server sent in some of its errors, e.g. a
+// malformed status line); err is kept for errors.As (certificates,
+// dial errors).
 type transportError struct {
 	err     error
+	msg     string
 	reached bool
 }
 
-func (e *transportError) Error() string { return e.err.Error() }
+func (c *Client) transportError(err error, reached bool) *transportError {
+	return &transportError{err: err, msg: c.Redact(err.Error()), reached: reached}
+}
+
+func (e *transportError) Error() string { return e.msg }
 func (e *transportError) Unwrap() error { return e.err }
 
-// checkResponse turns a non-2xx response into a typed error.
-func checkResponse(endpoint string, r *Response) error {
+// checkResponse turns a non-2xx response into a typed error, every text in
+// it through redact. Redaction comes before truncation, so a cut cannot
+// leave half a token behind.
+func checkResponse(endpoint string, r *Response, redact func(string) string) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
 	er := ErrorResponse{Endpoint: endpoint, StatusCode: r.StatusCode}
 	if err := json.Unmarshal(r.body, &er.Body); err != nil || (er.Body.Title == "" && len(er.Body.Errors) == 0) {
-		er.Raw = truncate(strings.TrimSpace(string(r.body)), 300)
+		er.Raw = truncate(redact(strings.TrimSpace(string(r.body))), 300)
+	}
+	er.Body.redact(redact)
+	if r.StatusCode >= 300 && r.StatusCode < 400 {
+		return &RedirectError{ErrorResponse: er, Location: redact(location(r))}
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
 		rl := &RateLimitError{ErrorResponse: er, Rate: r.Rate}
@@ -131,6 +148,19 @@ func checkResponse(endpoint string, r *Response) error {
 		return rl
 	}
 	return &er
+}
+
+// redact passes every text of the body through redact.
+func (b *ErrorBody) redact(redact func(string) string) {
+	b.Title, b.Type, b.Instance = redact(b.Title), redact(b.Type), redact(b.Instance)
+	if len(b.Errors) == 0 {
+		return
+	}
+	m := make(map[string]string, len(b.Errors))
+	for k, v := range b.Errors {
+		m[redact(k)] = redact(v)
+	}
+	b.Errors = m
 }
 
 func truncate(s string, n int) string {

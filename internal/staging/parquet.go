@@ -48,6 +48,11 @@ func Create[T any](path string) (*Writer[T], error) {
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.CreatedBy("bcetl", "1", ""),
+		// No min/max in each page header: they hold whole values, and one
+		// large value (a 10 MB note) makes a header Arrow refuses (4 MiB
+		// in Go, 16 MiB in pyarrow). Readers take page bounds from the
+		// column index, whose values parquet-go truncates.
+		parquet.DataPageStatistics(false),
 	)
 	return &Writer[T]{f: f, h: h, cw: cw, pw: pw}, nil
 }

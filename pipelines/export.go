@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,6 +60,9 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Client == nil {
+		return nil, errors.New("export: no store client")
 	}
 	var err error
 	if o.StoreHash, err = storeHashOf(o.StoreHash, o.Client.BaseURL()); err != nil {

@@ -91,6 +91,9 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Store == nil {
+		return nil, errors.New("nightly: no store client")
+	}
 	var err error
 	if o.StoreHash, err = storeHashOf(o.StoreHash, o.Store.BaseURL()); err != nil {
 		return nil, err

@@ -18,7 +18,10 @@ func init() {
 		usage: `  # crontab: every night at 02:15
   15 2 * * *  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \
     bcetl nightly --spool /var/lib/bcetl/spool.db --state /var/lib/bcetl/export.state \
-      --out /data/warehouse --log-format json`,
+      --out /data/warehouse --log-format json
+  # what would it do? reads only: no file, no watermark, no event claimed
+  bcetl nightly --dry-run --spool /var/lib/bcetl/spool.db --state /var/lib/bcetl/export.state --out /data/warehouse
+  # exit 3: finished, but records were rejected or events failed (listed; status 'failed' in the spool)`,
 		setup: setupNightly,
 	})
 }

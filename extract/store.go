@@ -74,6 +74,10 @@ type StoreOptions struct {
 	// 250 per request, in parallel. Such a run covers no time range, so
 	// its manifest has no watermark and it cannot use StatePath.
 	IDs []int64
+	// RejectedID, when set, takes each id of IDs that the API refuses
+	// with a 422 (see fetchIDs) instead of failing the run; the other ids
+	// are read. It is called from several goroutines.
+	RejectedID func(id int64, err error)
 
 	// Now is the clock that stamps the run (its start is the next
 	// watermark); nil means time.Now. Tests pass the sandbox's clock.

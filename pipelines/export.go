@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,15 +61,22 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Client == nil {
+		return nil, errors.New("export: no store client")
+	}
+	var err error
+	if o.StoreHash, err = storeHashOf(o.StoreHash, o.Client.BaseURL()); err != nil {
+		return nil, err
+	}
+	if err := checkOutStore(o.Out, o.StoreHash); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Out, atomicfile.DirMode); err != nil {
 		return nil, err
 	}
-	st, err := extract.LoadState(o.StatePath)
-	if o.StatePath != "" && err != nil {
+	st, err := loadExportState(o.StatePath, o.StoreHash)
+	if err != nil {
 		return nil, err
-	}
-	if st != nil && st.StoreHash != "" && st.StoreHash != o.StoreHash {
-		return nil, fmt.Errorf("state %s was written for store %q, not %q", o.StatePath, st.StoreHash, o.StoreHash)
 	}
 	runID := o.Now().UTC().Format("20060102T150405.000Z")
 	tmp := filepath.Join(o.Out, stagingDir, runID)
@@ -90,7 +98,11 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 		if !ok {
 			continue
 		}
-		dst, err := filePartition(o.Out, entity, day, filepath.Join(tmp, e.File))
+		src, err := exportFile(tmp, entity, &e, o.StoreHash)
+		if err != nil {
+			return nil, err
+		}
+		dst, err := filePartition(o.Out, entity, day, src)
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +125,19 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// loadExportState reads the watermark (nil: a full export) and refuses a
+// state written for another store.
+func loadExportState(path, storeHash string) (*extract.State, error) {
+	st, err := extract.LoadState(path)
+	if path != "" && err != nil {
+		return nil, err
+	}
+	if st != nil && st.StoreHash != "" && st.StoreHash != storeHash {
+		return nil, fmt.Errorf("state %s was written for store %q, not %q", path, st.StoreHash, storeHash)
+	}
+	return st, nil
 }
 
 // filePartition moves src into the entity's partition for day under the

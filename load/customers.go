@@ -188,12 +188,12 @@ func sendRecorded[T, R any](ctx context.Context, l *loader, step string, items [
 func (l *loader) confirmCustomers(batch int64, status string, items []*custItem, got []bigcommerce.Customer) error {
 	by := map[string]bigcommerce.Customer{}
 	for _, c := range got {
-		by[strings.ToLower(c.Email)] = c
+		by[emailKey(c.Email)] = c
 	}
 	var outs []outcome
 	var n int64
 	for _, it := range items {
-		c, ok := by[strings.ToLower(it.c.Email)]
+		c, ok := by[emailKey(it.c.Email)]
 		if !ok {
 			l.log.Warn("customer missing from the answer; it will be looked up on the next run", "source_key", it.c.SourceKey)
 			continue
@@ -307,9 +307,15 @@ func filterOut[T any](s []T, drop func(T) bool) []T {
 	return out
 }
 
-// lookupEmails finds target customers by email (case-insensitively), with
-// their first addresses and attribute values.
+// lookupEmails finds target customers by email, with their first
+// addresses and attribute values, keyed by emailKey. An answer whose email
+// is not one that was asked for under emailKey (the API compared more
+// loosely) is left out: it is another person.
 func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]bigcommerce.Customer, error) {
+	asked := make(map[string]bool, len(emails))
+	for _, e := range emails {
+		asked[emailKey(e)] = true
+	}
 	out := map[string]bigcommerce.Customer{}
 	for i := 0; i < len(emails); i += 50 {
 		chunk := emails[i:min(i+50, len(emails))]
@@ -320,7 +326,13 @@ func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]
 			if err != nil {
 				return nil, fmt.Errorf("looking customers up by email: %w", err)
 			}
-			out[strings.ToLower(c.Email)] = c
+			if k := emailKey(c.Email); asked[k] {
+				out[k] = c
+			} else {
+				// No email in the log: it is personal data.
+				l.log.Warn("the target answered an email look-up with a customer whose email differs from every one asked for (ignoring case); not matched",
+					"target_customer", c.ID)
+			}
 		}
 	}
 	return out, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -31,7 +30,7 @@ func (l *loader) reconcileCustomers(ctx context.Context, batch int64, items []*c
 	case len(miss) == 0:
 		got := make([]bigcommerce.Customer, len(hit))
 		for i, it := range hit {
-			got[i] = found[strings.ToLower(it.c.Email)]
+			got[i] = found[emailKey(it.c.Email)]
 		}
 		return nil, l.confirmCustomers(batch, batchReconciled, items, got)
 	case len(hit) == 0:
@@ -113,7 +112,7 @@ func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[
 		return nil, nil, nil, err
 	}
 	for _, it := range items {
-		if _, ok := found[strings.ToLower(it.c.Email)]; ok {
+		if _, ok := found[emailKey(it.c.Email)]; ok {
 			hit = append(hit, it)
 		} else {
 			miss = append(miss, it)
@@ -124,7 +123,7 @@ func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[
 
 // applyExisting settles customers whose email the target already has.
 func (l *loader) applyExisting(ctx context.Context, items []*custItem, found map[string]bigcommerce.Customer) error {
-	target := func(it *custItem) int64 { return found[strings.ToLower(it.c.Email)].ID }
+	target := func(it *custItem) int64 { return found[emailKey(it.c.Email)].ID }
 	switch l.opts.OnExisting {
 	case OnExistingUpdate:
 		send := func(ctx context.Context, part []*custItem) error { return l.putCustomers(ctx, part, target) }

@@ -84,9 +84,11 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 	if er == nil {
 		return err
 	}
-	if !checked {
+	tooLarge := er.StatusCode == http.StatusRequestEntityTooLarge
+	if !checked && !tooLarge {
 		// A refusal is most often an email the target already has: look
 		// the batch's emails up once (no GET is spent in the happy path).
+		// A 413 is about size, never about existing emails.
 		rest, err := l.dropExisting(ctx, items)
 		if err != nil {
 			return err
@@ -97,8 +99,16 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 		if len(rest) < len(items) {
 			return l.sendCustomers(ctx, rest, true)
 		}
+		checked = true
 	}
 	if len(items) == 1 {
+		if it := items[0]; tooLarge && it.hasInline() {
+			// Too large with its children inline: send the customer alone.
+			// The later steps send each child in its own batch, so only
+			// the record that is too large on its own is rejected.
+			it.dropInline()
+			return l.sendCustomers(ctx, items, checked)
+		}
 		return l.refused(ctx, items[0], er)
 	}
 	a, b := split(items, er)
@@ -106,7 +116,7 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := l.sendCustomers(ctx, part, true); err != nil {
+		if err := l.sendCustomers(ctx, part, checked); err != nil {
 			return err
 		}
 	}

@@ -118,13 +118,21 @@ func (l *loader) loadAddresses(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			var reject func(a addrOwned, er *bigcommerce.ErrorResponse) error
+			reject = func(a addrOwned, er *bigcommerce.ErrorResponse) error {
+				if er.StatusCode == http.StatusRequestEntityTooLarge && len(a.forms) > 0 {
+					// Too large with its form fields: send the address
+					// alone; the form field step sends them on their own.
+					a.forms = nil
+					return isolate(ctx, []addrOwned{a}, l.postAddresses, reject)
+				}
+				return l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
+			}
 			for i := 0; i < len(items); i += bigcommerce.MaxAddressesPerCall {
 				batch := items[i:min(i+bigcommerce.MaxAddressesPerCall, len(items))]
 				g.Go(func() error {
 					defer b.add(int64(len(batch)))
-					return isolate(ctx, batch, l.postAddresses, func(a addrOwned, er *bigcommerce.ErrorResponse) error {
-						return l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
-					})
+					return isolate(ctx, batch, l.postAddresses, reject)
 				})
 			}
 			return nil

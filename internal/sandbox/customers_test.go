@@ -3,8 +3,8 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"

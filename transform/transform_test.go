@@ -38,8 +38,7 @@ func (f fixture) write(t *testing.T) string {
 }
 
 func writeRows[T any](dir, entity string, rows []T) error {
-	_, err := staging.WriteAll(filepath.Join(dir, staging.FileName(entity)), rows)
-	return err
+	return writeRaw(filepath.Join(dir, staging.FileName(entity)), rows)
 }
 
 // result is a transform's output, read back.

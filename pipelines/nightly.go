@@ -72,10 +72,14 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	release, err := lockExportState(o.StatePath, o.Out, "bcetl nightly")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	work := filepath.Join(o.Out, nightlyDir)
 	res := &NightlyResult{Voucherify: Ledger{}}
-	var err error
-	if res.Export, err = Export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
+	if res.Export, err = export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
 		Log: o.Log, Terminal: o.Terminal, Now: o.Now}); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}

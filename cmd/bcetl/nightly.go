@@ -46,6 +46,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if tgt, err = target.client(); err != nil {
 				return err
 			}
+			lo.StoreHash = *target.storeHash
 		}
 		sp, err := webhooks.Open(*spoolPath)
 		if err != nil {

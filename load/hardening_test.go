@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -23,7 +22,7 @@ type gatedSandbox struct {
 	srv              *sandbox.Server
 	base             string
 	entered, release chan struct{}
-	once             sync.Once
+	gated            atomic.Bool // only the first POST waits; later ones pass
 	posts            atomic.Int64
 }
 
@@ -37,9 +36,7 @@ func newGatedSandbox(t *testing.T, hash string) *gatedSandbox {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/customers") {
 			g.posts.Add(1)
-			first := false
-			g.once.Do(func() { first = true })
-			if first {
+			if g.gated.CompareAndSwap(false, true) {
 				close(g.entered)
 				<-g.release
 			}

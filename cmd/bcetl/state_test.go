@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
@@ -51,10 +51,11 @@ func TestSecondLoadProcessIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	entered, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
+	var gated atomic.Bool // only the first POST waits; later ones (a second loader's) pass
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			once.Do(func() { close(entered); <-release })
+		if r.Method == http.MethodPost && gated.CompareAndSwap(false, true) {
+			close(entered)
+			<-release
 		}
 		srv.ServeHTTP(w, r)
 	}))

@@ -180,6 +180,11 @@ func (x *storeRun) needCustomers() bool {
 		x.want[staging.EntityAttributeValues] || x.want[staging.EntityFormFieldValues]
 }
 
+// runsDirPrefix names the directory of a run's spilled sorted runs in the
+// output directory. It is removed when the run ends, and by the next run
+// in the same directory when a killed one left it (sweepOutputs).
+const runsDirPrefix = ".extract-runs-"
+
 func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
 	// The watermark is the start time, taken before the first request:
 	// see STORE.md "Watermark" for why not the newest date_modified seen.
@@ -190,7 +195,11 @@ func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
 	if err := os.MkdirAll(x.outDir, 0o700); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(x.outDir, ".extract-runs-") // created 0700
+	// Runs spilled by a killed extract hold personal data.
+	if err := sweepOutputs(x.outDir); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(x.outDir, runsDirPrefix) // created 0700
 	if err != nil {
 		return nil, err
 	}

@@ -50,11 +50,12 @@ type ExportResult struct {
 	Incremental  bool
 }
 
-// Export extracts the store (incrementally when the state file has a
+// export extracts the store (incrementally when the state file has a
 // watermark) and files the result into the partitioned dataset. The state
 // moves only after the files and the run manifest are in place, so a crash
-// at any point leaves at worst a run that will be read again.
-func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
+// at any point leaves at worst a run that will be read again. The caller
+// holds the state's lock (Export, Nightly).
+func export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}

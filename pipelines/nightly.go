@@ -101,10 +101,17 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	work := filepath.Join(o.Out, nightlyDir)
 	res := &NightlyResult{Voucherify: Ledger{}}
 	if o.DryRun {
+		// A dry run reads the state and the spool and writes nothing, so
+		// it needs no lock: it may look while a real run goes on.
 		res.Plan, err = planNightly(ctx, o, work)
 		return res, err
 	}
-	if res.Export, err = Export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
+	release, err := lockExportState(o.StatePath, o.Out, "bcetl nightly")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if res.Export, err = export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
 		Log: o.Log, Terminal: o.Terminal, Now: o.Now}); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}

@@ -168,7 +168,19 @@ func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy
 	// An extract-stage reject, to be copied through.
 	_, err = staging.WriteAll(filepath.Join(dir, staging.RejectsFile), []staging.Reject{{Stage: "extract", Entity: "customers", SourceKey: "x1", Rule: "http", Message: "404 from source"}})
 	must(err)
+	must(writeExtractManifest(dir))
 	return m
+}
+
+// writeExtractManifest describes the staging files in dir as an extract's
+// output: the transform refuses a directory without a manifest that
+// matches it.
+func writeExtractManifest(dir string) error {
+	m, err := staging.ManifestFor(dir, "extract")
+	if err != nil {
+		return err
+	}
+	return staging.WriteManifest(dir, m)
 }
 
 func ptr[T any](v T) *T { return &v }

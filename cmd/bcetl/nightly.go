@@ -50,6 +50,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if tgt, err = target.client(); err != nil {
 				return err
 			}
+			lo.StoreHash = *target.storeHash
 		}
 		// A dry run opens the spool read-only: it must not even create or
 		// upgrade the file.

@@ -14,8 +14,9 @@ func TestEmailComparison(t *testing.T) {
 		e.createCustomers(cust("strasse@example.de", "Jan", "Strasse"))
 		r := e.do("POST", "/customers", []map[string]any{cust("STRAßE@example.de", "Jana", "Straße")})
 		if loose {
-			if errs := e.wantError(r, 422); errs["[0].email"] == nil {
-				t.Errorf("loose: duplicate errors %v, want [0].email", errs)
+			// The recorded shape: the whole batch fails, naming the email.
+			if errs := e.wantError(r, 422); errs[".customer_create"] == nil {
+				t.Errorf("loose: duplicate errors %v, want .customer_create", errs)
 			}
 		} else {
 			e.want(r, 200)

@@ -157,15 +157,15 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 	}
 	for i := 0; i < len(missing); i += bigcommerce.MaxAttributesPerCall {
 		chunk := missing[i:min(i+bigcommerce.MaxAttributesPerCall, len(missing))]
-		err := isolate(ctx, chunk, l.createAttributes, func(a *srcAttr, er *bigcommerce.ErrorResponse) error {
-			msg := "the target store refused the attribute: " + itemMessage(er, 0)
+		err := isolate(ctx, chunk, l.createAttributes, rejectAll(func(a *srcAttr, r *refusal, i int) error {
+			msg := "the target store refused the attribute: " + r.reason(i)
 			bad[a.name] = msg
 			var outs []outcome
 			for _, k := range a.keys {
-				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: statusRejected, http: er.StatusCode, message: msg})
+				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: statusRejected, http: r.er.StatusCode, message: msg})
 			}
 			return l.st.record(outs...)
-		})
+		}))
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,10 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -26,8 +24,21 @@ const maxReconcileAttempts = 8
 // loadCustomers is step 2: POST /customers in batches of ten, each customer
 // carrying its first ten addresses and attribute values and its form
 // fields.
+//
+// When the target is known to hold some of the input's customers — the
+// state file says so (a previous run found customers there, or a changed
+// input dropped the outcomes of customers it had loaded), or a refusal in
+// this run turned out to be an email the target has — the emails are
+// looked up before they are sent, a URL's worth at a time (lookupChunks:
+// some 250 per request), and only the customers not found are POSTed. A
+// delta or a re-run into a populated store then costs the POSTs of what is
+// new plus one look-up per chunk, instead of a refused POST and a look-up
+// for every batch that holds one existing customer.
 func (l *loader) loadCustomers(ctx context.Context) error {
 	if err := l.resumeCustomers(ctx); err != nil {
+		return err
+	}
+	if err := l.detectExisting(ctx); err != nil {
 		return err
 	}
 	var pending, maxSeq int64
@@ -40,6 +51,13 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 	defer bar.finish()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cap(l.sems[epPostCustomers]))
+	post := func(batch []*custItem, checked bool) {
+		g.Go(func() error {
+			err := l.sendCustomers(gctx, batch, checked)
+			bar.add(int64(len(batch)))
+			return err
+		})
+	}
 	for lo := int64(0); lo <= maxSeq; lo += pageSize {
 		if gctx.Err() != nil {
 			break
@@ -57,16 +75,22 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 			g.Go(func() error { return err })
 			break
 		}
-		for i := 0; i < len(items); i += bigcommerce.MaxCustomersPerCall {
-			batch := items[i:min(i+bigcommerce.MaxCustomersPerCall, len(items))]
-			if gctx.Err() != nil {
+		// The mode is read before each batch: once a refusal showed that
+		// the target has some of the customers, the rest of the page is
+		// looked up first too.
+		for len(items) > 0 && gctx.Err() == nil {
+			if !l.knownExisting.Load() {
+				batch := items[:min(bigcommerce.MaxCustomersPerCall, len(items))]
+				items = items[len(batch):]
+				post(batch, false)
+				continue
+			}
+			chunk := items[:len(l.emailChunks(emailsOf(items[:min(len(items), bigcommerce.MaxPageSize)]))[0])]
+			items = items[len(chunk):]
+			if err := l.lookupFirst(gctx, chunk, bar, post, g); err != nil {
+				g.Go(func() error { return err })
 				break
 			}
-			g.Go(func() error {
-				err := l.sendCustomers(gctx, batch, false)
-				bar.add(int64(len(batch)))
-				return err
-			})
 		}
 	}
 	if err := g.Wait(); err != nil {
@@ -75,44 +99,105 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// sendCustomers loads a batch, isolating the customers the API refuses.
-// checked says whether the batch's emails were already looked up on the
-// target in this failure chain (one look-up is enough).
-func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked bool) error {
-	err := l.postCustomers(ctx, items)
-	er := invalid(err)
-	if er == nil {
+func emailsOf(items []*custItem) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.c.Email
+	}
+	return out
+}
+
+// lookupFirst looks a chunk of customers up by email before any is sent:
+// those found are settled per --on-existing (updates are scheduled on g),
+// the others are POSTed.
+func (l *loader) lookupFirst(ctx context.Context, chunk []*custItem, bar *bar, post func([]*custItem, bool), g *errgroup.Group) error {
+	found, hit, miss, err := l.lookupItems(ctx, chunk)
+	if err != nil {
 		return err
 	}
-	tooLarge := er.StatusCode == http.StatusRequestEntityTooLarge
-	if !checked && !tooLarge {
-		// A refusal is most often an email the target already has: look
-		// the batch's emails up once (no GET is spent in the happy path).
-		// A 413 is about size, never about existing emails.
-		rest, err := l.dropExisting(ctx, items)
+	updates, err := l.settleExisting(hit, found)
+	if err != nil {
+		return err
+	}
+	if len(updates) == 0 {
+		bar.add(int64(len(hit)))
+	}
+	for _, b := range updates {
+		g.Go(func() error {
+			err := l.updateExisting(ctx, b, found)
+			bar.add(int64(len(b)))
+			return err
+		})
+	}
+	for i := 0; i < len(miss); i += bigcommerce.MaxCustomersPerCall {
+		post(miss[i:min(i+bigcommerce.MaxCustomersPerCall, len(miss))], true)
+	}
+	return nil
+}
+
+// detectExisting turns looking up before sending on when the state file
+// shows that the target holds customers of this input: outcomes that found
+// a customer there (skipped-existing, updated, or rejected by
+// --on-existing=fail), or a changed input that dropped the outcomes of
+// customers already on the target (metaTargetHasCustomers).
+func (l *loader) detectExisting(ctx context.Context) error {
+	var known bool
+	err := l.st.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM idmap WHERE entity = ? AND status != ? AND target_id IS NOT NULL)
+		OR EXISTS(SELECT 1 FROM meta WHERE key = ?)`, staging.EntityCustomers, statusLoaded, metaTargetHasCustomers).Scan(&known)
+	if known {
+		l.knownExisting.Store(true)
+	}
+	return err
+}
+
+// sendCustomers loads a batch, setting apart the customers the API
+// refuses. checked says whether the batch's emails were already looked up
+// on the target in this failure chain (one look-up is enough).
+//
+// A refusal that may be about existing emails (mayBeExisting) is answered
+// by one look-up of the batch's emails; those found are settled per
+// --on-existing. Then what the refusal names is set apart (setApart): the
+// customer a duplicate-email error names, customers whose own fields are
+// refused, and the inline children (addresses, attribute values, form
+// fields) whose fields are refused, whose customers are kept without
+// them; and the rest is sent again in one request. Only a refusal that
+// names nothing is bisected.
+func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked bool) error {
+	err := l.postCustomers(ctx, items)
+	r := refused(err, len(items))
+	if r == nil {
+		return err
+	}
+	if r.tooLarge() {
+		return l.splitTooLarge(ctx, items, r, checked)
+	}
+	settled := map[*custItem]bool{}
+	if !checked && r.mayBeExisting() {
+		checked = true
+		found, hit, _, err := l.lookupItems(ctx, items)
 		if err != nil {
 			return err
 		}
-		if len(rest) == 0 {
-			return nil
+		if err := l.applyExisting(ctx, hit, found); err != nil {
+			return err
 		}
-		if len(rest) < len(items) {
-			return l.sendCustomers(ctx, rest, true)
+		for _, it := range hit {
+			settled[it] = true
 		}
-		checked = true
 	}
+	rest, progress, err := l.setApart(items, r, settled)
+	if err != nil || len(rest) == 0 || ctx.Err() != nil {
+		return cmp.Or(err, ctx.Err())
+	}
+	if progress {
+		return l.sendCustomers(ctx, rest, checked)
+	}
+	// The refusal names nothing this batch could be split by.
 	if len(items) == 1 {
-		if it := items[0]; tooLarge && it.hasInline() {
-			// Too large with its children inline: send the customer alone.
-			// The later steps send each child in its own batch, so only
-			// the record that is too large on its own is rejected.
-			it.dropInline()
-			return l.sendCustomers(ctx, items, checked)
-		}
-		return l.refused(ctx, items[0], er)
+		return l.rejectCustomer(items[0], r.er.StatusCode, r.whole())
 	}
-	a, b := split(items, er)
-	for _, part := range [][]*custItem{a, b} {
+	h := len(items) / 2
+	for _, part := range [][]*custItem{items[:h:h], items[h:]} {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -121,6 +206,75 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 		}
 	}
 	return nil
+}
+
+// splitTooLarge handles a 413: the body is too large, and nothing says
+// which customer makes it so. The batch is halved; a customer too large
+// with its children inline is sent alone, and the later steps send each
+// child in its own batch, so only a record that is too large on its own is
+// rejected.
+func (l *loader) splitTooLarge(ctx context.Context, items []*custItem, r *refusal, checked bool) error {
+	if len(items) == 1 {
+		if it := items[0]; it.hasInline() {
+			it.dropInline()
+			return l.sendCustomers(ctx, items, checked)
+		}
+		return l.rejectCustomer(items[0], r.er.StatusCode, r.whole())
+	}
+	h := len(items) / 2
+	for _, part := range [][]*custItem{items[:h:h], items[h:]} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := l.sendCustomers(ctx, part, checked); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setApart applies a refusal to a batch: the customers settled (found on
+// the target) are left out; the customer a duplicate-email error names is
+// rejected with the API's message (it was looked up and not found: the
+// API compares emails more loosely than we do, and the customer it means
+// is another person); a customer named by errors on its own fields is
+// rejected with them; one named only by errors on inline children has
+// those children rejected and is kept without them. It returns what is
+// to be sent again and whether anything was set apart.
+func (l *loader) setApart(items []*custItem, r *refusal, settled map[*custItem]bool) (rest []*custItem, progress bool, err error) {
+	dup := r.duplicateEmail()
+	for i, it := range items {
+		switch {
+		case settled[it]:
+			progress = true
+		case dup != "" && emailKey(it.c.Email) == emailKey(dup):
+			progress = true
+			if err := l.rejectCustomer(it, r.er.StatusCode, r.whole()); err != nil {
+				return nil, false, err
+			}
+		case len(r.items[i]) == 0:
+			rest = append(rest, it)
+		default:
+			progress = true
+			kept, err := l.dropRefusedChildren(it, r.items[i], r.er.StatusCode)
+			if err != nil {
+				return nil, false, err
+			}
+			if kept {
+				rest = append(rest, it)
+			} else if err := l.rejectCustomer(it, r.er.StatusCode, r.reason(i)); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	return rest, progress, nil
+}
+
+// rejectCustomer records a customer as rejected; the results reject its
+// children with it ("customer rejected: …").
+func (l *loader) rejectCustomer(it *custItem, status int, msg string) error {
+	l.customersDone.Add(1)
+	return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, http: status, message: msg})
 }
 
 // postCustomers sends one batch and records its outcome (sendRecorded).
@@ -248,63 +402,46 @@ func formOutcomes(fs []formItem, owner int64) []outcome {
 	return out
 }
 
-var subItem = regexp.MustCompile(`^\[0\]\.(addresses|attributes|form_fields)\[(\d+)\](\.form_fields\[(\d+)\])?`)
-
-// refused handles a customer the API refused on its own. When every error
-// names an inline child (an address, a value, a form field), those children
-// are rejected and the customer is sent again without them; otherwise the
-// customer is rejected, and with it, in the results, all its children.
-func (l *loader) refused(ctx context.Context, it *custItem, er *bigcommerce.ErrorResponse) error {
+// dropRefusedChildren handles errors that name a customer of the batch.
+// When every one names an inline child it has (an address, an address's
+// form field, an attribute value, a form field), those children are
+// rejected with their field and the API's message, and the customer is
+// kept without them (the next inline children move up); it returns false
+// when any error is about the customer itself, which is then rejected.
+func (l *loader) dropRefusedChildren(it *custItem, fes []fieldError, status int) (bool, error) {
 	var outs []outcome
-	dropA, dropV, dropF := map[int]bool{}, map[int]bool{}, map[int]bool{}
-	dropAF := map[[2]int]bool{}
-	childOnly := len(er.Body.Errors) > 0
-	for k, msg := range er.Body.Errors {
-		m := subItem.FindStringSubmatch(k)
-		if m == nil {
-			childOnly = false
-			break
-		}
-		i, _ := strconv.Atoi(m[2])
-		msg = strings.TrimPrefix(k, "[0].") + ": " + msg
-		switch {
-		case m[1] == "addresses" && m[4] != "" && i < len(it.inAddrs):
-			j, _ := strconv.Atoi(m[4])
-			if j < len(it.inAddrs[i].forms) && !dropAF[[2]int{i, j}] {
-				dropAF[[2]int{i, j}] = true
-				outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: it.inAddrs[i].forms[j].f.SourceKey, status: statusRejected, http: er.StatusCode, message: msg})
-			}
-		case m[1] == "addresses" && i < len(it.inAddrs) && !dropA[i]:
-			dropA[i] = true
-			outs = append(outs, outcome{entity: staging.EntityAddresses, key: it.inAddrs[i].a.SourceKey, status: statusRejected, http: er.StatusCode, message: msg})
-		case m[1] == "attributes" && i < len(it.inVals) && !dropV[i]:
-			dropV[i] = true
-			outs = append(outs, outcome{entity: staging.EntityAttributeValues, key: it.inVals[i].SourceKey, status: statusRejected, http: er.StatusCode, message: msg})
-		case m[1] == "form_fields" && i < len(it.forms) && !dropF[i]:
-			dropF[i] = true
-			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: it.forms[i].f.SourceKey, status: statusRejected, http: er.StatusCode, message: msg})
+	seen := map[string]bool{}
+	reject := func(entity, key string, fe fieldError) {
+		if !seen[entity+"\x00"+key] {
+			seen[entity+"\x00"+key] = true
+			outs = append(outs, outcome{entity: entity, key: key, status: statusRejected, http: status, message: fe.childReason()})
 		}
 	}
-	if !childOnly || len(outs) == 0 {
-		l.customersDone.Add(1)
-		return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
+	for _, fe := range fes {
+		switch {
+		case fe.child == childAddresses && fe.ci < len(it.inAddrs) && fe.form < 0:
+			reject(staging.EntityAddresses, it.inAddrs[fe.ci].a.SourceKey, fe)
+		case fe.child == childAddresses && fe.ci < len(it.inAddrs) && fe.form < len(it.inAddrs[fe.ci].forms):
+			reject(staging.EntityFormFieldValues, it.inAddrs[fe.ci].forms[fe.form].f.SourceKey, fe)
+		case fe.child == childAttributes && fe.ci < len(it.inVals):
+			reject(staging.EntityAttributeValues, it.inVals[fe.ci].SourceKey, fe)
+		case fe.child == childForms && fe.ci < len(it.forms):
+			reject(staging.EntityFormFieldValues, it.forms[fe.ci].f.SourceKey, fe)
+		default:
+			return false, nil // about the customer, or a child it does not have
+		}
 	}
 	if err := l.st.record(outs...); err != nil {
-		return err
+		return false, err
 	}
-	// Drop what was rejected and send the customer again.
-	rejected := map[string]bool{}
-	for _, o := range outs {
-		rejected[o.entity+"\x00"+o.key] = true
-	}
-	it.addrs = filterOut(it.addrs, func(a *addrItem) bool { return rejected[staging.EntityAddresses+"\x00"+a.a.SourceKey] })
+	it.addrs = filterOut(it.addrs, func(a *addrItem) bool { return seen[staging.EntityAddresses+"\x00"+a.a.SourceKey] })
 	for _, a := range it.addrs {
-		a.forms = filterOut(a.forms, func(f formItem) bool { return rejected[staging.EntityFormFieldValues+"\x00"+f.f.SourceKey] })
+		a.forms = filterOut(a.forms, func(f formItem) bool { return seen[staging.EntityFormFieldValues+"\x00"+f.f.SourceKey] })
 	}
-	it.vals = filterOut(it.vals, func(v staging.AttributeValue) bool { return rejected[staging.EntityAttributeValues+"\x00"+v.SourceKey] })
-	it.forms = filterOut(it.forms, func(f formItem) bool { return rejected[staging.EntityFormFieldValues+"\x00"+f.f.SourceKey] })
+	it.vals = filterOut(it.vals, func(v staging.AttributeValue) bool { return seen[staging.EntityAttributeValues+"\x00"+v.SourceKey] })
+	it.forms = filterOut(it.forms, func(f formItem) bool { return seen[staging.EntityFormFieldValues+"\x00"+f.f.SourceKey] })
 	it.pick(l.attrs)
-	return l.sendCustomers(ctx, []*custItem{it}, true)
+	return true, nil
 }
 
 func filterOut[T any](s []T, drop func(T) bool) []T {
@@ -318,20 +455,20 @@ func filterOut[T any](s []T, drop func(T) bool) []T {
 }
 
 // lookupEmails finds target customers by email, with their first
-// addresses and attribute values, keyed by emailKey. An answer whose email
-// is not one that was asked for under emailKey (the API compared more
-// loosely) is left out: it is another person.
+// addresses and attribute values, keyed by emailKey: one request per
+// chunk of emails (emailChunks: as many as an 8 KB URL holds). An answer
+// whose email is not one that was asked for under emailKey (the API
+// compared more loosely) is left out: it is another person.
 func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]bigcommerce.Customer, error) {
-	asked := make(map[string]bool, len(emails))
-	for _, e := range emails {
-		asked[emailKey(e)] = true
-	}
 	out := map[string]bigcommerce.Customer{}
-	for i := 0; i < len(emails); i += 50 {
-		chunk := emails[i:min(i+50, len(emails))]
+	for _, chunk := range l.emailChunks(emails) {
+		asked := make(map[string]bool, len(chunk))
+		for _, e := range chunk {
+			asked[emailKey(e)] = true
+		}
 		l.count(epGetCustomers, len(chunk))
 		opts := bigcommerce.CustomerListOptions{EmailIn: chunk, Include: []string{bigcommerce.IncludeAddresses, bigcommerce.IncludeAttributes},
-			ListOptions: bigcommerce.ListOptions{Limit: 250}}
+			ListOptions: bigcommerce.ListOptions{Limit: bigcommerce.MaxPageSize}}
 		for c, err := range l.c.Customers.All(context.WithoutCancel(ctx), opts) {
 			if err != nil {
 				return nil, fmt.Errorf("looking customers up by email: %w", err)

@@ -139,6 +139,21 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 			return 0, 0, err
 		}
 	}
+	// A customer whose outcome is dropped and who is on the target will
+	// be found there: the next run looks emails up before sending them
+	// (loadCustomers). And an address the target holds keeps its id, for
+	// --on-existing=update to write the changed address into it rather
+	// than add a second one (settlePresentAddresses).
+	if _, err := exec(`INSERT OR REPLACE INTO meta(key, value) SELECT ?, '1' WHERE EXISTS (SELECT 1 FROM idmap i
+		JOIN stale s ON s.entity = i.entity AND s.key = i.key WHERE i.entity = ? AND i.target_id IS NOT NULL)`,
+		metaTargetHasCustomers, staging.EntityCustomers); err != nil {
+		return 0, 0, err
+	}
+	if _, err := exec(`INSERT OR REPLACE INTO prev_targets(entity, key, target_id) SELECT i.entity, i.key, i.target_id FROM idmap i
+		JOIN stale s ON s.entity = i.entity AND s.key = i.key
+		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, staging.EntityAddresses, statusRejected); err != nil {
+		return 0, 0, err
+	}
 	if dropped, err = exec(`DELETE FROM idmap WHERE EXISTS (SELECT 1 FROM stale WHERE stale.entity = idmap.entity AND stale.key = idmap.key)
 		OR NOT EXISTS (SELECT 1 FROM src WHERE src.entity = idmap.entity AND src.key = idmap.key)`); err != nil {
 		return 0, 0, err

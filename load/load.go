@@ -84,7 +84,6 @@ var endpointCaps = map[string]int{
 	epPostAttributes: 3,
 	epPutAttributes:  3,
 	epPutValues:      3,
-	epPutForms:       10,
 }
 
 const (
@@ -98,7 +97,6 @@ const (
 	epPostAttributes = "POST /customers/attributes"
 	epPutAttributes  = "PUT /customers/attributes"
 	epPutValues      = "PUT /customers/attribute-values"
-	epPutForms       = "PUT /customers/form-field-values"
 )
 
 // loader is one run.
@@ -123,6 +121,9 @@ type loader struct {
 	firstAttrs func() (map[string]bigcommerce.Attribute, error)
 
 	customersDone atomic.Int64 // customers given an outcome by this run
+	// knownExisting: the target holds customers of this input, so emails
+	// are looked up before they are sent (loadCustomers).
+	knownExisting atomic.Bool
 	attrCreates   atomic.Int64 // attribute definitions this input needs created
 }
 

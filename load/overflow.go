@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -42,7 +43,7 @@ const (
 		LEFT JOIN idmap a ON a.entity = 'addresses' AND a.key = s.ref
 		WHERE s.entity = 'form_field_values' AND m.key IS NULL AND (
 			(s.ref = '' AND c.status IN ('loaded', 'updated')) OR
-			(s.ref != '' AND a.status IN ('loaded', 'skipped-existing') AND a.target_id IS NOT NULL))`
+			(s.ref != '' AND a.status IN ('loaded', 'skipped-existing', 'updated') AND a.target_id IS NOT NULL))`
 )
 
 func (l *loader) ownedRows(ctx context.Context, query string, args ...any) ([]ownedRow, error) {
@@ -105,6 +106,7 @@ func (l *loader) eachPage(ctx context.Context, name, base string, limit int,
 type addrOwned struct {
 	*addrItem
 	customer int64
+	target   int64 // the target address to write it into (updateAddresses); 0 to create it
 }
 
 // loadAddresses is step 3.
@@ -122,23 +124,38 @@ func (l *loader) loadAddresses(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			var reject func(a addrOwned, er *bigcommerce.ErrorResponse) error
-			reject = func(a addrOwned, er *bigcommerce.ErrorResponse) error {
-				if er.StatusCode == http.StatusRequestEntityTooLarge && len(a.forms) > 0 {
+			prev, err := l.previousTargets(ctx, rows)
+			if err != nil {
+				return err
+			}
+			reject := func(a addrOwned, r *refusal, i int) (addrOwned, bool, error) {
+				if r.tooLarge() && len(a.forms) > 0 {
 					// Too large with its form fields: send the address
 					// alone; the form field step sends them on their own.
 					a.forms = nil
-					return isolate(ctx, []addrOwned{a}, l.postAddresses, reject)
+					return a, true, nil
 				}
-				return l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
+				if kept, outs, ok := dropRefusedForms(a.forms, r, i); ok {
+					a.forms = kept
+					return a, true, l.st.record(outs...)
+				}
+				return a, false, l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: r.er.StatusCode, message: r.reason(i)})
 			}
 			for i := 0; i < len(items); i += bigcommerce.MaxAddressesPerCall {
 				batch := items[i:min(i+bigcommerce.MaxAddressesPerCall, len(items))]
 				g.Go(func() error {
 					defer b.add(int64(len(batch)))
-					rest, err := l.settlePresentAddresses(ctx, batch, updated)
-					if err != nil || len(rest) == 0 {
+					rest, puts, err := l.settlePresentAddresses(ctx, batch, updated, prev)
+					if err != nil {
 						return err
+					}
+					if len(puts) > 0 {
+						if err := l.updateAddresses(ctx, puts); err != nil {
+							return err
+						}
+					}
+					if len(rest) == 0 {
+						return nil
 					}
 					return isolate(ctx, rest, l.postAddresses, reject)
 				})
@@ -213,39 +230,138 @@ func (l *loader) updatedOwners(ctx context.Context, rows []ownedRow) (map[string
 	return out, q.Err()
 }
 
+// previousTargets returns, for --on-existing=update, the target ids that
+// the addresses of rows had before a changed input dropped their outcome
+// (prev_targets, delta.go), by source key.
+func (l *loader) previousTargets(ctx context.Context, rows []ownedRow) (map[string]int64, error) {
+	out := map[string]int64{}
+	if l.opts.OnExisting != OnExistingUpdate {
+		return out, nil
+	}
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.key
+	}
+	kj, _ := json.Marshal(keys)
+	q, err := l.st.db.QueryContext(ctx, `SELECT key, target_id FROM prev_targets WHERE entity = ? AND key IN (SELECT value FROM json_each(?))`,
+		staging.EntityAddresses, string(kj))
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	for q.Next() {
+		var k string
+		var id int64
+		if err := q.Scan(&k, &id); err != nil {
+			return nil, err
+		}
+		out[k] = id
+	}
+	return out, q.Err()
+}
+
 // settlePresentAddresses looks up, before anything is sent, the addresses
-// of customers that existed before this load: those the target already
-// has are recorded as existing (their form fields go through the form
-// field step), and the others are returned to be sent. So a batch only
-// ever carries addresses that were not there when it was sent, and a
-// batch whose answer is lost can be reconciled honestly: what is found
-// then was created by it. The look-up costs a request per batch, only for
-// customers updated in place.
-func (l *loader) settlePresentAddresses(ctx context.Context, items []addrOwned, updated map[string]bool) ([]addrOwned, error) {
+// of customers that existed before this load, and of addresses a changed
+// input dropped (prev, --on-existing=update only): those the target
+// already has are recorded as existing (their form fields go through the
+// form field step); an address whose previous target id the customer
+// still has is returned in puts, to be written into it (the source
+// changed it: a field removed at the source is removed at the target);
+// the others are returned to be sent. So a batch only ever carries
+// addresses that were not there when it was sent, and a batch whose
+// answer is lost can be reconciled honestly: what is found then was
+// created by it. The look-up costs a request per batch, only for
+// customers updated in place and changed addresses.
+func (l *loader) settlePresentAddresses(ctx context.Context, items []addrOwned, updated map[string]bool, prev map[string]int64) (rest, puts []addrOwned, err error) {
 	var check []addrOwned
 	for _, a := range items {
-		if updated[a.a.CustomerSourceKey] {
+		if updated[a.a.CustomerSourceKey] || prev[a.a.SourceKey] != 0 {
 			check = append(check, a)
 		}
 	}
 	if len(check) == 0 {
-		return items, nil
+		return items, nil, nil
 	}
 	present, err := l.lookupAddresses(ctx, check)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	has := map[[2]int64]bool{} // (customer, address id) on the target
+	for k, id := range present {
+		cust, _, _ := strings.Cut(k, "\x1e")
+		c, _ := strconv.ParseInt(cust, 10, 64)
+		has[[2]int64{c, id}] = true
 	}
 	var outs []outcome
-	var rest []addrOwned
 	for _, a := range items {
-		if id, ok := present[a.key()]; ok && updated[a.a.CustomerSourceKey] {
+		id, same := present[a.key()]
+		was := prev[a.a.SourceKey]
+		switch {
+		case same && (updated[a.a.CustomerSourceKey] || was != 0):
 			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusSkipped, target: id, http: http.StatusOK,
 				message: "an identical address already exists for this customer"})
-		} else {
+		case was != 0 && has[[2]int64{a.customer, was}]:
+			a.target = was
+			puts = append(puts, a)
+		default:
 			rest = append(rest, a)
 		}
 	}
-	return rest, l.st.record(outs...)
+	return rest, puts, l.st.record(outs...)
+}
+
+// updateAddresses writes changed addresses into the target addresses they
+// were loaded as (PUT /customers/addresses): every field the source has,
+// an empty one included, with their form fields. A refused form field is
+// rejected and the address written without it; an address refused for
+// its own fields is rejected. One that would become identical to another
+// address of the customer is not applied (absent from the answer): it is
+// left to the next run, which finds the identical one.
+func (l *loader) updateAddresses(ctx context.Context, items []addrOwned) error {
+	return isolate(ctx, items, l.putAddresses, func(a addrOwned, r *refusal, i int) (addrOwned, bool, error) {
+		if kept, outs, ok := dropRefusedForms(a.forms, r, i); ok {
+			a.forms = kept
+			return a, true, l.st.record(outs...)
+		}
+		return a, false, l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, target: a.target,
+			http: r.er.StatusCode, message: "updating the address it was loaded as failed: " + r.reason(i)})
+	})
+}
+
+func (l *loader) putAddresses(ctx context.Context, items []addrOwned) error {
+	body := make([]bigcommerce.AddressUpdate, len(items))
+	for i, a := range items {
+		s := a.a
+		typ := s.AddressType
+		if typ == "" {
+			typ = "residential"
+		}
+		body[i] = bigcommerce.AddressUpdate{
+			ID: a.target, FirstName: s.FirstName, LastName: s.LastName, Company: new(s.Company),
+			Address1: s.Address1, Address2: new(s.Address2), City: s.City, StateOrProvince: new(s.StateOrProvince),
+			PostalCode: new(s.PostalCode), CountryCode: s.CountryCode, Phone: new(s.Phone), AddressType: typ,
+			FormFields: formFields(a.forms),
+		}
+	}
+	got, err := call(ctx, l, epPutAddresses, len(body), func(ctx context.Context) ([]bigcommerce.Address, error) {
+		out, _, err := l.c.Addresses.Update(ctx, body)
+		return out, err
+	})
+	if err != nil {
+		return err
+	}
+	applied := map[int64]bool{}
+	for _, a := range got {
+		applied[a.ID] = true
+	}
+	var outs []outcome
+	for _, a := range items {
+		if applied[a.target] {
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusUpdated, target: a.target, http: http.StatusOK})
+			outs = append(outs, formOutcomes(a.forms, a.target)...)
+		}
+	}
+	return l.st.record(outs...)
 }
 
 // postAddresses sends one batch of addresses (sendRecorded). An unknown
@@ -325,7 +441,8 @@ func tgtAddrOwnerKey(a bigcommerce.Address) string {
 }
 
 // lookupAddresses returns the target addresses of the items' customers,
-// keyed by customer id and the uniqueness key.
+// keyed by customer id and the uniqueness key (customer_id:in, chunked by
+// URL length).
 func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[string]int64, error) {
 	seen := map[int64]bool{}
 	var ids []int64
@@ -336,13 +453,15 @@ func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[st
 		}
 	}
 	out := map[string]int64{}
-	l.count(epGetAddresses, len(ids))
-	opts := bigcommerce.AddressListOptions{CustomerIDIn: ids, ListOptions: bigcommerce.ListOptions{Limit: 250}}
-	for a, err := range l.c.Addresses.All(context.WithoutCancel(ctx), opts) {
-		if err != nil {
-			return nil, err
+	for _, chunk := range l.customerIDChunks(ids) {
+		l.count(epGetAddresses, len(chunk))
+		opts := bigcommerce.AddressListOptions{CustomerIDIn: chunk, ListOptions: bigcommerce.ListOptions{Limit: bigcommerce.MaxPageSize}}
+		for a, err := range l.c.Addresses.All(context.WithoutCancel(ctx), opts) {
+			if err != nil {
+				return nil, err
+			}
+			out[tgtAddrOwnerKey(a)] = a.ID
 		}
-		out[tgtAddrOwnerKey(a)] = a.ID
 	}
 	return out, nil
 }

@@ -22,6 +22,14 @@ type Plan struct {
 	TotalRequests      int64            `json:"total_requests"`
 	Quota              int              `json:"quota"`
 	WindowSeconds      float64          `json:"window_seconds"`
+	// TargetCustomers is how many customers the target holds; when it
+	// holds any, ExistingCustomers is how many of the input's customers
+	// not loaded yet it has (found by email, as the run will look them up
+	// before sending them), and Requests counts those look-ups and what
+	// --on-existing makes of them instead of their POSTs.
+	TargetCustomers   int64  `json:"target_customers"`
+	ExistingCustomers int64  `json:"existing_customers"`
+	OnExisting        string `json:"on_existing,omitempty"`
 	// MinSeconds is the shortest the run can take at the target's quota.
 	MinSeconds float64 `json:"min_seconds"`
 	// Problems found by local validation (the first few), and how many.
@@ -120,6 +128,9 @@ func (l *loader) dryRun(ctx context.Context) (*Summary, error) {
 	if p.Requests, p.TotalRequests, err = l.planRequests(ctx, p.AttributesToCreate); err != nil {
 		return nil, err
 	}
+	if err := l.planExisting(ctx, p); err != nil {
+		return nil, err
+	}
 	if ps := l.c.Pacer().State(); ps.Known && ps.Quota > 0 {
 		p.Quota, p.WindowSeconds = ps.Quota, ps.Window.Seconds()
 		p.MinSeconds = float64(p.TotalRequests) / float64(ps.Quota) * ps.Window.Seconds()
@@ -130,6 +141,67 @@ func (l *loader) dryRun(ctx context.Context) (*Summary, error) {
 	s := l.baseSummary()
 	s.DryRun, s.Plan = true, p
 	return s, l.writeSummary(s)
+}
+
+// planExisting asks the target how many customers it holds and, when it
+// holds any, looks the input's pending customers up by email as the run
+// will (a chunk per request), so the plan says how many exist and what
+// they cost: look-ups, and per --on-existing no POST (skip, fail) or a
+// PUT per ten (update).
+func (l *loader) planExisting(ctx context.Context, p *Plan) error {
+	l.count(epGetCustomers, 1)
+	_, resp, err := l.c.Customers.List(ctx, &bigcommerce.CustomerListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}})
+	if err != nil {
+		return fmt.Errorf("counting the target's customers: %w", err)
+	}
+	p.OnExisting = l.opts.OnExisting
+	if resp.Meta.Pagination != nil {
+		p.TargetCustomers = int64(resp.Meta.Pagination.Total)
+	}
+	if p.TargetCustomers == 0 {
+		return nil
+	}
+	rows, err := l.st.db.QueryContext(ctx, `SELECT s.ref FROM src s LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		WHERE s.entity = ? AND m.key IS NULL ORDER BY s.seq`, staging.EntityCustomers)
+	if err != nil {
+		return err
+	}
+	var emails []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			rows.Close()
+			return err
+		}
+		emails = append(emails, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	found, err := l.lookupEmails(ctx, emails)
+	if err != nil {
+		return err
+	}
+	p.ExistingCustomers = int64(len(found))
+	lookups := int64(len(l.emailChunks(emails)))
+	c, err := l.entityCount(ctx, staging.EntityCustomers)
+	if err != nil {
+		return err
+	}
+	p.Requests[epGetCustomers] += lookups
+	p.Requests[epPostCustomers] = ceilDiv(c-p.ExistingCustomers, bigcommerce.MaxCustomersPerCall)
+	if l.opts.OnExisting == OnExistingUpdate {
+		p.Requests[epPutCustomers] = ceilDiv(p.ExistingCustomers, bigcommerce.MaxCustomersPerCall)
+	}
+	p.TotalRequests = 0
+	for ep, n := range p.Requests {
+		if n == 0 {
+			delete(p.Requests, ep)
+		}
+		p.TotalRequests += n
+	}
+	return nil
 }
 
 // validate applies the checks that need no request: required fields,
@@ -226,6 +298,10 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  %-18s %d\n", e, p.Input[e])
 	}
 	fmt.Fprintf(&b, "attributes to create: %d\n", p.AttributesToCreate)
+	if p.TargetCustomers > 0 {
+		fmt.Fprintf(&b, "the target holds %d customers; %d of the input's are among them (--on-existing=%s)\n",
+			p.TargetCustomers, p.ExistingCustomers, p.OnExisting)
+	}
 	for _, c := range p.AttributeConflicts {
 		fmt.Fprintf(&b, "  type conflict: %s\n", c)
 	}

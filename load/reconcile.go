@@ -130,21 +130,6 @@ func resumeStep[T any](ctx context.Context, l *loader, step string,
 	return nil
 }
 
-// dropExisting looks a refused batch's emails up, settles the customers the
-// target already has per --on-existing, and returns the others.
-func (l *loader) dropExisting(ctx context.Context, items []*custItem) ([]*custItem, error) {
-	found, hit, rest, err := l.lookupItems(ctx, items)
-	if err != nil {
-		return nil, err
-	}
-	if len(hit) > 0 {
-		if err := l.applyExisting(ctx, hit, found); err != nil {
-			return nil, err
-		}
-	}
-	return rest, nil
-}
-
 // lookupItems looks the items' emails up on the target and splits the
 // items into those it has (hit) and the others (miss), in order.
 func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[string]bigcommerce.Customer, hit, miss []*custItem, err error) {
@@ -165,50 +150,81 @@ func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[
 	return found, hit, miss, nil
 }
 
-// applyExisting settles customers whose email the target already has.
+// applyExisting settles customers whose email the target already has, per
+// --on-existing, the updates included.
 func (l *loader) applyExisting(ctx context.Context, items []*custItem, found map[string]bigcommerce.Customer) error {
+	updates, err := l.settleExisting(items, found)
+	if err != nil {
+		return err
+	}
+	for _, b := range updates {
+		if err := l.updateExisting(ctx, b, found); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settleExisting records the outcome of customers whose email the target
+// already has (skip: skipped-existing, mapped to it; fail: rejected) and,
+// for --on-existing=update, returns them in batches for updateExisting.
+// Finding one means the target holds customers of this input: the rest of
+// the run looks emails up before sending them.
+func (l *loader) settleExisting(items []*custItem, found map[string]bigcommerce.Customer) ([][]*custItem, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	l.knownExisting.Store(true)
 	target := func(it *custItem) int64 { return found[emailKey(it.c.Email)].ID }
+	var outs []outcome
 	switch l.opts.OnExisting {
 	case OnExistingUpdate:
-		send := func(ctx context.Context, part []*custItem) error { return l.putCustomers(ctx, part, target) }
-		return isolate(ctx, items, send, func(it *custItem, er *bigcommerce.ErrorResponse) error {
-			l.customersDone.Add(1)
-			return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
-				http: er.StatusCode, message: "updating the existing customer failed: " + itemMessage(er, 0)})
-		})
+		var out [][]*custItem
+		for i := 0; i < len(items); i += bigcommerce.MaxCustomersPerCall {
+			out = append(out, items[i:min(i+bigcommerce.MaxCustomersPerCall, len(items))])
+		}
+		return out, nil
 	case OnExistingFail:
-		var outs []outcome
 		for _, it := range items {
 			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
 				http: http.StatusUnprocessableEntity, message: fmt.Sprintf("the email %s already exists in the target store (customer %d) and --on-existing=fail", it.c.Email, target(it))})
 		}
-		l.customersDone.Add(int64(len(items)))
-		return l.st.record(outs...)
 	default:
-		var outs []outcome
 		for _, it := range items {
 			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusSkipped, target: target(it),
 				http: http.StatusOK, message: fmt.Sprintf("the email %s already exists in the target store (customer %d)", it.c.Email, target(it))})
 		}
-		l.customersDone.Add(int64(len(items)))
-		return l.st.record(outs...)
 	}
+	l.customersDone.Add(int64(len(items)))
+	return nil, l.st.record(outs...)
 }
 
-// putCustomers updates existing customers by id with the source's fields
-// and form fields. Their addresses and attribute values are added by the
-// later steps (the PUT cannot carry them). Passwords are left alone: these
-// are live accounts.
+// updateExisting updates one batch of existing customers (putCustomers),
+// setting apart those the API refuses: a refused form field is rejected
+// and its customer updated without it; a customer refused for its own
+// fields is rejected (the target's customer is left as it was).
+func (l *loader) updateExisting(ctx context.Context, items []*custItem, found map[string]bigcommerce.Customer) error {
+	target := func(it *custItem) int64 { return found[emailKey(it.c.Email)].ID }
+	send := func(ctx context.Context, part []*custItem) error { return l.putCustomers(ctx, part, target) }
+	return isolate(ctx, items, send, func(it *custItem, r *refusal, i int) (*custItem, bool, error) {
+		if kept, outs, ok := dropRefusedForms(it.forms, r, i); ok {
+			it.forms = kept
+			return it, true, l.st.record(outs...)
+		}
+		l.customersDone.Add(1)
+		return it, false, l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
+			http: r.er.StatusCode, message: "updating the existing customer failed: " + r.reason(i)})
+	})
+}
+
+// putCustomers updates existing customers by id with the source's value of
+// every field the loader owns (updateBody), and their form fields. Their
+// addresses and attribute values are added by the later steps (the PUT
+// cannot carry them).
 func (l *loader) putCustomers(ctx context.Context, items []*custItem, target func(*custItem) int64) error {
 	body := make([]bigcommerce.CustomerUpdate, len(items))
 	for i, it := range items {
-		c := it.c
-		body[i] = bigcommerce.CustomerUpdate{
-			ID: target(it), FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
-			Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory, CustomerGroupID: c.CustomerGroupID,
-			AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
-			ChannelIDs:                              c.ChannelIDs, FormFields: formFields(it.forms),
-		}
+		body[i] = updateBody(it, target(it))
 	}
 	_, err := call(ctx, l, epPutCustomers, len(body), func(ctx context.Context) ([]bigcommerce.Customer, error) {
 		out, _, err := l.c.Customers.Update(ctx, body)
@@ -224,4 +240,24 @@ func (l *loader) putCustomers(ctx context.Context, items []*custItem, target fun
 	}
 	l.customersDone.Add(int64(len(items)))
 	return l.st.record(outs...)
+}
+
+// updateBody is what --on-existing=update writes into an existing
+// customer: the source's value of every field the loader owns, an empty
+// one included, so that a value removed at the source is removed at the
+// target — first and last name, company, phone, notes, tax exempt
+// category — and the fields the source gave: customer group, the
+// abandoned-cart consent, channel ids. Never the email (the match), the
+// password or force_password_reset (a live account), store credit (a
+// balance the target may have moved), origin channel or registration IP
+// (read-only).
+func updateBody(it *custItem, id int64) bigcommerce.CustomerUpdate {
+	c := it.c
+	return bigcommerce.CustomerUpdate{
+		ID: id, FirstName: c.FirstName, LastName: c.LastName,
+		Company: new(c.Company), Phone: new(c.Phone), Notes: new(c.Notes), TaxExemptCategory: new(c.TaxExemptCategory),
+		CustomerGroupID:                         c.CustomerGroupID,
+		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
+		ChannelIDs:                              c.ChannelIDs, FormFields: formFields(it.forms),
+	}
 }

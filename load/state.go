@@ -24,6 +24,8 @@ import (
 //	         the target id, the status and the API's answer
 //	batches  one row per write request: in-flight before it is sent,
 //	         done/failed/reconciled after
+//	prev_targets  the target id an address had before a changed input
+//	         dropped its outcome (delta.go), for --on-existing=update
 //
 // Every write is a short transaction on a single connection: the loader's
 // workers serialise on it, which is far cheaper than the HTTP round trips
@@ -60,6 +62,12 @@ CREATE TABLE IF NOT EXISTS batches(
 	http_status INTEGER NOT NULL DEFAULT 0,
 	message     TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS prev_targets(
+	entity    TEXT NOT NULL,
+	key       TEXT NOT NULL,
+	target_id INTEGER NOT NULL,
+	PRIMARY KEY(entity, key)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = 'in-flight';
 `
 

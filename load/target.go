@@ -34,6 +34,10 @@ func (e *TargetError) Error() string {
 const (
 	metaTargetStore = "target_store_hash"
 	metaTargetURL   = "target_api_url"
+	// metaTargetHasCustomers is set when a changed input dropped the
+	// outcome of a customer the target has (delta.go): the next customers
+	// are looked up before they are sent.
+	metaTargetHasCustomers = "target_has_customers"
 )
 
 // bindTarget refuses a target other than the one the state belongs to, and

@@ -78,15 +78,18 @@ type CustomerCreate struct {
 
 // CustomerUpdate is customer_Put: the body item of PUT /customers. ID is
 // required; sub-resources other than form fields cannot be updated here.
+// Only the fields set are sent; the optional strings are pointers so that
+// an update can blank one (a pointer to "") as well as leave it alone
+// (nil).
 type CustomerUpdate struct {
 	ID                                      int64               `json:"id"`
 	Email                                   string              `json:"email,omitempty"`
 	FirstName                               string              `json:"first_name,omitempty"`
 	LastName                                string              `json:"last_name,omitempty"`
-	Company                                 string              `json:"company,omitempty"`
-	Phone                                   string              `json:"phone,omitempty"`
-	Notes                                   string              `json:"notes,omitempty"`
-	TaxExemptCategory                       string              `json:"tax_exempt_category,omitempty"`
+	Company                                 *string             `json:"company,omitempty"`
+	Phone                                   *string             `json:"phone,omitempty"`
+	Notes                                   *string             `json:"notes,omitempty"`
+	TaxExemptCategory                       *string             `json:"tax_exempt_category,omitempty"`
 	CustomerGroupID                         *int64              `json:"customer_group_id,omitempty"`
 	Authentication                          *Authentication     `json:"authentication,omitempty"`
 	AcceptsProductReviewAbandonedCartEmails *bool               `json:"accepts_product_review_abandoned_cart_emails,omitempty"`
@@ -149,18 +152,20 @@ type AddressCreate struct {
 }
 
 // AddressUpdate is address_Put: the body item of PUT /customers/addresses.
+// Only the fields set are sent; the optional strings are pointers so that
+// an update can blank one (a pointer to "") as well as leave it alone.
 type AddressUpdate struct {
 	ID              int64       `json:"id"`
 	FirstName       string      `json:"first_name,omitempty"`
 	LastName        string      `json:"last_name,omitempty"`
-	Company         string      `json:"company,omitempty"`
+	Company         *string     `json:"company,omitempty"`
 	Address1        string      `json:"address1,omitempty"`
-	Address2        string      `json:"address2,omitempty"`
+	Address2        *string     `json:"address2,omitempty"`
 	City            string      `json:"city,omitempty"`
-	StateOrProvince string      `json:"state_or_province,omitempty"`
-	PostalCode      string      `json:"postal_code,omitempty"`
+	StateOrProvince *string     `json:"state_or_province,omitempty"`
+	PostalCode      *string     `json:"postal_code,omitempty"`
 	CountryCode     string      `json:"country_code,omitempty"`
-	Phone           string      `json:"phone,omitempty"`
+	Phone           *string     `json:"phone,omitempty"`
 	AddressType     string      `json:"address_type,omitempty"`
 	FormFields      []FormField `json:"form_fields,omitempty"`
 }

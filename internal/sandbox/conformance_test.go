@@ -244,7 +244,7 @@ func TestConformanceConcurrencyCapIsSurvived(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, err := e.client.Customers.Update(ctx, []bigcommerce.CustomerUpdate{{ID: id, Company: "Acme"}})
+			_, _, err := e.client.Customers.Update(ctx, []bigcommerce.CustomerUpdate{{ID: id, Company: new("Acme")}})
 			errs <- err
 		}()
 	}

@@ -58,6 +58,8 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 			return err
 		})
 	}
+	probe := true
+pages:
 	for lo := int64(0); lo <= maxSeq; lo += pageSize {
 		if gctx.Err() != nil {
 			break
@@ -82,6 +84,21 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 			if !l.knownExisting.Load() {
 				batch := items[:min(bigcommerce.MaxCustomersPerCall, len(items))]
 				items = items[len(batch):]
+				if probe {
+					// The run's first batch goes alone: if the target
+					// has its customers, the others are looked up
+					// before they are sent, rather than a full set of
+					// concurrent batches being refused first. It costs
+					// one round trip of time, no request.
+					probe = false
+					err := l.sendCustomers(gctx, batch, false)
+					bar.add(int64(len(batch)))
+					if err != nil {
+						g.Go(func() error { return err })
+						break pages
+					}
+					continue
+				}
 				post(batch, false)
 				continue
 			}
@@ -89,7 +106,7 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 			items = items[len(chunk):]
 			if err := l.lookupFirst(gctx, chunk, bar, post, g); err != nil {
 				g.Go(func() error { return err })
-				break
+				break pages
 			}
 		}
 	}
@@ -469,12 +486,16 @@ func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]
 		l.count(epGetCustomers, len(chunk))
 		opts := bigcommerce.CustomerListOptions{EmailIn: chunk, Include: []string{bigcommerce.IncludeAddresses, bigcommerce.IncludeAttributes},
 			ListOptions: bigcommerce.ListOptions{Limit: bigcommerce.MaxPageSize}}
+		matched := 0
 		for c, err := range l.c.Customers.All(context.WithoutCancel(ctx), opts) {
 			if err != nil {
 				return nil, fmt.Errorf("looking customers up by email: %w", err)
 			}
 			if k := emailKey(c.Email); asked[k] {
 				out[k] = c
+				if matched++; matched == len(asked) {
+					break // all found: a full page needs no empty next one
+				}
 			} else {
 				// No email in the log: it is personal data.
 				l.log.Warn("the target answered an email look-up with a customer whose email differs from every one asked for (ignoring case); not matched",

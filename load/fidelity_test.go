@@ -448,3 +448,61 @@ func TestDryRunCountsExistingCustomers(t *testing.T) {
 		t.Errorf("dry run changed the target: %d customers", custs)
 	}
 }
+
+// A form field the target refuses (here a name longer than 255) is
+// rejected on its own wherever it rides: inline in a new customer, inline
+// in a new customer's address, in the PUT of a customer updated in place.
+// Its owner loads, and its reason names the field.
+func TestRefusedFormFieldsAreSetApart(t *testing.T) {
+	errorKeyStyles(t, func(t *testing.T, keys string) {
+		in, out := t.TempDir(), t.TempDir()
+		writeStaging(t, in, genSpec{customers: 12})
+		long := strings.Repeat("n", 300)
+		editStaging(t, in, staging.EntityFormFieldValues, func(rows []staging.FormFieldValue) []staging.FormFieldValue {
+			return append(rows,
+				staging.FormFieldValue{SourceKey: "c11-bad", CustomerSourceKey: "c11", Name: long, ValueType: "string", ValueJSON: `"x"`},
+				staging.FormFieldValue{SourceKey: "c2-bad", CustomerSourceKey: "c2", Name: long, ValueType: "string", ValueJSON: `"x"`},
+				staging.FormFieldValue{SourceKey: "c3-a0-bad", CustomerSourceKey: "c3", AddressSourceKey: ptr("c3-a0"), Name: long, ValueType: "string", ValueJSON: `"x"`})
+		})
+		srv, base, log := newLoggedSandbox(t, sandbox.Options{ErrorKeys: keys})
+		// c0 (in the first batch) shows that the target has customers of
+		// the input; c11 is then found by a look-up before any POST, and
+		// updated with PUT /customers, which carries its form fields.
+		for _, e := range []string{"c0000000@example.com", "c0000011@example.com"} {
+			if _, err := srv.CreateCustomerDirect(sandbox.CustomerFields{Email: e, FirstName: "Old", LastName: "Name"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := newClient(t, base)
+		statePath := filepath.Join(out, "state.db")
+		if _, err := runLoad(t, c, in, statePath, func(o *Options) { o.OnExisting = OnExistingUpdate }); err != nil {
+			t.Fatal(err)
+		}
+		res := readResults(t, statePath)
+		for _, k := range []string{"c11-bad", "c2-bad", "c3-a0-bad"} {
+			if r := res["form_field_values/"+k]; r.Status != statusRejected || !strings.Contains(r.Message, "name") {
+				t.Errorf("%s: %s %q, want rejected naming the field", k, r.Status, r.Message)
+			}
+		}
+		for _, k := range []string{"customers/c2", "customers/c3", "addresses/c3-a0", "form_field_values/c11-f", "form_field_values/c2-f", "form_field_values/c3-a0-f"} {
+			if r := res[k]; r.Status != statusLoaded {
+				t.Errorf("%s: %s %q, want loaded", k, r.Status, r.Message)
+			}
+		}
+		for _, k := range []string{"customers/c0", "customers/c11"} {
+			if r := res[k]; r.Status != statusUpdated {
+				t.Errorf("%s: %s %q, want updated", k, r.Status, r.Message)
+			}
+		}
+		if got, _ := srv.CustomerByEmail("c0000011@example.com"); got.FirstName != "First11" {
+			t.Errorf("c11 not updated: %q", got.FirstName)
+		}
+		// c11's PUT is refused once, then sent without the form field.
+		if refused := log.n("PUT /customers", http.StatusUnprocessableEntity); refused != 1 {
+			t.Errorf("%d refused PUT /customers, want 1", refused)
+		}
+		if refused := log.n("POST /customers", http.StatusUnprocessableEntity); refused > 2 {
+			t.Errorf("%d refused POST /customers, want at most 2 (the form fields, the duplicate email)", refused)
+		}
+	})
+}

@@ -506,3 +506,39 @@ func TestRefusedFormFieldsAreSetApart(t *testing.T) {
 		}
 	})
 }
+
+// Overflow attribute values (PUT /customers/attribute-values) are set
+// apart the same way: the refused one is rejected naming its field, the
+// nine others of its request load with one more request.
+func TestRefusedAttributeValueCostsOneRequest(t *testing.T) {
+	errorKeyStyles(t, func(t *testing.T, keys string) {
+		in, out := t.TempDir(), t.TempDir()
+		writeStaging(t, in, genSpec{customers: 25, bigEvery: 5}) // 5 big customers: 10 overflow values
+		editStaging(t, in, staging.EntityAttributeValues, func(rows []staging.AttributeValue) []staging.AttributeValue {
+			for i := range rows {
+				if rows[i].SourceKey == "c9-v10" {
+					rows[i].AttributeValue = strings.Repeat("v", 300)
+				}
+			}
+			return rows
+		})
+		_, base, log := newLoggedSandbox(t, sandbox.Options{ErrorKeys: keys})
+		c := newClient(t, base)
+		statePath := filepath.Join(out, "state.db")
+		if _, err := runLoad(t, c, in, statePath, nil); err != nil {
+			t.Fatal(err)
+		}
+		res := readResults(t, statePath)
+		if r := res["attribute_values/c9-v10"]; r.Status != statusRejected || !strings.Contains(r.Message, "value") {
+			t.Errorf("c9-v10: %s %q, want rejected naming value", r.Status, r.Message)
+		}
+		for _, k := range []string{"c4-v10", "c4-v11", "c9-v11", "c24-v11"} {
+			if r := res["attribute_values/"+k]; r.Status != statusLoaded {
+				t.Errorf("%s: %s %q", k, r.Status, r.Message)
+			}
+		}
+		if n, refused := log.n("PUT /customers/attribute-values", 0), log.n("PUT /customers/attribute-values", http.StatusUnprocessableEntity); n != 2 || refused != 1 {
+			t.Errorf("PUT /customers/attribute-values: %d requests, %d refused; want 2 and 1", n, refused)
+		}
+	})
+}

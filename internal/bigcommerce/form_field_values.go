@@ -8,8 +8,9 @@ import (
 
 // FormFieldValuesService handles /customers/form-field-values. The PUT is
 // deprecated in favour of form_fields on customers and addresses, which is
-// how the loader sends most values; it remains for values whose owner
-// already exists.
+// how the loader sends every value (PUT /customers and PUT
+// /customers/addresses for owners that already exist); it remains for
+// reading, and for other clients.
 type FormFieldValuesService service
 
 const pathFormFieldValues = "customers/form-field-values"

@@ -102,7 +102,7 @@ pages:
 				post(batch, false)
 				continue
 			}
-			chunk := items[:len(l.emailChunks(emailsOf(items[:min(len(items), bigcommerce.MaxPageSize)]))[0])]
+			chunk := l.firstChunk(items)
 			items = items[len(chunk):]
 			if err := l.lookupFirst(gctx, chunk, bar, post, g); err != nil {
 				g.Go(func() error { return err })
@@ -114,6 +114,13 @@ pages:
 		return err
 	}
 	return ctx.Err()
+}
+
+// firstChunk is the leading run of items whose emails one look-up asks
+// for (emailChunks).
+func (l *loader) firstChunk(items []*custItem) []*custItem {
+	head := items[:min(len(items), bigcommerce.MaxPageSize)]
+	return items[:len(l.emailChunks(emailsOf(head))[0])]
 }
 
 func emailsOf(items []*custItem) []string {

@@ -36,6 +36,7 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	generate := fs.Int("generate", 0, "generate N customers at start (only into an empty store)")
 	seed := fs.Int64("seed", 1, "seed for generated data, jitter and faults")
 	state := fs.String("state", "", "persist the store in FILE (snapshot + journal); loaded at start")
+	fidelity := addFidelityFlags(fs)
 	return func(ctx context.Context, a *app) error {
 		if *token == "" {
 			return usagef("--token is required")
@@ -43,11 +44,15 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if *generate < 0 || *quota < 0 || *faultRate < 0 || *faultRate > 1 {
 			return usagef("--generate and --quota must be >= 0, --fault-rate within [0, 1]")
 		}
-		start := time.Now()
-		srv, err := sandbox.New(sandbox.Options{
+		opts, err := fidelity.apply(sandbox.Options{
 			StoreHash: *storeHash, Token: *token, Quota: *quota, Window: *window, Latency: *latency,
 			FaultRate: *faultRate, Seed: *seed, StatePath: *state, Logger: a.log,
 		})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		srv, err := sandbox.New(opts)
 		if err != nil {
 			return err
 		}
@@ -65,6 +70,8 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		// Never log the token.
 		a.log.Info("sandbox ready", "listen", ln.Addr().String(), "store_hash", *storeHash, "quota", *quota,
 			"window", *window, "latency", *latency, "fault_rate", *faultRate, "state", *state,
+			"error_keys", opts.ErrorKeys, "shapes", opts.Shapes, "date_bounds", opts.DateBounds,
+			"send_counts", opts.SendCounts, "max_url_bytes", opts.MaxURLBytes,
 			"customers", customers, "addresses", addresses, "attribute_values", values, "form_field_values", forms,
 			"startup", time.Since(start).Round(time.Millisecond))
 		fmt.Fprintf(a.stdout, "http://%s/stores/%s/v3\n", ln.Addr().String(), *storeHash)
@@ -89,4 +96,49 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		a.log.Info("stopped", "state", *state)
 		return nil
 	}
+}
+
+// fidelityFlags choose how the sandbox answers where the official document
+// is silent (internal/sandbox/fidelity.go). The defaults are the recorded
+// behaviour of the real API, or else the stricter one; the other values are
+// the sandbox's earlier answers.
+type fidelityFlags struct {
+	errorKeys, shapes, dateBounds *string
+	sendCounts                    *bool
+	maxURLBytes                   *int
+}
+
+func addFidelityFlags(fs *flag.FlagSet) fidelityFlags {
+	return fidelityFlags{
+		errorKeys: fs.String("error-keys", sandbox.ErrorKeysRecorded,
+			"error bodies: recorded (keys like 0.email, one .customer_create error for a duplicate email) or bracketed (keys like [0].email, an error per item)"),
+		shapes: fs.String("shapes", sandbox.ShapesRecorded,
+			"customer objects and meta: recorded (channel_ids null, store_credit_amounts always, no pagination links) or documented"),
+		dateBounds: fs.String("date-bounds", sandbox.DateBoundsExclusive,
+			"date filters' :min/:max: exclusive (a date-only :max gets the current time of day) or inclusive"),
+		sendCounts: fs.Bool("send-counts", false, "send address_count and attribute_count on customer objects (recorded answers lack them)"),
+		maxURLBytes: fs.Int("max-url-bytes", sandbox.DefaultMaxURLBytes,
+			"longest request URI served; longer is refused with 414 (-1 = no limit)"),
+	}
+}
+
+// apply sets the fidelity options on o; a value out of its choices is a
+// usage error naming the flag.
+func (f fidelityFlags) apply(o sandbox.Options) (sandbox.Options, error) {
+	for _, c := range []struct {
+		flag, value, def, other string
+	}{
+		{"--error-keys", *f.errorKeys, sandbox.ErrorKeysRecorded, sandbox.ErrorKeysBracketed},
+		{"--shapes", *f.shapes, sandbox.ShapesRecorded, sandbox.ShapesDocumented},
+		{"--date-bounds", *f.dateBounds, sandbox.DateBoundsExclusive, sandbox.DateBoundsInclusive},
+	} {
+		if c.value != c.def && c.value != c.other {
+			return o, usagef("%s must be %s or %s, got %q", c.flag, c.def, c.other, c.value)
+		}
+	}
+	if *f.maxURLBytes == 0 || *f.maxURLBytes < -1 {
+		return o, usagef("--max-url-bytes must be a positive number of bytes or -1 (no limit)")
+	}
+	o.ErrorKeys, o.Shapes, o.DateBounds, o.SendCounts, o.MaxURLBytes = *f.errorKeys, *f.shapes, *f.dateBounds, *f.sendCounts, *f.maxURLBytes
+	return o, nil
 }

@@ -134,7 +134,7 @@ func sameAddressFields(a, b *addressRec) bool {
 }
 
 func (s *Server) getAddresses(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "page", "limit", "id:in", "customer_id:in", "company:in", "name:in", "include")
+	q := s.parseQuery(r, "page", "limit", "id:in", "customer_id:in", "company:in", "name:in", "include")
 	ids := q.intList("id:in")
 	cids := q.intList("customer_id:in")
 	companies := q.strList("company:in")

@@ -35,7 +35,7 @@ const maxAttributes = 50
 var attrTypes = []string{"string", "number", "date"}
 
 func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "page", "limit", "name", "name:like", "type",
+	q := s.parseQuery(r, "page", "limit", "name", "name:like", "type",
 		"date_created", "date_created:min", "date_created:max", "date_modified", "date_modified:min", "date_modified:max")
 	name, hasName := q.str("name")
 	like, hasLike := q.str("name:like")
@@ -190,7 +190,7 @@ func oneOf(s string, set []string) bool {
 }
 
 func (s *Server) getValues(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "page", "limit", "customer_id:in", "attribute_id:in", "name",
+	q := s.parseQuery(r, "page", "limit", "customer_id:in", "attribute_id:in", "name",
 		"date_created", "date_created:min", "date_created:max", "date_modified", "date_modified:min", "date_modified:max")
 	cids := q.intList("customer_id:in")
 	aids := q.intList("attribute_id:in")

@@ -66,17 +66,18 @@ func TestConformanceCreateIsAllOrNothing(t *testing.T) {
 		StateOrProvince: "Texas", PostalCode: "78701", CountryCode: "US",
 		FormFields: []bigcommerce.FormField{{Name: "floor", Value: bigcommerce.NumberValue("12345678901234567890.5")}}}}
 	got, _, err := e.client.Customers.Create(ctx, batch)
-	if err != nil || len(got) != 2 || got[0].ID == 0 || got[0].AddressCount != 1 {
+	if err != nil || len(got) != 2 || got[0].ID == 0 || len(got[0].Addresses) != 1 {
 		t.Fatalf("create: %v %+v", err, got)
 	}
 	// One bad item (the email exists, in another case) fails the batch;
-	// the other item is not written either.
+	// the other item is not written either. The recorded error names the
+	// email, not the item.
 	dup := []bigcommerce.CustomerCreate{customer(3), customer(1)}
 	dup[1].Email = "C1@EXAMPLE.com"
 	_, _, err = e.client.Customers.Create(ctx, dup)
 	var er *bigcommerce.ErrorResponse
-	if !errors.As(err, &er) || er.StatusCode != 422 || len(er.FieldErrors()) == 0 {
-		t.Fatalf("duplicate email: want a 422 naming the item, got %v", err)
+	if !errors.As(err, &er) || er.StatusCode != 422 || fmt.Sprint(er.FieldErrors()) != "[.customer_create: Error creating customers: email C1@EXAMPLE.com already in use]" {
+		t.Fatalf("duplicate email: want a 422 naming the email, got %v", err)
 	}
 	if n, _, _, _ := e.srv.Counts(); n != 2 {
 		t.Fatalf("%d customers after a failed batch, want 2", n)

@@ -134,7 +134,7 @@ func (s *Server) customerOrder(o custOrder) []*customerRec {
 }
 
 func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "page", "limit", "after", "before", "id:in", "email:in", "name:in", "name:like",
+	q := s.parseQuery(r, "page", "limit", "after", "before", "id:in", "email:in", "name:in", "name:like",
 		"company:in", "customer_group_id:in", "phone:in", "registration_ip_address:in",
 		"date_created", "date_created:min", "date_created:max", "date_modified", "date_modified:min", "date_modified:max",
 		"include", "sort")
@@ -209,7 +209,7 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 	default:
 		list = s.customerOrder(order)
 	}
-	in := includes{addresses: inc["addresses"], attributes: inc["attributes"], formfields: inc["formfields"], storecredit: inc["storecredit"]}
+	in := s.view(includes{addresses: inc["addresses"], attributes: inc["attributes"], formfields: inc["formfields"], storecredit: inc["storecredit"]})
 	var page []*customerRec
 	var meta metaOut
 	if p.cursor() {

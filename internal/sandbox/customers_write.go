@@ -2,9 +2,9 @@ package sandbox
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode"
 )
@@ -24,7 +24,24 @@ import (
 //     be created BEFORE creating a customer", and the value must fit its
 //     type);
 //   - any invalid item fails the whole batch with 422 and an `errors` map
-//     keyed "[index].field"; nothing is written;
+//     keyed "index.field" (writes.go); nothing is written;
+//   - errors where a recording shows the real answer (Options.ErrorKeys
+//     "recorded", the default; "bracketed" keeps the sandbox's earlier
+//     per-item errors):
+//     a POST whose emails are valid but one is in use, in the store or by
+//     an earlier item of the request, fails with the single error
+//     {".customer_create": "Error creating customers: email <address>
+//     already in use"} naming the first such email as sent, no index
+//     (bulk_create/422.json, create/422.json); choice: the validation
+//     errors of the batch, if any, are answered first, as the real API
+//     validates before it tries to create;
+//     a PUT item with an unknown id is {"<index>.id": "invalid customer
+//     ID"} (bulk_update/422.json); a PUT with an item without id is
+//     answered, whatever else is wrong, 422 "JSON data is missing or
+//     invalid" {"id": "error.path.missing"}, which names no item
+//     (bulk_update/invalid_params_422.json);
+//     choice: an email a PUT would take from another customer stays an
+//     item error "<index>.email" (nothing recorded);
 //   - PUT: "Subresource updates are not supported" (addresses and
 //     attributes are unknown fields there), read-only fields
 //     (registration_ip_address, origin_channel_id) may be sent only with
@@ -46,6 +63,7 @@ var customerPutFields = []string{"id", "email", "first_name", "last_name", "comp
 type custInput struct {
 	path                                                  string
 	id                                                    int64
+	noID                                                  bool // PUT item without id
 	email, first, last, company, phone, notes, taxCat, ip *string
 	group, origin                                         *int64
 	forceReset, accepts                                   *bool
@@ -77,6 +95,7 @@ func parseCustomer(o *obj, put bool) *custInput {
 	in := &custInput{path: o.path}
 	if put {
 		o.allow(customerPutFields...)
+		in.noID = !o.has("id")
 		in.id, _ = o.id("id", true, 1)
 		in.email = optStr(o, "email", 3, 255) // customer_Put: 3–255
 		in.first = optStr(o, "first_name", 1, 100)
@@ -112,7 +131,7 @@ func parseCustomer(o *obj, put bool) *custInput {
 	}
 	o.boolean("trigger_account_created_notification") // accepted; no emails are sent
 	if o.has("authentication") {
-		if a := decodeObj(o.m["authentication"], o.key("authentication"), o.errs); a != nil {
+		if a := o.decode(o.m["authentication"], o.key("authentication")); a != nil {
 			a.allow("force_password_reset", "new_password")
 			if v, ok := a.boolean("force_password_reset"); ok {
 				in.forceReset = &v
@@ -128,7 +147,7 @@ func parseCustomer(o *obj, put bool) *custInput {
 	if items, ok := o.array("store_credit_amounts", 0); ok {
 		in.creditGiven = true
 		for i, raw := range items {
-			sc := decodeObj(raw, o.key("store_credit_amounts")+"["+strconv.Itoa(i)+"]", o.errs)
+			sc := o.decode(raw, o.elem("store_credit_amounts", i))
 			if sc == nil {
 				continue
 			}
@@ -161,7 +180,7 @@ func parseCustomer(o *obj, put bool) *custInput {
 	}
 	if items, ok := o.array("addresses", maxEmbedded); ok {
 		for i, raw := range items {
-			ao := decodeObj(raw, o.key("addresses")+"["+strconv.Itoa(i)+"]", o.errs)
+			ao := o.decode(raw, o.elem("addresses", i))
 			if ao == nil {
 				continue
 			}
@@ -174,7 +193,7 @@ func parseCustomer(o *obj, put bool) *custInput {
 	}
 	if items, ok := o.array("attributes", maxEmbedded); ok {
 		for i, raw := range items {
-			ao := decodeObj(raw, o.key("attributes")+"["+strconv.Itoa(i)+"]", o.errs)
+			ao := o.decode(raw, o.elem("attributes", i))
 			if ao == nil {
 				continue
 			}
@@ -231,7 +250,9 @@ func (s *Server) postCustomers(w http.ResponseWriter, r *http.Request) {
 	batch[*custInput, customerOut]{
 		refused: "Create customers failed.",
 		parse:   func(o *obj) *custInput { return parseCustomer(o, false) },
-		check:   checkNewCustomers,
+		check: func(st *store, ins []*custInput, errs map[string]string) {
+			checkNewCustomers(st, ins, errs, s.recordedErrors())
+		},
 		apply: func(st *store, ins []*custInput) []customerOut {
 			var out []customerOut
 			now := s.now().Unix()
@@ -250,23 +271,38 @@ func (s *Server) postCustomers(w http.ResponseWriter, r *http.Request) {
 				for _, a := range in.attrs {
 					st.insertValue(&valueRec{CustomerID: c.ID, AttrID: a.attrID, Value: a.value, Created: now, Modified: now})
 				}
-				out = append(out, customerFull(c, allIncludes))
+				out = append(out, customerFull(c, s.view(allIncludes)))
 			}
 			return out
 		},
 	}.serve(s, w, r)
 }
 
-// checkNewCustomers checks a POST against the store: emails are unique,
-// in the store and within the batch, and inline attribute values name
-// existing attributes.
-func checkNewCustomers(st *store, ins []*custInput, errs map[string]string) {
+// checkNewCustomers checks a POST against the store: inline attribute
+// values name existing attributes, and emails are unique, in the store and
+// within the batch. recorded answers a duplicate email as the recordings
+// show: alone, as one .customer_create error (see the rules above).
+func checkNewCustomers(st *store, ins []*custInput, errs map[string]string, recorded bool) {
+	dups := map[string]string{} // the duplicate emails, keyed as item errors
 	inBatch := map[string]string{}
 	for _, in := range ins {
 		if in.email != nil {
-			claimEmail(in, st.byEmailLower(*in.email) != nil, inBatch, errs)
+			claimEmail(in, st.byEmailLower(*in.email) != nil, inBatch, dups)
 		}
 		checkAttrs(st, in, errs)
+	}
+	if !recorded {
+		maps.Copy(errs, dups)
+		return
+	}
+	if len(errs) > 0 {
+		return
+	}
+	for _, in := range ins {
+		if _, dup := dups[in.path+".email"]; dup {
+			errs[".customer_create"] = "Error creating customers: email " + *in.email + " already in use"
+			return
+		}
 	}
 }
 
@@ -328,7 +364,20 @@ func (s *Server) putCustomers(w http.ResponseWriter, r *http.Request) {
 	batch[*custInput, customerOut]{
 		refused: "Update customers failed.",
 		parse:   func(o *obj) *custInput { return parseCustomer(o, true) },
-		check:   checkCustomerUpdates,
+		reject: func(ins []*custInput) *apiError {
+			if !s.recordedErrors() {
+				return nil // "[i].id": "is required" among the item errors
+			}
+			for _, in := range ins {
+				if in.noID {
+					return unprocessable("JSON data is missing or invalid", map[string]string{"id": "error.path.missing"})
+				}
+			}
+			return nil
+		},
+		check: func(st *store, ins []*custInput, errs map[string]string) {
+			checkCustomerUpdates(st, ins, errs, s.recordedErrors())
+		},
 		apply: func(st *store, ins []*custInput) []customerOut {
 			var out []customerOut
 			now := s.now().Unix()
@@ -346,7 +395,7 @@ func (s *Server) putCustomers(w http.ResponseWriter, r *http.Request) {
 				st.customerChanged(c, c.Email, oldForms) // index already updated
 			}
 			for _, in := range ins {
-				out = append(out, customerFull(st.customer(in.id), allIncludes))
+				out = append(out, customerFull(st.customer(in.id), s.view(allIncludes)))
 			}
 			return out
 		},
@@ -356,7 +405,8 @@ func (s *Server) putCustomers(w http.ResponseWriter, r *http.Request) {
 // checkCustomerUpdates checks a PUT against the store: the customers exist,
 // once each; read-only fields keep their value; emails stay unique, where
 // an email this batch moves away from another customer counts as free.
-func checkCustomerUpdates(st *store, ins []*custInput, errs map[string]string) {
+// recorded words an unknown id as the recording does.
+func checkCustomerUpdates(st *store, ins []*custInput, errs map[string]string, recorded bool) {
 	seenID := map[int64]string{}
 	changing := map[int64]bool{} // customers whose email this batch changes
 	for _, in := range ins {
@@ -372,6 +422,9 @@ func checkCustomerUpdates(st *store, ins []*custInput, errs map[string]string) {
 		c := st.customer(in.id)
 		if c == nil {
 			errs[in.path+".id"] = "customer " + itoa(in.id) + " does not exist"
+			if recorded {
+				errs[in.path+".id"] = "invalid customer ID"
+			}
 			continue
 		}
 		if first, dup := seenID[in.id]; dup {

@@ -77,7 +77,7 @@ func customerEntries(c *customerRec, aid int64, buf []ffEntry) []ffEntry {
 }
 
 func (s *Server) getFormFields(w http.ResponseWriter, r *http.Request) {
-	q := parseQuery(r, "page", "limit", "after", "before", "customer_id", "address_id", "field_name", "field_type")
+	q := s.parseQuery(r, "page", "limit", "after", "before", "customer_id", "address_id", "field_name", "field_type")
 	cid, hasC := q.integer("customer_id")
 	aid, hasA := q.integer("address_id")
 	name, hasName := q.str("field_name")

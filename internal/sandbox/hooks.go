@@ -32,13 +32,14 @@ type Stats struct {
 	RateLimited        int64 // 429: store quota exhausted
 	ConcurrencyLimited int64 // 429: per-endpoint concurrency cap
 	Faults             int64 // injected faults
+	URITooLong         int64 // 414: request URI over Options.MaxURLBytes
 }
 
 // Stats returns the request counters.
 func (s *Server) Stats() Stats {
 	return Stats{
 		Requests: s.nRequests.Load(), Unauthorized: s.nUnauthorized.Load(), RateLimited: s.nRateLimited.Load(),
-		ConcurrencyLimited: s.nConcurrency.Load(), Faults: s.nFaults.Load(),
+		ConcurrencyLimited: s.nConcurrency.Load(), Faults: s.nFaults.Load(), URITooLong: s.nURITooLong.Load(),
 	}
 }
 

@@ -26,6 +26,7 @@ type pageReq struct {
 	page, limit   int
 	after, before string // raw cursors
 	pageGiven     bool
+	links         bool // send meta.pagination.links
 }
 
 func (p pageReq) cursor() bool { return p.after != "" || p.before != "" }
@@ -33,7 +34,7 @@ func (p pageReq) cursor() bool { return p.after != "" || p.before != "" }
 // pageParams reads page, limit and (when cursors are allowed) after/before.
 // The document: "page will be ignored if you provide before or after".
 func (q *query) pageParams(cursors bool) pageReq {
-	p := pageReq{page: 1, limit: defaultLimit}
+	p := pageReq{page: 1, limit: defaultLimit, links: q.links}
 	if s, ok := q.str("page"); ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPage {
@@ -73,12 +74,12 @@ type linksOut struct {
 }
 
 type paginationOut struct {
-	Total       int      `json:"total"`
-	Count       int      `json:"count"`
-	PerPage     int      `json:"per_page"`
-	CurrentPage int      `json:"current_page"`
-	TotalPages  int      `json:"total_pages"`
-	Links       linksOut `json:"links"`
+	Total       int       `json:"total"`
+	Count       int       `json:"count"`
+	PerPage     int       `json:"per_page"`
+	CurrentPage int       `json:"current_page"`
+	TotalPages  int       `json:"total_pages"`
+	Links       *linksOut `json:"links,omitempty"`
 }
 
 type cursorOut struct {
@@ -101,13 +102,22 @@ type listOut struct {
 	Meta metaOut `json:"meta"`
 }
 
-// Choice: links carry only page and limit, exactly like the document's
-// example ('?page=1&limit=50'); they do not repeat filters, so a client
-// must build the next request itself rather than follow links blindly.
+// meta.pagination. Recorded (retrieve/200.json, with_params_200.json):
+// total, count, per_page, current_page, total_pages and no `links`, so by
+// default none are sent. With Options.Shapes "documented" links are sent,
+// and carry only page and limit, exactly like the document's example
+// ('?page=1&limit=50'); they do not repeat filters, so a client must build
+// the next request itself rather than follow links blindly.
+// (cursor_pagination, which no recording shows, keeps the document's
+// links.)
 func pageMeta(p pageReq, total, count int) *paginationOut {
 	pages := (total + p.limit - 1) / p.limit
-	link := func(n int) string { return "?page=" + strconv.Itoa(n) + "&limit=" + strconv.Itoa(p.limit) }
 	m := &paginationOut{Total: total, Count: count, PerPage: p.limit, CurrentPage: p.page, TotalPages: pages}
+	if !p.links {
+		return m
+	}
+	link := func(n int) string { return "?page=" + strconv.Itoa(n) + "&limit=" + strconv.Itoa(p.limit) }
+	m.Links = &linksOut{}
 	m.Links.Current = link(p.page)
 	if p.page > 1 {
 		m.Links.Previous = link(min(p.page-1, max(pages, 1)))

@@ -2,13 +2,15 @@
 // (shared/reference/bigcommerce/customers.v3.yml) over real HTTP, strictly:
 // whatever the document forbids, the sandbox refuses, because a sandbox more
 // forgiving than BigCommerce lets a loader pass every test and fail in
-// production. It imports only the standard library and is reached only over
-// HTTP; the exported test hooks (hooks.go) let Go tests in other packages
-// arrange and inspect the store.
+// production. Where the document is silent it answers as recorded answers
+// of the real API do, or else the way harder for a client, each choice an
+// option (fidelity.go). It imports only the standard library and is reached
+// only over HTTP; the exported test hooks (hooks.go) let Go tests in other
+// packages arrange and inspect the store.
 //
-// Request pipeline (ServeHTTP): store hash → X-Auth-Token → store-wide rate
-// limit → route/method → per-endpoint concurrency cap → latency → fault
-// injection → handler.
+// Request pipeline (ServeHTTP): URI length (414) → store hash →
+// X-Auth-Token → store-wide rate limit → route/method → per-endpoint
+// concurrency cap → latency → fault injection → handler.
 package sandbox
 
 import (
@@ -53,6 +55,25 @@ type Options struct {
 	// Logger, when set, receives one debug line per request (never the
 	// token) and errors of the background snapshot.
 	Logger *slog.Logger
+
+	// Fidelity where the document is silent (fidelity.go). The zero value
+	// of each is the recorded, or else the stricter, behaviour.
+
+	// ErrorKeys is ErrorKeysRecorded ("", "recorded") or
+	// ErrorKeysBracketed ("bracketed"): the shape of error bodies.
+	ErrorKeys string
+	// Shapes is ShapesRecorded ("", "recorded") or ShapesDocumented
+	// ("documented"): channel_ids, store_credit_amounts, pagination links.
+	Shapes string
+	// SendCounts sends address_count and attribute_count on customer
+	// objects; recordings lack them, so by default they are not sent.
+	SendCounts bool
+	// DateBounds is DateBoundsExclusive ("", "exclusive") or
+	// DateBoundsInclusive ("inclusive"), for every :min/:max date filter.
+	DateBounds string
+	// MaxURLBytes is the longest request URI served; longer is 414.
+	// 0 means DefaultMaxURLBytes (8192), < 0 no limit.
+	MaxURLBytes int
 }
 
 // Server is the emulator; it implements http.Handler.
@@ -78,7 +99,7 @@ type Server struct {
 	sortCache sortCache
 
 	// counters (Stats)
-	nRequests, nUnauthorized, nRateLimited, nConcurrency, nFaults atomic.Int64
+	nRequests, nUnauthorized, nRateLimited, nConcurrency, nFaults, nURITooLong atomic.Int64
 
 	// blockHook, when set (tests), runs inside the concurrency cap so a
 	// test can hold requests in flight deterministically.
@@ -98,6 +119,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.FaultRate < 0 || opts.FaultRate > 1 {
 		return nil, errors.New("sandbox: FaultRate must be within [0, 1]")
+	}
+	if err := checkFidelity(&opts); err != nil {
+		return nil, err
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -210,6 +234,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.opts.Logger.Debug("sandbox request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery, "took", time.Since(start))
 		}
 	}()
+	if s.uriTooLong(w, r) {
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
 	if !ok || !strings.HasPrefix(rest, "/") {
 		writeError(w, r, http.StatusNotFound, "The requested resource was not found.", nil)

@@ -22,25 +22,45 @@ import (
 //     utf8mb4 VARCHAR does: "李" is one character;
 //   - required strings must be non-empty.
 //
-// Error keys name the item by index and field, e.g. "[3].email",
-// "[0].addresses[2].country_code".
+// Error keys name the item by index and field. Recorded (the default,
+// bulk_update/422.json: "0.id"): "3.email", "0.addresses.2.country_code";
+// Options.ErrorKeys "bracketed": "[3].email", "[0].addresses[2].country_code".
 
 type obj struct {
-	m    map[string]json.RawMessage
-	path string
-	errs map[string]string
+	m         map[string]json.RawMessage
+	path      string
+	errs      map[string]string
+	bracketed bool // error keys "[0].a[1]" instead of "0.a.1"
 }
 
-func decodeObj(raw json.RawMessage, path string, errs map[string]string) *obj {
-	o := &obj{path: path, errs: errs}
-	if err := json.Unmarshal(raw, &o.m); err != nil || o.m == nil {
-		errs[path] = "must be a JSON object"
+// decodeItem decodes item i of a request body.
+func decodeItem(raw json.RawMessage, i int, bracketed bool, errs map[string]string) *obj {
+	path := strconv.Itoa(i)
+	if bracketed {
+		path = "[" + path + "]"
+	}
+	return (&obj{errs: errs, bracketed: bracketed}).decode(raw, path)
+}
+
+// decode decodes a nested object whose error keys start with path.
+func (o *obj) decode(raw json.RawMessage, path string) *obj {
+	c := &obj{path: path, errs: o.errs, bracketed: o.bracketed}
+	if err := json.Unmarshal(raw, &c.m); err != nil || c.m == nil {
+		o.errs[path] = "must be a JSON object"
 		return nil
 	}
-	return o
+	return c
 }
 
 func (o *obj) key(k string) string { return o.path + "." + k }
+
+// elem is the error key of element i of the array field k.
+func (o *obj) elem(k string, i int) string {
+	if o.bracketed {
+		return o.key(k) + "[" + strconv.Itoa(i) + "]"
+	}
+	return o.key(k) + "." + strconv.Itoa(i)
+}
 
 func (o *obj) fail(k, msg string) {
 	if _, dup := o.errs[o.key(k)]; !dup {
@@ -177,7 +197,7 @@ func (o *obj) formFields(k string) ([]formRec, bool) {
 	var out []formRec
 	seen := map[string]bool{}
 	for i, raw := range items {
-		f := decodeObj(raw, o.key(k)+"["+strconv.Itoa(i)+"]", o.errs)
+		f := o.decode(raw, o.elem(k, i))
 		if f == nil {
 			continue
 		}

@@ -8,7 +8,7 @@ import "encoding/json"
 
 // maxEmbedded is the embedding cap of customer_Full.addresses and
 // .attributes ("Limited to 10", maxItems: 10). address_count and
-// attribute_count always give the full numbers.
+// attribute_count, when sent, give the full numbers.
 const maxEmbedded = 10
 
 type authOut struct {
@@ -35,10 +35,12 @@ type customerOut struct {
 	DateModified          string  `json:"date_modified"`
 	Accepts               bool    `json:"accepts_product_review_abandoned_cart_emails"`
 	OriginChannelID       int64   `json:"origin_channel_id"`
-	// channel_ids is omitted for customers with global access.
-	ChannelIDs         []int64       `json:"channel_ids,omitempty"`
-	AddressCount       int           `json:"address_count"`
-	AttributeCount     int           `json:"attribute_count"`
+	// channel_ids is null for customers with global access (omitted with
+	// Options.Shapes "documented").
+	ChannelIDs *[]int64 `json:"channel_ids,omitempty"`
+	// The counts are sent only with Options.SendCounts.
+	AddressCount       *int          `json:"address_count,omitempty"`
+	AttributeCount     *int          `json:"attribute_count,omitempty"`
 	Addresses          *[]addressOut `json:"addresses,omitempty"`
 	Attributes         *[]valueOut   `json:"attributes,omitempty"`
 	FormFields         *[]formOut    `json:"form_fields,omitempty"`
@@ -89,22 +91,50 @@ type formOut struct {
 	AddressID  int64           `json:"address_id,omitempty"`
 }
 
-// includes says which sub-resources a customer answer embeds.
+// includes says which sub-resources a customer answer embeds, and how the
+// customer object is shaped (Server.view).
 type includes struct {
 	addresses, attributes, formfields, storecredit bool
+
+	counts   bool // address_count, attribute_count (Options.SendCounts)
+	recorded bool // Options.Shapes "recorded"
 }
 
 // allIncludes is used by write answers, which echo what was written.
 var allIncludes = includes{addresses: true, attributes: true, formfields: true, storecredit: true}
 
+// view adds the server's shape options to inc.
+func (s *Server) view(inc includes) includes {
+	inc.counts, inc.recorded = s.opts.SendCounts, s.recordedShapes()
+	return inc
+}
+
+// customerFull renders a customer. The recorded shape
+// (retrieve/with_params_200.json, bulk_create/201.json, update/200.json:
+// objects without include and write answers alike) has channel_ids null
+// for a customer of all channels, store_credit_amounts always, as
+// [{"amount": 0}] when there is none, customer_group_id 0 and
+// origin_channel_id 1 by default, and no address_count or attribute_count.
+// Whether the counts come with include=addresses,attributes is not
+// recorded; choice: never by default, so a client cannot depend on them to
+// find customers with more than 10 addresses or attribute values
+// (evidence: their absence in the recordings; stricter on purpose).
 func customerFull(c *customerRec, inc includes) customerOut {
 	o := customerOut{
 		ID: c.ID, Authentication: authOut{c.ForceReset}, Company: c.Company, CustomerGroupID: c.GroupID,
 		Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Notes: c.Notes, Phone: c.Phone,
 		RegistrationIPAddress: c.RegistrationIP, TaxExemptCategory: c.TaxExemptCategory,
 		DateCreated: formatTime(c.Created), DateModified: formatTime(c.Modified),
-		Accepts: c.Accepts, OriginChannelID: c.OriginChannel, ChannelIDs: c.Channels,
-		AddressCount: len(c.addrs), AttributeCount: len(c.vals),
+		Accepts: c.Accepts, OriginChannelID: c.OriginChannel,
+	}
+	// Copies of the slice headers: the answer is encoded after the store
+	// lock is released, and writes replace these slices, never change them.
+	if ch := c.Channels; ch != nil || inc.recorded {
+		o.ChannelIDs = &ch
+	}
+	if inc.counts {
+		na, nv := len(c.addrs), len(c.vals)
+		o.AddressCount, o.AttributeCount = &na, &nv
 	}
 	if inc.addresses {
 		as := make([]addressOut, 0, min(len(c.addrs), maxEmbedded))
@@ -127,10 +157,13 @@ func customerFull(c *customerRec, inc includes) customerOut {
 		}
 		o.FormFields = &fs
 	}
-	if inc.storecredit {
-		cs := make([]creditOut, 0, len(c.Credit))
+	if inc.storecredit || inc.recorded {
+		cs := make([]creditOut, 0, max(len(c.Credit), 1))
 		for _, a := range c.Credit {
 			cs = append(cs, creditOut{a})
+		}
+		if len(cs) == 0 && inc.recorded {
+			cs = append(cs, creditOut{0})
 		}
 		o.StoreCreditAmounts = &cs
 	}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/bcetl/bcetl/internal/sandbox"
+)
+
+// The fidelity flags reach the sandbox: with every flag at its other value
+// the sandbox answers as it did before (bracketed keys, counts, links, no
+// URL limit); a value outside the choices is a usage error naming the flag.
+func TestSandboxFidelityFlags(t *testing.T) {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	ff := addFidelityFlags(fs)
+	if err := fs.Parse([]string{"--error-keys", "bracketed", "--shapes", "documented", "--date-bounds", "inclusive",
+		"--send-counts", "--max-url-bytes", "-1"}); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := ff.apply(sandbox.Options{StoreHash: "flags", Token: "flags-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, base := startStore(t, opts)
+	do := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("X-Auth-Token", "flags-token")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		var m map[string]any
+		_ = json.Unmarshal(raw, &m)
+		return res.StatusCode, m
+	}
+	if code, m := do("POST", "/customers", `[{"email":"bad","first_name":"A","last_name":"B"}]`); code != 422 || m["errors"].(map[string]any)["[0].email"] == nil {
+		t.Errorf("--error-keys bracketed: %d %v", code, m)
+	}
+	code, m := do("POST", "/customers", `[{"email":"a@example.com","first_name":"A","last_name":"B"}]`)
+	if code != 200 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	created := m["data"].([]any)[0].(map[string]any)["date_created"].(string)
+	// A bound equal to date_created matches only when inclusive; the URI
+	// is over 8 KB.
+	code, m = do("GET", "/customers?date_created:min="+url.QueryEscape(created)+"&email:in=a@example.com"+strings.Repeat(",x@example.com", 1000), "")
+	if code != 200 || len(m["data"].([]any)) != 1 {
+		t.Fatalf("--date-bounds inclusive, --max-url-bytes -1: %d %v", code, m)
+	}
+	c := m["data"].([]any)[0].(map[string]any)
+	if _, ok := c["address_count"]; !ok {
+		t.Errorf("--send-counts: %v", c)
+	}
+	if _, ok := c["channel_ids"]; ok {
+		t.Errorf("--shapes documented: channel_ids sent: %v", c)
+	}
+	if _, ok := m["meta"].(map[string]any)["pagination"].(map[string]any)["links"]; !ok {
+		t.Errorf("--shapes documented: no pagination links: %v", m["meta"])
+	}
+	for _, args := range [][]string{
+		{"--error-keys", "brackets"}, {"--shapes", "doc"}, {"--date-bounds", "open"}, {"--max-url-bytes", "0"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(append([]string{"sandbox", "--token", "t", "--listen", "127.0.0.1:0"}, args...), &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), args[0]) {
+			t.Errorf("bcetl sandbox %v: exit %d, want %d naming the flag: %s", args, code, exitUsage, errOut.String())
+		}
+	}
+}

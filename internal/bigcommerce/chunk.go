@@ -92,11 +92,11 @@ func ChunkByURL[T FilterValue](c *Client, q ListQuery, key string, values []T, m
 	for i, v := range values {
 		n := FilterValueBytes(v)
 		if n > room {
-			s := fmt.Sprint(v)
+			s := []rune(fmt.Sprint(v))
 			if len(s) > 40 {
-				s = s[:40] + "…"
+				s = append(s[:40], '…')
 			}
-			return nil, fmt.Errorf("bigcommerce: %s value %q does not fit in a %d-byte URL of /%s", key, s, MaxURLBytes, q.listPath())
+			return nil, fmt.Errorf("bigcommerce: %s value %q does not fit in a %d-byte URL of /%s", key, string(s), MaxURLBytes, q.listPath())
 		}
 		add := n
 		if i > start {

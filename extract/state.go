@@ -11,13 +11,16 @@ import (
 	"github.com/bcetl/bcetl/internal/atomicfile"
 )
 
-// StateOverlap is subtracted from the saved watermark when the next run
-// asks for date_modified:min. BigCommerce timestamps have one-second
-// granularity and a filter bound is written in whole seconds, so a record
-// modified in the same second as the watermark could otherwise fall on the
-// wrong side; two seconds cover that rounding plus a second of clock skew
-// between this machine and the store. Records re-read because of the
-// overlap are harmless: every consumer deduplicates by id.
+// StateOverlap is subtracted from the saved watermark for the next run,
+// which reads the records modified at or after the result. BigCommerce
+// timestamps have one-second granularity and a filter bound is written in
+// whole seconds, so a record modified in the same second as the watermark
+// could otherwise fall on the wrong side; two seconds cover that rounding
+// plus a second of clock skew between this machine and the store. "At or
+// after" holds whichever way the API reads :min (the bound is sent one
+// second earlier, bigcommerce.Covering): the overlap is 2 s if it reads it
+// as exclusive, 3 s if inclusive. Records re-read because of the overlap
+// are harmless: every consumer deduplicates by id.
 const StateOverlap = 2 * time.Second
 
 // stateVersion is the layout version of the state file.

@@ -52,8 +52,9 @@ type StoreOptions struct {
 	// pacer keeps them within the store's quota whatever this is.
 	Concurrency int
 
-	// Since, when set, makes the run incremental from exactly this
-	// date_modified (--since). Otherwise the state file's watermark minus
+	// Since, when set, makes the run incremental: the customers modified
+	// at or after this second (--since), whichever way the API reads
+	// date_modified:min. Otherwise the state file's watermark minus
 	// StateOverlap is used, and without either the run is full.
 	Since *time.Time
 	// StatePath is the --state file: read for the watermark, written
@@ -129,6 +130,14 @@ type storeRun struct {
 
 	addrOverflow, valueOverflow *packer
 	pages                       chan []bigcommerce.Customer // to the converters
+
+	// overlap holds the date_created seconds (unix) that two neighbouring
+	// windows may both return (see windowFilter); seen, the ids of the
+	// customers of those seconds already converted. Set before the
+	// windows are walked, read-only after.
+	overlap map[int64]bool
+	seenMu  sync.Mutex
+	seen    map[int64]bool
 
 	// requests per entity, and the customers read (the minimum's basis,
 	// see minRequests).
@@ -301,8 +310,11 @@ func (x *storeRun) resolveSince() error {
 func (x *storeRun) fetchCustomers(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	chunks := make(chan overflowChunk, 2*x.conc)
-	x.addrOverflow = newPacker(staging.EntityAddresses, chunks)
-	x.valueOverflow = newPacker(staging.EntityAttributeValues, chunks)
+	room := func(entity string) int {
+		return bigcommerce.URLRoom(x.c, x.overflowQuery(entity, nil), "customer_id:in")
+	}
+	x.addrOverflow = newPacker(staging.EntityAddresses, chunks, room(staging.EntityAddresses))
+	x.valueOverflow = newPacker(staging.EntityAttributeValues, chunks, room(staging.EntityAttributeValues))
 	for range x.conc {
 		g.Go(func() error { return x.overflowWorker(ctx, chunks) })
 	}

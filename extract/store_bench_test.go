@@ -12,12 +12,13 @@ import (
 )
 
 // BenchmarkExtract extracts a generated store of BCETL_BENCH_CUSTOMERS
-// customers (default 2,000) from an in-process sandbox without rate limit
-// and reports customers/s, all rows/s, requests over the minimum, and the
-// process's peak RSS (sandbox included: for the extractor alone, run the
-// binaries as in STORE.md).
+// customers (default 2,000) from an in-process sandbox without rate limit,
+// once per sandbox mode (date bounds exclusive or inclusive, counts sent or
+// not), and reports customers/s, all rows/s, requests over the minimum, and
+// the process's peak RSS (sandbox included: for the extractor alone, run
+// the binaries as in STORE.md).
 //
-//	BCETL_BENCH_CUSTOMERS=100000 go test -run '^$' -bench BenchmarkExtract -benchtime 1x ./extract/
+//	BCETL_BENCH_CUSTOMERS=100000 go test -run '^$' -bench 'BenchmarkExtract/exclusive/no-counts' -benchtime 1x ./extract/
 func BenchmarkExtract(b *testing.B) {
 	n := 2000
 	if s := os.Getenv("BCETL_BENCH_CUSTOMERS"); s != "" {
@@ -27,7 +28,13 @@ func BenchmarkExtract(b *testing.B) {
 		}
 		n = v
 	}
-	e := newStoreEnv(b, n)
+	for _, md := range modes {
+		b.Run(md.String(), func(b *testing.B) { benchmarkExtract(b, n, md) })
+	}
+}
+
+func benchmarkExtract(b *testing.B, n int, md mode) {
+	e := newStoreEnvMode(b, n, md)
 	var rows, customers, made, minimum int64
 	b.ResetTimer()
 	for b.Loop() {

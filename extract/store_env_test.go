@@ -35,19 +35,53 @@ type storeEnv struct {
 	http  *httptest.Server
 	clock *clocktest.Fake
 	url   string
-	// onRequest, when set, runs before each request reaches the sandbox
-	// (the mutation test changes the store from here).
-	onRequest atomic.Pointer[func(n int64)]
+	// onRequest, when set, runs before each request (the n-th) reaches
+	// the sandbox (the mutation tests change the store from here).
+	onRequest atomic.Pointer[func(n int64, r *http.Request)]
 	n         atomic.Int64
 }
 
-// newStoreEnv generates n customers. The fake clock starts after the
-// generated dates (which end 2025-12-31), so records the test changes are
-// newer than every generated one.
-func newStoreEnv(t testing.TB, n int) *storeEnv {
+// mode is how the sandbox answers where the document is silent and the
+// extractor must not depend on either answer: whether date bounds are
+// inclusive, and whether customer objects carry address_count and
+// attribute_count.
+type mode struct {
+	bounds string // sandbox.DateBoundsExclusive or DateBoundsInclusive
+	counts bool   // sandbox.Options.SendCounts
+}
+
+func (m mode) String() string {
+	if m.counts {
+		return m.bounds + "/counts"
+	}
+	return m.bounds + "/no-counts"
+}
+
+// modes are every combination; the first is the sandbox's default (the
+// recorded, stricter answers).
+var modes = []mode{
+	{sandbox.DateBoundsExclusive, false}, {sandbox.DateBoundsInclusive, false},
+	{sandbox.DateBoundsExclusive, true}, {sandbox.DateBoundsInclusive, true},
+}
+
+// forModes runs f as a subtest in every mode.
+func forModes(t *testing.T, f func(t *testing.T, m mode)) {
+	for _, m := range modes {
+		t.Run(m.String(), func(t *testing.T) { f(t, m) })
+	}
+}
+
+// newStoreEnv generates n customers in a sandbox with its default answers.
+func newStoreEnv(t testing.TB, n int) *storeEnv { return newStoreEnvMode(t, n, modes[0]) }
+
+// newStoreEnvMode generates n customers in a sandbox answering in mode m.
+// The fake clock starts after the generated dates (which end 2025-12-31),
+// so records the test changes are newer than every generated one.
+func newStoreEnvMode(t testing.TB, n int, m mode) *storeEnv {
 	t.Helper()
 	clock := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv, err := sandbox.New(sandbox.Options{StoreHash: envStoreHash, Token: envToken, Quota: 0, Seed: 7, Now: clock.Now})
+	srv, err := sandbox.New(sandbox.Options{StoreHash: envStoreHash, Token: envToken, Quota: 0, Seed: 7, Now: clock.Now,
+		DateBounds: m.bounds, SendCounts: m.counts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +92,7 @@ func newStoreEnv(t testing.TB, n int) *storeEnv {
 	e.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k := e.n.Add(1)
 		if f := e.onRequest.Load(); f != nil {
-			(*f)(k)
+			(*f)(k, r)
 		}
 		srv.ServeHTTP(w, r)
 	}))
@@ -89,6 +123,9 @@ func (e *storeEnv) extract(dir string, opts StoreOptions) (*staging.Manifest, *b
 	m, err := ExtractStore(context.Background(), c, dir, opts)
 	if err != nil {
 		e.t.Fatalf("ExtractStore: %v", err)
+	}
+	if n := e.srv.Stats().URITooLong; n > 0 {
+		e.t.Fatalf("%d requests refused with 414: a list filter was not chunked by URL length", n)
 	}
 	return m, c
 }

@@ -15,7 +15,11 @@ import (
 // exactly those 100 customers, each with all its sub-resources (overflow
 // customers included), and moves the watermark to its own start.
 func TestExtractStoreIncremental(t *testing.T) {
-	e := newStoreEnv(t, 3000)
+	forModes(t, testExtractStoreIncremental)
+}
+
+func testExtractStoreIncremental(t *testing.T, md mode) {
+	e := newStoreEnvMode(t, 3000, md)
 	state := filepath.Join(t.TempDir(), "extract.state")
 	full := t.TempDir()
 	m1, _ := e.extract(full, StoreOptions{StatePath: state})

@@ -32,7 +32,10 @@ func (x *storeRun) mergeAll(ctx context.Context, man *staging.Manifest) error {
 	g.SetLimit(mergeParallel)
 	if x.want[staging.EntityCustomers] {
 		g.Go(func() error {
-			em, err := mergeEntity(ctx, x, x.customers, staging.EntityCustomers, func(r *staging.Customer) *time.Time { return r.DateModified })
+			em, err := mergeEntity(ctx, x, x.customers, staging.EntityCustomers, func(r *staging.Customer) *time.Time {
+				x.patchCounts(r)
+				return r.DateModified
+			})
 			put(staging.EntityCustomers, em)
 			return err
 		})
@@ -105,17 +108,37 @@ func mergeEntity[T any](ctx context.Context, x *storeRun, set *runSet[T], entity
 	return em, nil
 }
 
+// patchCounts puts into an uncounted customer's address_count and
+// attribute_count the rows its overflow requests returned (customerRow
+// could only put the 10 embedded). Customers whose count the API sent
+// keep it.
+func (x *storeRun) patchCounts(r *staging.Customer) {
+	if r.ID == nil {
+		return
+	}
+	if n, ok := x.addrOverflow.countOf(*r.ID); ok {
+		r.AddressCount = n
+	}
+	if n, ok := x.valueOverflow.countOf(*r.ID); ok {
+		r.AttributeCount = n
+	}
+}
+
 // minRequests is the theoretical minimum number of requests for an entity,
 // the yardstick the manifest reports next to the requests made:
 //
 //   - customers: ceil(C / 250), at least 1, where C is the number of
-//     customers read (the whole store, or the changed ones): every
-//     customer must come in some page of at most 250.
-//   - addresses: ceil(A / 250), where A is the sum of address_count over
-//     the customers whose addresses did not all fit in their customer
-//     object (more than 10). /customers/addresses cannot exclude the 10
-//     already embedded (there is no id:not_in), so all A rows must come
-//     again; the embedded addresses of everyone else cost nothing extra.
+//     distinct customers read (the whole store, or the changed ones):
+//     every customer must come in some page of at most 250.
+//   - addresses: ceil(A / 250), where A is the number of rows the overflow
+//     requests returned: all addresses of the customers whose embedded
+//     addresses could not be known complete — those whose address_count
+//     exceeds what they embed or, when the API sends no count, those that
+//     embed the maximum (10), whether they turn out to have 10 or more.
+//     Without a count no client can tell those apart without asking, and
+//     /customers/addresses cannot leave out the 10 already embedded (there
+//     is no id:not_in), so all A rows must come again; the embedded
+//     addresses of everyone else cost nothing extra.
 //   - attribute_values: the same with attribute_count.
 //   - form_field_values: 0 — they are always embedded in full.
 //   - attributes: 1 — a store holds at most 50 definitions.

@@ -1,12 +1,16 @@
 package extract
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -17,8 +21,12 @@ import (
 // The output must hold no id twice, and every customer that existed
 // unchanged for the whole run exactly once.
 func TestExtractStoreWhileStoreChanges(t *testing.T) {
+	forModes(t, testExtractStoreWhileStoreChanges)
+}
+
+func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 	const n = 3000
-	e := newStoreEnv(t, n)
+	e := newStoreEnvMode(t, n, md)
 	original := make([]int64, 0, n)
 	for id := int64(1); id <= n; id++ {
 		if _, ok := e.srv.Customer(id); !ok {
@@ -26,6 +34,9 @@ func TestExtractStoreWhileStoreChanges(t *testing.T) {
 		}
 		original = append(original, id)
 	}
+	// The sub-resources before the run: an unchanged customer must keep
+	// exactly these, overflow ones included.
+	before := subResources(t, e, nil)
 	lo, _ := e.srv.Customer(1)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var (
@@ -33,7 +44,7 @@ func TestExtractStoreWhileStoreChanges(t *testing.T) {
 		touched  = map[int64]bool{} // modified or deleted during the run
 		created  = map[int64]bool{}
 		rounds   int
-		mutateOn = func(k int64) {
+		mutateOn = func(k int64, _ *http.Request) {
 			if k%2 != 0 {
 				return
 			}
@@ -100,6 +111,82 @@ func TestExtractStoreWhileStoreChanges(t *testing.T) {
 		t.Fatalf("%d unchanged customers missing", missing)
 	}
 	t.Logf("%d rounds of changes: %d customers touched, %d created; %d rows written", rounds, len(touched), len(created), len(ids))
-	sortedIDs(t, "addresses", readRows[staging.Address](t, dir, staging.EntityAddresses), func(r *staging.Address) *int64 { return r.ID })
-	sortedIDs(t, "attribute_values", readRows[staging.AttributeValue](t, dir, staging.EntityAttributeValues), func(r *staging.AttributeValue) *int64 { return r.ID })
+	addrs := readRows[staging.Address](t, dir, staging.EntityAddresses)
+	vals := readRows[staging.AttributeValue](t, dir, staging.EntityAttributeValues)
+	sortedIDs(t, "addresses", addrs, func(r *staging.Address) *int64 { return r.ID })
+	sortedIDs(t, "attribute_values", vals, func(r *staging.AttributeValue) *int64 { return r.ID })
+	after := subResources(t, e, &subRows{addrs, vals})
+	over, wrong := 0, 0
+	for _, id := range original {
+		if touched[id] {
+			continue
+		}
+		b, a := before[id], after[id]
+		if len(b.addresses) > 10 || len(b.values) > 10 {
+			over++
+		}
+		if !slices.Equal(b.addresses, a.addresses) || !slices.Equal(b.values, a.values) {
+			if wrong++; wrong <= 10 {
+				t.Errorf("unchanged customer %d: addresses %v values %v, before the run %v and %v", id, a.addresses, a.values, b.addresses, b.values)
+			}
+		}
+	}
+	if over == 0 {
+		t.Fatal("no unchanged customer has more than 10 addresses or values: the check proves nothing")
+	}
+}
+
+// subRows are extracted sub-resource rows.
+type subRows struct {
+	addresses []staging.Address
+	values    []staging.AttributeValue
+}
+
+// owned is the sorted ids of one customer's addresses and values.
+type owned struct{ addresses, values []int64 }
+
+// subResources groups sub-resource ids by customer: of the rows when given,
+// else of the whole store as the API lists it (bypassing the test's request
+// hook, which would change the store).
+func subResources(t *testing.T, e *storeEnv, rows *subRows) map[int64]owned {
+	t.Helper()
+	m := map[int64]owned{}
+	add := func(customer, id int64, value bool) {
+		o := m[customer]
+		if value {
+			o.values = append(o.values, id)
+		} else {
+			o.addresses = append(o.addresses, id)
+		}
+		m[customer] = o
+	}
+	if rows != nil {
+		for _, r := range rows.addresses {
+			add(*r.CustomerID, *r.ID, false)
+		}
+		for _, r := range rows.values {
+			add(*r.CustomerID, *r.ID, true)
+		}
+	} else {
+		c := e.client()
+		ctx := context.Background()
+		for a, err := range c.Addresses.All(ctx, bigcommerce.AddressListOptions{ListOptions: bigcommerce.ListOptions{Limit: 250}}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			add(a.CustomerID, a.ID, false)
+		}
+		for v, err := range c.AttributeValues.All(ctx, bigcommerce.AttributeValueListOptions{ListOptions: bigcommerce.ListOptions{Limit: 250}}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			add(v.CustomerID, v.ID, true)
+		}
+	}
+	for k, o := range m {
+		slices.Sort(o.addresses)
+		slices.Sort(o.values)
+		m[k] = o
+	}
+	return m
 }

@@ -2,23 +2,32 @@ package extract
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
-	"github.com/bcetl/bcetl/internal/staging"
 )
 
 // Overflow: a customer object embeds at most 10 addresses and 10 attribute
-// values. A customer with more (its address_count or attribute_count says
-// so) gets all of them from /customers/addresses or
-// /customers/attribute-values, asked for many customers at a time with
-// customer_id:in. Since each customer's count is known, the customers are
-// packed into chunks whose counts add up to exactly one full page (250)
-// whenever the pool of waiting customers allows it, so every request but
-// the last few returns a full page and none returns an empty one.
+// values ("Limited to 10"). A customer with more gets all of them from
+// /customers/addresses or /customers/attribute-values, asked for many
+// customers at a time with customer_id:in. How a customer is known to have
+// more depends on what the API sends:
+//
+//   - With address_count / attribute_count (not in recorded answers, so
+//     never required): a count above the embedded rows means overflow, and
+//     since every count is known, the customers are packed into chunks
+//     whose counts add up to exactly one full page (250) whenever the pool
+//     of waiting customers allows it.
+//   - Without them: a customer that embeds the maximum (10) may have more,
+//     and nothing but a request tells. Such customers are collected into
+//     chunks as large as a URL holds (about a thousand ids) and each chunk
+//     is read page by page: its rows fill every page but its last, so the
+//     cost above ceil(rows / 250) is at most one page per chunk.
+//
+// Every chunk is read the same way (readChunk): page 1 gives the total,
+// the other pages follow in parallel.
 
 // packPoolRows is how many rows must wait in the pool before packing
 // starts: with a few dozen customers of 11–30 rows each, a subset summing
@@ -29,11 +38,15 @@ const packPoolRows = 4 * pageSize
 // e.g. all 200), the best-filled chunk is sent anyway.
 const packPoolMax = 16 * pageSize
 
-// overflowChunk is one request's worth of customers.
+// overflowChunk is one set of customers whose rows of one entity are read
+// together.
 type overflowChunk struct {
-	entity string // addresses or attribute_values
-	ids    []int64
-	rows   int // expected rows: the sum of the customers' counts
+	p    *packer
+	ids  []int64
+	rows int // counted chunks: the sum of the counts (what page 1 should report)
+	// uncounted: the API sent no counts for these customers, so the rows
+	// read give their address_count / attribute_count (see countOf).
+	uncounted bool
 }
 
 type overflowItem struct {
@@ -41,28 +54,36 @@ type overflowItem struct {
 	rows int
 }
 
-// packer collects overflow customers of one entity and emits chunks.
+// packer collects the overflow customers of one entity and emits chunks.
 type packer struct {
 	entity string
 	out    chan<- overflowChunk
-	rows   atomic.Int64 // rows of every customer added: the minimum's basis
+	// room is the bytes customer_id:in may take in this entity's request
+	// (bigcommerce.URLRoom): uncounted chunks are filled up to it.
+	room int
+
+	// rows is the sum of the totals of the chunks read: the basis of the
+	// minimum (see minRequests).
+	rows atomic.Int64
 
 	mu       sync.Mutex
-	pool     []overflowItem
+	pool     []overflowItem // counted customers waiting to be packed
 	poolRows int
+	open     []int64 // uncounted customers of the chunk being filled
+	openB    int     // bytes of open as a customer_id:in list
+	counts   map[int64]int32
 }
 
-func newPacker(entity string, out chan<- overflowChunk) *packer {
-	return &packer{entity: entity, out: out}
+func newPacker(entity string, out chan<- overflowChunk, room int) *packer {
+	return &packer{entity: entity, out: out, room: room, counts: map[int64]int32{}}
 }
 
-// add queues a customer with `rows` sub-resources.
+// add queues a customer whose count says it has `rows` sub-resources.
 func (p *packer) add(ctx context.Context, id int64, rows int) error {
-	p.rows.Add(int64(rows))
 	if rows >= pageSize {
 		// Too many for a shared page: alone, over as many pages as it
 		// takes.
-		return p.emit(ctx, []overflowChunk{{entity: p.entity, ids: []int64{id}, rows: rows}})
+		return p.emit(ctx, []overflowChunk{{p: p, ids: []int64{id}, rows: rows}})
 	}
 	p.mu.Lock()
 	p.pool = append(p.pool, overflowItem{id, rows})
@@ -85,13 +106,38 @@ func (p *packer) add(ctx context.Context, id int64, rows int) error {
 	return p.emit(ctx, ready)
 }
 
-// finish packs what is left as well as it can and sends it.
+// addUncounted queues a customer that embeds the maximum and has no count:
+// it may have more. The chunk being filled is sent when the next id would
+// not fit in its URL.
+func (p *packer) addUncounted(ctx context.Context, id int64) error {
+	n := bigcommerce.FilterValueBytes(id)
+	var ready []overflowChunk
+	p.mu.Lock()
+	if len(p.open) > 0 && p.openB+1+n > p.room {
+		ready = append(ready, overflowChunk{p: p, ids: p.open, uncounted: true})
+		p.open, p.openB = nil, 0
+	}
+	if len(p.open) > 0 {
+		p.openB++ // the comma
+	}
+	p.open = append(p.open, id)
+	p.openB += n
+	p.mu.Unlock()
+	return p.emit(ctx, ready)
+}
+
+// finish sends what is left: the pool packed as well as it can be, and the
+// chunk being filled.
 func (p *packer) finish(ctx context.Context) error {
 	p.mu.Lock()
 	var ready []overflowChunk
 	for len(p.pool) > 0 {
 		c, _ := p.take(false)
 		ready = append(ready, c)
+	}
+	if len(p.open) > 0 {
+		ready = append(ready, overflowChunk{p: p, ids: p.open, uncounted: true})
+		p.open, p.openB = nil, 0
 	}
 	p.mu.Unlock()
 	return p.emit(ctx, ready)
@@ -116,7 +162,7 @@ func (p *packer) take(exact bool) (overflowChunk, bool) {
 	if len(idx) == 0 || (exact && sum != pageSize) {
 		return overflowChunk{}, false
 	}
-	c := overflowChunk{entity: p.entity, rows: sum}
+	c := overflowChunk{p: p, rows: sum}
 	slices.Sort(idx)
 	for _, i := range idx {
 		c.ids = append(c.ids, p.pool[i].id)
@@ -126,6 +172,27 @@ func (p *packer) take(exact bool) (overflowChunk, bool) {
 	}
 	p.poolRows -= sum
 	return c, true
+}
+
+// setCounts records the rows read for uncounted customers.
+func (p *packer) setCounts(ids []int64, rows map[int64]int32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		p.counts[id] = rows[id]
+	}
+}
+
+// countOf is the number of rows read for an uncounted customer (ok false
+// for every other customer). Called after the fetch phase.
+func (p *packer) countOf(id int64) (int32, bool) {
+	if p == nil {
+		return 0, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n, ok := p.counts[id]
+	return n, ok
 }
 
 // bestSubset solves subset-sum over the items' rows up to capacity (0/1
@@ -159,95 +226,20 @@ func bestSubset(items []overflowItem, capacity int) ([]int, int) {
 	return idx, best
 }
 
-// overflowWorker fetches chunks until the channel closes.
+// overflowWorker reads chunks until the channel closes.
 func (x *storeRun) overflowWorker(ctx context.Context, chunks <-chan overflowChunk) error {
 	for c := range chunks {
-		var err error
-		switch c.entity {
-		case staging.EntityAddresses:
-			err = x.fetchAddresses(ctx, c)
-		case staging.EntityAttributeValues:
-			err = x.fetchValues(ctx, c)
-		}
+		// Chunks are built to fit a URL; splitting them again by the
+		// same measure is what guarantees it, whoever built them.
+		parts, err := bigcommerce.ChunkByURL(x.c, x.overflowQuery(c.p.entity, nil), "customer_id:in", c.ids, 0)
 		if err != nil {
 			return err
+		}
+		for _, ids := range parts {
+			if err := x.readChunk(ctx, c.p, ids, c.uncounted); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
-}
-
-// fetchAddresses reads all addresses (with their form fields) of the
-// chunk's customers. One page is expected; should customers have gained
-// addresses since their page was read, the next pages follow.
-func (x *storeRun) fetchAddresses(ctx context.Context, c overflowChunk) error {
-	o := bigcommerce.AddressListOptions{
-		ListOptions:       bigcommerce.ListOptions{Limit: pageSize, Page: 1},
-		CustomerIDIn:      c.ids,
-		IncludeFormFields: x.want[staging.EntityFormFieldValues],
-	}
-	for {
-		if err := x.acquire(ctx); err != nil {
-			return err
-		}
-		page, resp, err := x.c.Addresses.List(ctx, &o)
-		x.release()
-		x.requests[staging.EntityAddresses].Add(1)
-		if err != nil {
-			return fmt.Errorf("addresses of %d customers: %w", len(c.ids), err)
-		}
-		var as []staging.Address
-		var fs []staging.FormFieldValue
-		for i := range page {
-			a := &page[i]
-			if x.want[staging.EntityAddresses] {
-				as = append(as, addressRow(a))
-			}
-			if x.want[staging.EntityFormFieldValues] {
-				for k := range a.FormFields {
-					fs = append(fs, formFieldRow(&a.FormFields[k], a.CustomerID, a.ID))
-				}
-			}
-		}
-		x.prog.add(staging.EntityAddresses, len(as))
-		x.prog.add(staging.EntityFormFieldValues, len(fs))
-		if err := x.addresses.add(as...); err != nil {
-			return err
-		}
-		if err := x.formFields.add(fs...); err != nil {
-			return err
-		}
-		if o.Page = resp.NextPage(); o.Page == 0 || len(page) == 0 {
-			return nil
-		}
-	}
-}
-
-// fetchValues reads all attribute values of the chunk's customers.
-func (x *storeRun) fetchValues(ctx context.Context, c overflowChunk) error {
-	o := bigcommerce.AttributeValueListOptions{
-		ListOptions:  bigcommerce.ListOptions{Limit: pageSize, Page: 1},
-		CustomerIDIn: c.ids,
-	}
-	for {
-		if err := x.acquire(ctx); err != nil {
-			return err
-		}
-		page, resp, err := x.c.AttributeValues.List(ctx, &o)
-		x.release()
-		x.requests[staging.EntityAttributeValues].Add(1)
-		if err != nil {
-			return fmt.Errorf("attribute values of %d customers: %w", len(c.ids), err)
-		}
-		vs := make([]staging.AttributeValue, 0, len(page))
-		for i := range page {
-			vs = append(vs, attributeValueRow(&page[i], x.defs))
-		}
-		x.prog.add(staging.EntityAttributeValues, len(vs))
-		if err := x.values.add(vs...); err != nil {
-			return err
-		}
-		if o.Page = resp.NextPage(); o.Page == 0 || len(page) == 0 {
-			return nil
-		}
-	}
 }

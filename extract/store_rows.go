@@ -47,8 +47,8 @@ func customerRow(c *bigcommerce.Customer) staging.Customer {
 		CustomerGroupID:                         int64p(c.CustomerGroupID),
 		DateCreated:                             utcp(c.DateCreated),
 		DateModified:                            utcp(c.DateModified),
-		AddressCount:                            int32(c.AddressCount),
-		AttributeCount:                          int32(c.AttributeCount),
+		AddressCount:                            countOr(c.AddressCount, len(c.Addresses)),
+		AttributeCount:                          countOr(c.AttributeCount, len(c.Attributes)),
 		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
 		OriginChannelID:                         int64p(c.OriginChannelID),
 		ChannelIDs:                              c.ChannelIDs,
@@ -61,6 +61,17 @@ func customerRow(c *bigcommerce.Customer) staging.Customer {
 		r.StoreCreditAmounts = append(r.StoreCreditAmounts, a.Amount)
 	}
 	return r
+}
+
+// countOr is the API's address_count / attribute_count when it sent one,
+// else the number embedded; for a customer that embeds the maximum the
+// merge then puts in the number the overflow request returned (see
+// storeRun.patchCounts).
+func countOr(count *int, embedded int) int32 {
+	if count != nil {
+		return int32(*count)
+	}
+	return int32(embedded)
 }
 
 func addressRow(a *bigcommerce.Address) staging.Address {

@@ -43,15 +43,18 @@ func planWindows(pages, conc int) int {
 	return max(1, min(2*conc, pages/windowPagesEach))
 }
 
-// window is a closed range of date_created; a zero bound is open.
+// window is a range of date_created in whole seconds, both ends included
+// (a zero bound is open). Windows partition time; what is sent for one is
+// bigcommerce.Covering of it (see windowFilter).
 type window struct {
 	min, max time.Time
 }
 
 // splitWindows cuts [lo, hi] into n windows of equal time span on whole
-// seconds (the API's granularity). The first window is open below and the
-// last open above, so a customer whose date_created lies outside the
-// range the planning requests saw is still read.
+// seconds (the API's granularity): window i ends at b-1s where window i+1
+// begins at b. The first window is open below and the last open above, so
+// a customer whose date_created lies outside the range the planning
+// requests saw is still read.
 func splitWindows(lo, hi time.Time, n int) []window {
 	lo, hi = lo.Truncate(time.Second), hi.Truncate(time.Second)
 	span := int64(hi.Sub(lo) / time.Second)
@@ -84,9 +87,47 @@ func (x *storeRun) customerOptions() bigcommerce.CustomerListOptions {
 		o.Include = append(o.Include, bigcommerce.IncludeStoreCredit)
 	}
 	if x.since != nil {
-		o.DateModified.Min = *x.since
+		// At or after since, whichever way the API reads :min.
+		o.DateModified = bigcommerce.Covering(*x.since, time.Time{})
 	}
 	return o
+}
+
+// windowFilter is the date_created filter of a window. Whether the API
+// includes a customer created exactly on :min or :max is not documented
+// ("created after", "before"), so each bound is sent one second further
+// out (bigcommerce.Covering): window i asks for :max = b, window i+1 for
+// :min = b-1. Read as exclusive, that is exactly [.., b-1] and [b, ..]; read
+// as inclusive, both windows return the customers of seconds b-1 and b,
+// which are converted once (see repeated). Either way no boundary
+// customer is lost.
+func windowFilter(w window) bigcommerce.DateRange { return bigcommerce.Covering(w.min, w.max) }
+
+// overlapSeconds are the seconds two neighbouring windows may both return.
+func overlapSeconds(ws []window) map[int64]bool {
+	m := map[int64]bool{}
+	for _, w := range ws[1:] {
+		b := w.min.Unix()
+		m[b-1], m[b] = true, true
+	}
+	return m
+}
+
+// repeated reports whether c was already converted from the neighbouring
+// window; only customers created in an overlap second can be. Dropping
+// the repeat here, not only in the merge, keeps its overflow from being
+// fetched twice and the customers read (the minimum's basis) exact.
+func (x *storeRun) repeated(c *bigcommerce.Customer) bool {
+	if len(x.overlap) == 0 || c.DateCreated == nil || !x.overlap[c.DateCreated.Unix()] {
+		return false
+	}
+	x.seenMu.Lock()
+	defer x.seenMu.Unlock()
+	if x.seen[c.ID] {
+		return true
+	}
+	x.seen[c.ID] = true
+	return false
 }
 
 // walkCustomers reads every customer (or every changed one). The first
@@ -133,11 +174,12 @@ func (x *storeRun) walkCustomers(ctx context.Context) error {
 		return x.walkWindow(ctx, base, nil, nil, -1)
 	}
 	ws := splitWindows(lo, *latest[0].DateCreated, n)
+	x.overlap, x.seen = overlapSeconds(ws), map[int64]bool{}
 	x.log.Debug("extract windows", "windows", len(ws), "customers", total, "from", lo, "to", latest[0].DateCreated)
 	g, ctx := errgroup.WithContext(ctx)
 	for _, w := range ws {
 		o := base
-		o.DateCreated = bigcommerce.DateRange{Min: w.min, Max: w.max}
+		o.DateCreated = windowFilter(w)
 		g.Go(func() error { return x.walkWindow(ctx, o, nil, nil, -1) })
 	}
 	return g.Wait()
@@ -197,19 +239,23 @@ func (x *storeRun) walkWindow(ctx context.Context, o bigcommerce.CustomerListOpt
 }
 
 // addCustomers turns one page into rows. The embedded sub-resources are
-// complete for most customers; for the others (more than 10 addresses or
-// attribute values) they are left out and the customer is queued for the
-// overflow requests, which return all of them.
+// complete for most customers; for the others they are left out and the
+// customer is queued for the overflow requests, which return all of them
+// (see overflowOf).
 func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer) error {
 	var (
-		cs  []staging.Customer
-		as  []staging.Address
-		vs  []staging.AttributeValue
-		fs  []staging.FormFieldValue
-		err error
+		cs   []staging.Customer
+		as   []staging.Address
+		vs   []staging.AttributeValue
+		fs   []staging.FormFieldValue
+		read int64
 	)
 	for i := range page {
 		c := &page[i]
+		if x.repeated(c) {
+			continue
+		}
+		read++
 		if x.want[staging.EntityCustomers] {
 			cs = append(cs, customerRow(c))
 		}
@@ -219,37 +265,39 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 			}
 		}
 		if x.want[staging.EntityAddresses] || x.want[staging.EntityFormFieldValues] {
-			if c.AddressCount > len(c.Addresses) {
-				if err = x.addrOverflow.add(ctx, c.ID, c.AddressCount); err != nil {
-					return err
+			over, err := x.overflowOf(ctx, x.addrOverflow, c.ID, c.AddressCount, len(c.Addresses), bigcommerce.MaxEmbeddedAddresses)
+			if err != nil {
+				return err
+			}
+			for j := range c.Addresses {
+				if over {
+					break // the overflow request brings them all, with their form fields
 				}
-			} else {
-				for j := range c.Addresses {
-					a := &c.Addresses[j]
-					if x.want[staging.EntityAddresses] {
-						as = append(as, addressRow(a))
-					}
+				a := &c.Addresses[j]
+				if x.want[staging.EntityAddresses] {
+					as = append(as, addressRow(a))
+				}
+				if x.want[staging.EntityFormFieldValues] {
 					for k := range a.FormFields {
-						if x.want[staging.EntityFormFieldValues] {
-							fs = append(fs, formFieldRow(&a.FormFields[k], c.ID, a.ID))
-						}
+						fs = append(fs, formFieldRow(&a.FormFields[k], c.ID, a.ID))
 					}
 				}
 			}
 		}
 		if x.want[staging.EntityAttributeValues] {
-			if c.AttributeCount > len(c.Attributes) {
-				if err = x.valueOverflow.add(ctx, c.ID, c.AttributeCount); err != nil {
-					return err
+			over, err := x.overflowOf(ctx, x.valueOverflow, c.ID, c.AttributeCount, len(c.Attributes), bigcommerce.MaxEmbeddedAttributes)
+			if err != nil {
+				return err
+			}
+			for j := range c.Attributes {
+				if over {
+					break // the overflow request brings them all
 				}
-			} else {
-				for j := range c.Attributes {
-					vs = append(vs, attributeValueRow(&c.Attributes[j], x.defs))
-				}
+				vs = append(vs, attributeValueRow(&c.Attributes[j], x.defs))
 			}
 		}
 	}
-	x.customersSeen.Add(int64(len(page)))
+	x.customersSeen.Add(read)
 	x.prog.add(staging.EntityCustomers, len(cs))
 	x.prog.add(staging.EntityAddresses, len(as))
 	x.prog.add(staging.EntityAttributeValues, len(vs))
@@ -266,16 +314,39 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 	return x.formFields.add(fs...)
 }
 
-// walkIDs reads the customers of StoreOptions.IDs, 250 ids per request:
-// at most 250 rows come back, so each request is one page.
+// overflowOf decides whether a customer's embedded rows of one kind are
+// all it has, and queues it for the overflow requests when they may not
+// be (reporting true: its embedded rows are then left out, the overflow
+// request returns them with the rest). count is the API's address_count
+// or attribute_count, nil when not sent, as recorded answers do not send
+// them: then a customer that embeds the maximum may have more, and only a
+// request can tell — a customer with exactly 10 is fetched too. When the
+// API does send a count it is used: it finds the overflow for free.
+func (x *storeRun) overflowOf(ctx context.Context, p *packer, id int64, count *int, embedded, maxEmbedded int) (bool, error) {
+	switch {
+	case count != nil && *count > embedded:
+		return true, p.add(ctx, id, *count)
+	case count == nil && embedded >= maxEmbedded:
+		return true, p.addUncounted(ctx, id)
+	}
+	return false, nil
+}
+
+// walkIDs reads the customers of StoreOptions.IDs, at most 250 ids per
+// request (at most 250 rows come back, so each request is one page) and
+// fewer when their id:in would make the URL too long.
 func (x *storeRun) walkIDs(ctx context.Context, base bigcommerce.CustomerListOptions) error {
 	ids := slices.Clone(x.opts.IDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	x.prog.setTotal(staging.EntityCustomers, int64(len(ids)))
+	chunks, err := bigcommerce.ChunkByURL(x.c, &base, "id:in", ids, pageSize)
+	if err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.conc)
-	for chunk := range slices.Chunk(ids, pageSize) {
+	for _, chunk := range chunks {
 		g.Go(func() error { return x.fetchIDs(ctx, base, chunk) })
 	}
 	return g.Wait()

@@ -22,9 +22,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -306,13 +308,21 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*Response, er
 // encodeQuery encodes query values without escaping the commas and colons
 // the API uses in filter names and lists (id:in=1,2,3), so URLs read as the
 // documentation writes them.
+// Keys are sorted, as url.Values.Encode sorts them; escapeQuery (chunk.go)
+// is the one escaping, so ChunkByURL measures what is sent.
 func encodeQuery(v url.Values) string {
-	if len(v) == 0 {
-		return ""
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		for _, x := range v[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(escapeQuery(k))
+			b.WriteByte('=')
+			b.WriteString(escapeQuery(x))
+		}
 	}
-	s := v.Encode()
-	s = strings.ReplaceAll(s, "%3A", ":")
-	return strings.ReplaceAll(s, "%2C", ",")
+	return b.String()
 }
 
 func marshalBody(v any) ([]byte, error) {

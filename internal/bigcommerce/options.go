@@ -32,9 +32,29 @@ func (o ListOptions) add(v url.Values) {
 	}
 }
 
-// DateRange filters on a timestamp, both ends inclusive and optional.
+// DateRange filters on a timestamp: Min and Max are sent as :min and :max,
+// in whole seconds; a zero bound is not sent. Whether the API includes a
+// record stamped exactly on a bound is not documented (":min … created
+// after this date", bigcommerce-facts.md (h)): build ranges that must not
+// lose such a record with Covering.
 type DateRange struct {
 	Min, Max time.Time
+}
+
+// Covering is the filter that returns every record stamped in [min, max]
+// (whole seconds; a zero bound is open) whether the API reads its bounds
+// as inclusive or as exclusive: each bound is sent one second further out.
+// Read as inclusive, the records of the second just outside each bound
+// come too; a caller that joins ranges deduplicates them by id.
+func Covering(min, max time.Time) DateRange {
+	var d DateRange
+	if !min.IsZero() {
+		d.Min = min.Truncate(time.Second).Add(-time.Second)
+	}
+	if !max.IsZero() {
+		d.Max = max.Truncate(time.Second).Add(time.Second)
+	}
+	return d
 }
 
 func (d DateRange) add(v url.Values, field string) {

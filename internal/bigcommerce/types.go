@@ -16,20 +16,22 @@ import (
 // Customer is customer_Full: what GET /customers returns and what the write
 // endpoints echo back.
 type Customer struct {
-	ID                                      int64               `json:"id,omitempty"`
-	Email                                   string              `json:"email"`
-	FirstName                               string              `json:"first_name"`
-	LastName                                string              `json:"last_name"`
-	Company                                 string              `json:"company,omitempty"`
-	Phone                                   string              `json:"phone,omitempty"`
-	RegistrationIPAddress                   string              `json:"registration_ip_address,omitempty"`
-	Notes                                   string              `json:"notes,omitempty"`
-	TaxExemptCategory                       string              `json:"tax_exempt_category,omitempty"`
-	CustomerGroupID                         int64               `json:"customer_group_id,omitempty"`
-	DateCreated                             *time.Time          `json:"date_created,omitempty"`
-	DateModified                            *time.Time          `json:"date_modified,omitempty"`
-	AddressCount                            int                 `json:"address_count,omitempty"`
-	AttributeCount                          int                 `json:"attribute_count,omitempty"`
+	ID                    int64      `json:"id,omitempty"`
+	Email                 string     `json:"email"`
+	FirstName             string     `json:"first_name"`
+	LastName              string     `json:"last_name"`
+	Company               string     `json:"company,omitempty"`
+	Phone                 string     `json:"phone,omitempty"`
+	RegistrationIPAddress string     `json:"registration_ip_address,omitempty"`
+	Notes                 string     `json:"notes,omitempty"`
+	TaxExemptCategory     string     `json:"tax_exempt_category,omitempty"`
+	CustomerGroupID       int64      `json:"customer_group_id,omitempty"`
+	DateCreated           *time.Time `json:"date_created,omitempty"`
+	DateModified          *time.Time `json:"date_modified,omitempty"`
+	// AddressCount and AttributeCount are nil when the API does not send
+	// them, as recorded answers do not (bigcommerce-facts.md (h)).
+	AddressCount                            *int                `json:"address_count,omitempty"`
+	AttributeCount                          *int                `json:"attribute_count,omitempty"`
 	Authentication                          *Authentication     `json:"authentication,omitempty"`
 	Addresses                               []Address           `json:"addresses,omitempty"`
 	Attributes                              []AttributeValue    `json:"attributes,omitempty"`
@@ -411,6 +413,8 @@ const (
 	MaxFormFieldValuesPerCall = 10 // PUT /customers/form-field-values
 	MaxInlineAddresses        = 10 // customer_Post.addresses maxItems
 	MaxInlineAttributes       = 10 // customer_Post.attributes maxItems
+	MaxEmbeddedAddresses      = 10 // customer_Full.addresses: "Limited to 10"
+	MaxEmbeddedAttributes     = 10 // customer_Full.attributes: "Limited to 10"
 	MaxPageSize               = 250
 	MaxAttributesPerStore     = 50
 )

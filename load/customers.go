@@ -102,9 +102,12 @@ pages:
 				post(batch, false)
 				continue
 			}
-			chunk := l.firstChunk(items)
-			items = items[len(chunk):]
-			if err := l.lookupFirst(gctx, chunk, bar, post, g); err != nil {
+			chunk, err := l.firstChunk(items)
+			if err == nil {
+				items = items[len(chunk):]
+				err = l.lookupFirst(gctx, chunk, bar, post, g)
+			}
+			if err != nil {
 				g.Go(func() error { return err })
 				break pages
 			}
@@ -118,9 +121,13 @@ pages:
 
 // firstChunk is the leading run of items whose emails one look-up asks
 // for (emailChunks).
-func (l *loader) firstChunk(items []*custItem) []*custItem {
+func (l *loader) firstChunk(items []*custItem) ([]*custItem, error) {
 	head := items[:min(len(items), bigcommerce.MaxPageSize)]
-	return items[:len(l.emailChunks(emailsOf(head))[0])]
+	chunks, err := l.emailChunks(emailsOf(head))
+	if err != nil {
+		return nil, err
+	}
+	return items[:len(chunks[0])], nil
 }
 
 func emailsOf(items []*custItem) []string {
@@ -485,14 +492,18 @@ func filterOut[T any](s []T, drop func(T) bool) []T {
 // compared more loosely) is left out: it is another person.
 func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]bigcommerce.Customer, error) {
 	out := map[string]bigcommerce.Customer{}
-	for _, chunk := range l.emailChunks(emails) {
+	chunks, err := l.emailChunks(emails)
+	if err != nil {
+		return nil, err
+	}
+	for _, chunk := range chunks {
 		asked := make(map[string]bool, len(chunk))
 		for _, e := range chunk {
 			asked[emailKey(e)] = true
 		}
 		l.count(epGetCustomers, len(chunk))
-		opts := bigcommerce.CustomerListOptions{EmailIn: chunk, Include: []string{bigcommerce.IncludeAddresses, bigcommerce.IncludeAttributes},
-			ListOptions: bigcommerce.ListOptions{Limit: bigcommerce.MaxPageSize}}
+		opts := emailLookup
+		opts.EmailIn = chunk
 		matched := 0
 		for c, err := range l.c.Customers.All(context.WithoutCancel(ctx), opts) {
 			if err != nil {

@@ -453,9 +453,14 @@ func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[st
 		}
 	}
 	out := map[string]int64{}
-	for _, chunk := range l.customerIDChunks(ids) {
+	chunks, err := l.customerIDChunks(ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, chunk := range chunks {
 		l.count(epGetAddresses, len(chunk))
-		opts := bigcommerce.AddressListOptions{CustomerIDIn: chunk, ListOptions: bigcommerce.ListOptions{Limit: bigcommerce.MaxPageSize}}
+		opts := addressLookup
+		opts.CustomerIDIn = chunk
 		for a, err := range l.c.Addresses.All(context.WithoutCancel(ctx), opts) {
 			if err != nil {
 				return nil, err

@@ -184,7 +184,11 @@ func (l *loader) planExisting(ctx context.Context, p *Plan) error {
 		return err
 	}
 	p.ExistingCustomers = int64(len(found))
-	lookups := int64(len(l.emailChunks(emails)))
+	chunks, err := l.emailChunks(emails)
+	if err != nil {
+		return err
+	}
+	lookups := int64(len(chunks))
 	c, err := l.entityCount(ctx, staging.EntityCustomers)
 	if err != nil {
 		return err

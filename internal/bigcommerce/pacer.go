@@ -93,6 +93,9 @@ func (p *Pacer) take() {
 	p.sent++
 }
 
+// resetGranularity is the unit of X-Rate-Limit-Time-Reset-Ms.
+const resetGranularity = time.Millisecond
+
 // Observe records what a response said about the quota. resp may be nil
 // (the request failed before an answer).
 func (p *Pacer) Observe(resp *Response, _ error) {
@@ -106,9 +109,12 @@ func (p *Pacer) Observe(resp *Response, _ error) {
 	}
 	r := resp.Rate
 	// The server measured Reset before we received the response, so
-	// At+Reset is never earlier than the true refresh; of several
-	// estimates for one window, the earliest is the tightest.
-	end := r.ResetAt()
+	// At+Reset is never earlier than the true refresh — but for the
+	// header's whole milliseconds: a server that truncates them reports a
+	// refresh up to 1 ms early, and a request sent in that millisecond is
+	// a 429. Of several estimates for one window, the earliest is the
+	// tightest.
+	end := r.ResetAt().Add(resetGranularity)
 	// Requests still in flight were sent after the server counted this
 	// one, or will be counted after it: they spend what Left reports.
 	if !p.known {

@@ -49,11 +49,10 @@ func (w *Warehouse) File(ctx context.Context, dataset, src string, p Part) (stri
 	}
 	next := 0
 	for _, name := range names {
-		digits, ok := strings.CutPrefix(path.Base(name), "part-")
-		if digits, ok = strings.CutSuffix(digits, ".parquet"); ok {
-			if n, err := strconv.Atoi(digits); err == nil && n >= next {
-				next = n + 1
-			}
+		rest, isPart := strings.CutPrefix(path.Base(name), "part-")
+		digits, isParquet := strings.CutSuffix(rest, ".parquet")
+		if n, err := strconv.Atoi(digits); isPart && isParquet && err == nil && n >= next {
+			next = n + 1
 		}
 	}
 	return w.publishFree(ctx, src, next, func(n int) string {
@@ -86,14 +85,15 @@ func (w *Warehouse) Committed(ctx context.Context, run string) (bool, error) {
 }
 
 // Commit files the extract in dir, described by its manifest m, into the
-// warehouse: each entity file, rewritten with the store_hash column, as a
-// part p of its dataset (File); then m, updated to describe the parts as
+// warehouse: every entity file is rewritten with the store_hash column
+// first, so a failure there publishes nothing; then each is filed as a
+// part p of its dataset (File), and m, updated to describe the parts as
 // filed, as the run manifest _manifests/RUN.json. The manifest goes last,
 // so it names only parts in place. Two runs of one name (started in the
 // same millisecond) each keep their manifest: the second is RUN-1.json.
 // Commit returns the parts' paths by entity and the manifest's path.
 func (w *Warehouse) Commit(ctx context.Context, run, dir string, m *staging.Manifest, p Part) (map[string]string, string, error) {
-	files := map[string]string{}
+	files := map[string]string{} // entity → its rewritten file, then its part's path
 	for _, entity := range staging.Entities {
 		e, ok := m.Entities[entity]
 		if !ok {
@@ -103,11 +103,18 @@ func (w *Warehouse) Commit(ctx context.Context, run, dir string, m *staging.Mani
 		if err != nil {
 			return nil, "", err
 		}
-		if e.File, err = w.File(ctx, entity, src, p); err != nil {
+		m.Entities[entity], files[entity] = e, src
+	}
+	for _, entity := range staging.Entities {
+		e, ok := m.Entities[entity]
+		if !ok {
+			continue
+		}
+		var err error
+		if e.File, err = w.File(ctx, entity, files[entity], p); err != nil {
 			return nil, "", err
 		}
-		m.Entities[entity] = e
-		files[entity] = w.b.Path(e.File)
+		m.Entities[entity], files[entity] = e, w.b.Path(e.File)
 	}
 	staged := filepath.Join(dir, "run-manifest.json")
 	if err := atomicfile.WriteJSON(staged, m); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bcetl/bcetl/internal/staging"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -115,5 +117,38 @@ func TestOpenWritesNothing(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), Disk(out), ""); err == nil {
 		t.Error("a warehouse without a store hash was opened")
+	}
+}
+
+// A run whose files cannot all be rewritten publishes none of them: no
+// part without its run manifest.
+func TestCommitPublishesNothingWhenARewriteFails(t *testing.T) {
+	ctx := context.Background()
+	d := Disk(t.TempDir())
+	w, err := Open(ctx, d, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := w.Stage("run")
+	m := &staging.Manifest{Entities: map[string]staging.EntityManifest{}}
+	for _, entity := range []string{staging.EntityAttributes, staging.EntityCustomers} {
+		st, err := staging.WriteAll(filepath.Join(dir, staging.FileName(entity)), []staging.Customer{{SourceKey: "k"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Entities[entity] = staging.EntityManifest{File: staging.FileName(entity), FileStats: st}
+	}
+	// Customers and attributes come before addresses: they would be
+	// filed first.
+	writeFile(t, filepath.Join(dir, "addresses.parquet"), "not parquet")
+	m.Entities[staging.EntityAddresses] = staging.EntityManifest{File: "addresses.parquet"}
+	if _, _, err := w.Commit(ctx, "run", dir, m, Part{Day: "2026-11-25"}); err == nil {
+		t.Fatal("a run with an unreadable file was committed")
+	}
+	entries, _ := os.ReadDir(string(d))
+	for _, e := range entries {
+		if e.Name() != stagingDir {
+			t.Errorf("published despite the failure: %s", e.Name())
+		}
 	}
 }

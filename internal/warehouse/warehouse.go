@@ -86,9 +86,6 @@ func StoreHashOf(explicit, apiURL string) (string, error) {
 // StoreHash is the store the warehouse holds.
 func (w *Warehouse) StoreHash() string { return w.storeHash }
 
-// Path is where a reader finds the published file name.
-func (w *Warehouse) Path(name string) string { return w.b.Path(name) }
-
 // RunName names an export run started at t: its staging directory and its
 // run manifest, in an order that sorts by time.
 func RunName(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }

@@ -68,17 +68,28 @@ func SaveState(path string, st *State) error {
 	return atomicfile.WriteJSON(path, st)
 }
 
-// checkStore refuses a state written for another store: its watermark says
-// nothing about this one, and using it would silently skip records.
-func (st *State) checkStore(storeHash, apiURL string) error {
-	if st == nil {
-		return nil
+// LoadStateFor reads the state file at path for the store (storeHash,
+// apiURL) and refuses one written for another store: its watermark says
+// nothing about this one, and using it would silently skip records. No
+// path, or no file yet, yields nil: the run is a full extract. The one way
+// a watermark is read, by the extractor and by the warehouse export alike.
+func LoadStateFor(path, storeHash, apiURL string) (*State, error) {
+	if path == "" {
+		return nil, nil
+	}
+	st, err := LoadState(path)
+	if err != nil || st == nil {
+		return nil, err
 	}
 	if st.StoreHash != "" && storeHash != "" && st.StoreHash != storeHash {
-		return fmt.Errorf("state file belongs to store %q, not %q: use another --state file", st.StoreHash, storeHash)
+		return nil, fmt.Errorf("state %s belongs to store %q, not %q: use another --state file", path, st.StoreHash, storeHash)
 	}
 	if st.StoreHash == "" && st.APIURL != "" && apiURL != "" && st.APIURL != apiURL {
-		return fmt.Errorf("state file belongs to %s, not %s: use another --state file", st.APIURL, apiURL)
+		return nil, fmt.Errorf("state %s belongs to %s, not %s: use another --state file", path, st.APIURL, apiURL)
 	}
-	return nil
+	return st, nil
 }
+
+// Since is the date_modified:min of the run after st: its watermark minus
+// StateOverlap.
+func (st *State) Since() time.Time { return st.Watermark.Add(-StateOverlap).UTC() }

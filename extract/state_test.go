@@ -27,8 +27,8 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil || !st.Watermark.Equal(wm) {
 		t.Fatalf("%+v, %v", st, err)
 	}
-	if err := st.checkStore("other", ""); err == nil {
-		t.Error("a state of another store was accepted")
+	if _, err := LoadStateFor(path, "other", ""); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("a state of another store: %v, want a refusal naming the file", err)
 	}
 	os.WriteFile(path, []byte(`{"version":1}`), 0o600)
 	if _, err := LoadState(path); err == nil {

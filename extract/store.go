@@ -287,21 +287,12 @@ func (x *storeRun) resolveSince() error {
 		x.since, x.incremental = &s, true
 		return nil
 	}
-	if x.opts.StatePath == "" {
-		return nil
-	}
-	st, err := LoadState(x.opts.StatePath)
-	if err != nil {
-		return err
-	}
-	if err := st.checkStore(x.opts.StoreHash, x.opts.APIURL); err != nil {
-		return err
-	}
+	st, err := LoadStateFor(x.opts.StatePath, x.opts.StoreHash, x.opts.APIURL)
 	if st != nil {
-		s := st.Watermark.Add(-StateOverlap).UTC()
+		s := st.Since()
 		x.since, x.incremental = &s, true
 	}
-	return nil
+	return err
 }
 
 // fetchCustomers walks the customers (store_walk.go) while the overflow

@@ -16,6 +16,7 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/warehouse"
 )
 
 // newStore starts a generated store with the given hash on loopback.
@@ -125,7 +126,7 @@ func TestExportRefusesAnotherStoresOut(t *testing.T) {
 	if err == nil {
 		t.Fatal("store beta was exported into store alpha's --out")
 	}
-	for _, want := range []string{`"alpha"`, `"beta"`, ManifestsDir} {
+	for _, want := range []string{`"alpha"`, `"beta"`, warehouse.ManifestsDir} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/warehouse"
 )
 
 // Two exports, the second incremental: each entity is one partitioned
@@ -63,7 +64,7 @@ func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 
 	// One table per entity: every part under ENTITY/extracted_on=DAY/.
 	for _, entity := range staging.Entities {
-		parts, _ := filepath.Glob(filepath.Join(out, entity, PartitionKey+"=*", "part-*.parquet"))
+		parts, _ := filepath.Glob(filepath.Join(out, entity, warehouse.PartitionKey+"=*", "part-*.parquet"))
 		if len(parts) != 2 {
 			t.Errorf("%s: %d parts, want 2: %v", entity, len(parts), parts)
 		}
@@ -73,11 +74,11 @@ func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 			}
 		}
 	}
-	manifests, _ := filepath.Glob(filepath.Join(out, ManifestsDir, "*.json"))
+	manifests, _ := filepath.Glob(filepath.Join(out, warehouse.ManifestsDir, "*.json"))
 	if len(manifests) != 2 {
 		t.Errorf("run manifests %v", manifests)
 	}
-	if left, _ := os.ReadDir(filepath.Join(out, stagingDir)); len(left) != 0 {
+	if left, _ := os.ReadDir(warehouse.Disk(out).StagingDir()); len(left) != 0 {
 		t.Errorf("temporary staging left behind: %v", left)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
@@ -29,9 +30,7 @@ const (
 	ScopeCustomerCreated   = "store/customer/created"
 	ScopeCartCreated       = "store/cart/created"
 	VoucherifyCustomerType = "customer.created"
-	// CartEventsDataset is the dataset of cart events beside the entities.
-	CartEventsDataset = "cart_events"
-	nightlyDir        = "_nightly"
+	nightlyDir             = "_nightly"
 )
 
 // NightlyOptions configures the nightly job.
@@ -95,7 +94,7 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 		return nil, errors.New("nightly: no store client")
 	}
 	var err error
-	if o.StoreHash, err = storeHashOf(o.StoreHash, o.Store.BaseURL()); err != nil {
+	if o.StoreHash, err = warehouse.StoreHashOf(o.StoreHash, o.Store.BaseURL()); err != nil {
 		return nil, err
 	}
 	work := filepath.Join(o.Out, nightlyDir)
@@ -106,19 +105,19 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 		res.Plan, err = planNightly(ctx, o, work)
 		return res, err
 	}
-	release, err := lockExportState(o.StatePath, o.Out, "bcetl nightly")
+	wh, release, err := openWarehouse(ctx, o.Out, o.StatePath, o.StoreHash, "bcetl nightly")
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	if res.Export, err = export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
-		Log: o.Log, Terminal: o.Terminal, Now: o.Now}); err != nil {
+		Log: o.Log, Terminal: o.Terminal, Now: o.Now}, wh); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}
-	if err := nightlyCreated(ctx, o, work, res); err != nil {
+	if err := nightlyCreated(ctx, o, wh, work, res); err != nil {
 		return res, fmt.Errorf("customers from store/customer/created: %w", err)
 	}
-	if err := nightlyCarts(ctx, o, work, res); err != nil {
+	if err := nightlyCarts(ctx, o, wh, work, res); err != nil {
 		return res, fmt.Errorf("cart events: %w", err)
 	}
 	if err := nightlyVoucherify(ctx, o, work, res); err != nil {
@@ -129,13 +128,17 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 
 // nightlyCreated fetches the customers named by store/customer/created
 // events into the dataset, as part files named after the claim.
-func nightlyCreated(ctx context.Context, o NightlyOptions, work string, res *NightlyResult) error {
+func nightlyCreated(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult) error {
 	c, events, err := claimEvents(ctx, o.Spool, work, "customer-created", webhooks.ProviderBigCommerce, ScopeCustomerCreated, o.Now)
 	if err != nil || c == nil {
 		return err
 	}
-	manifestPath := filepath.Join(o.Out, ManifestsDir, "created-"+c.ID+".json")
-	if _, err := os.Stat(manifestPath); err == nil {
+	run := "created-" + c.ID
+	done, err := wh.Committed(ctx, run)
+	if err != nil {
+		return err
+	}
+	if done {
 		return c.finish(ctx, o, work, res) // output already committed
 	}
 	byID := createdIDs(c, events, o.StoreHash)
@@ -146,7 +149,7 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, work string, res *Nig
 		}
 		return c.finish(ctx, o, work, res)
 	}
-	tmp := filepath.Join(o.Out, stagingDir, "created-"+c.ID)
+	tmp := wh.Stage(run)
 	defer os.RemoveAll(tmp)
 	var mu sync.Mutex
 	rejected := map[int64]string{}
@@ -179,23 +182,7 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, work string, res *Nig
 	if err := c.save(work); err != nil {
 		return err
 	}
-	for _, entity := range staging.Entities {
-		e, ok := m.Entities[entity]
-		if !ok {
-			continue
-		}
-		src, err := exportFile(tmp, entity, &e, o.StoreHash)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(o.Out, entity, PartitionKey+"="+c.Day, "part-created-"+c.ID+".parquet")
-		if err := moveInto(src, dst); err != nil {
-			return err
-		}
-		e.File, _ = filepath.Rel(o.Out, dst)
-		m.Entities[entity] = e
-	}
-	if err := atomicfile.WriteJSON(manifestPath, m); err != nil {
+	if _, _, err := wh.Commit(ctx, run, tmp, m, warehouse.Part{Day: c.Day, Label: run}); err != nil {
 		return err
 	}
 	res.CreatedFetched += int(m.Entities[staging.EntityCustomers].Rows)
@@ -252,30 +239,20 @@ func customerIDs(dir string, m *staging.Manifest) (map[int64]bool, error) {
 	return found, err
 }
 
-// CartEvent is one row of the cart_events dataset.
-type CartEvent struct {
-	EventID    int64     `parquet:"event_id"`
-	Hash       string    `parquet:"hash"`
-	StoreID    string    `parquet:"store_id"`
-	Producer   string    `parquet:"producer"`
-	Scope      string    `parquet:"scope"`
-	CreatedAt  time.Time `parquet:"created_at,timestamp(millisecond)"`
-	ReceivedAt time.Time `parquet:"received_at,timestamp(millisecond)"`
-	CartID     string    `parquet:"cart_id"`
-	Type       string    `parquet:"type"`
-	StoreHash  string    `parquet:"store_hash"` // as in every exported row
-}
-
-func nightlyCarts(ctx context.Context, o NightlyOptions, work string, res *NightlyResult) error {
+func nightlyCarts(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult) error {
 	c, events, err := claimEvents(ctx, o.Spool, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated, o.Now)
 	if err != nil || c == nil {
 		return err
 	}
-	dst := filepath.Join(o.Out, CartEventsDataset, PartitionKey+"="+c.Day, "part-cart-"+c.ID+".parquet")
-	if _, err := os.Stat(dst); err == nil {
-		return c.finish(ctx, o, work, res)
+	part := warehouse.Part{Day: c.Day, Label: "cart-" + c.ID}
+	done, err := wh.Has(ctx, warehouse.CartEvents, part)
+	if err != nil {
+		return err
 	}
-	rows := make([]CartEvent, 0, len(events))
+	if done {
+		return c.finish(ctx, o, work, res) // output already committed
+	}
+	rows := make([]warehouse.CartEvent, 0, len(events))
 	for _, e := range events {
 		cb, reason := checkCallback(e, o.StoreHash)
 		if reason != "" {
@@ -289,15 +266,21 @@ func nightlyCarts(ctx context.Context, o NightlyOptions, work string, res *Night
 			} `json:"data"`
 		}
 		json.Unmarshal(e.Payload, &d) // checkCallback validated data
-		rows = append(rows, CartEvent{EventID: e.ID, Hash: cb.Hash, StoreID: cb.StoreID, Producer: cb.Producer, Scope: cb.Scope,
+		rows = append(rows, warehouse.CartEvent{EventID: e.ID, Hash: cb.Hash, StoreID: cb.StoreID, Producer: cb.Producer, Scope: cb.Scope,
 			CreatedAt: time.Unix(cb.CreatedAt, 0).UTC(), ReceivedAt: e.ReceivedAt.UTC(), CartID: d.Data.ID, Type: d.Data.Type,
-			StoreHash: o.StoreHash})
+			StoreHash: wh.StoreHash()})
 	}
 	if err := c.save(work); err != nil {
 		return err
 	}
 	if len(rows) > 0 {
-		if _, err := staging.WriteAll(dst, rows); err != nil {
+		tmp := wh.Stage(part.Label)
+		defer os.RemoveAll(tmp)
+		src := filepath.Join(tmp, warehouse.CartEvents+".parquet")
+		if _, err := staging.WriteAll(src, rows); err != nil {
+			return err
+		}
+		if _, err := wh.File(ctx, warehouse.CartEvents, src, part); err != nil {
 			return err
 		}
 	}
@@ -348,12 +331,4 @@ func nightlyVoucherify(ctx context.Context, o NightlyOptions, work string, res *
 		return nil // not committed: the events stay claimed for the next run
 	}
 	return c.finish(ctx, o, work, res)
-}
-
-// moveInto renames src to dst, creating dst's directory owner-only.
-func moveInto(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), atomicfile.DirMode); err != nil {
-		return err
-	}
-	return os.Rename(src, dst)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 	"github.com/bcetl/bcetl/load"
 )
@@ -88,17 +89,16 @@ func planNightly(ctx context.Context, o NightlyOptions, work string) (*NightlyPl
 // store) and asks the store how many customers the export would read.
 func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
 	ep := ExportPlan{StatePath: o.StatePath}
-	if err := checkOutStore(o.Out, o.StoreHash); err != nil {
+	if _, err := warehouse.Open(ctx, warehouse.Disk(o.Out), o.StoreHash); err != nil {
 		return ep, err
 	}
-	st, err := loadExportState(o.StatePath, o.StoreHash)
+	st, err := extract.LoadStateFor(o.StatePath, o.StoreHash, o.Store.BaseURL())
 	if err != nil {
 		return ep, err
 	}
 	opts := bigcommerce.CustomerListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}}
 	if st != nil {
-		ep.Incremental, ep.Watermark = true, st.Watermark
-		ep.Since = st.Watermark.Add(-extract.StateOverlap).UTC()
+		ep.Incremental, ep.Watermark, ep.Since = true, st.Watermark, st.Since()
 		opts.DateModified.Min = ep.Since
 	}
 	_, resp, err := o.Store.Customers.List(ctx, &opts)
@@ -194,7 +194,7 @@ func (p *NightlyPlan) Print(w io.Writer) {
 		fmt.Fprintf(w, "export: full (no watermark in %s yet): %d customers\n", e.StatePath, e.Customers)
 	}
 	p.Created.print(w, ScopeCustomerCreated, fmt.Sprintf("%d customers to fetch in %d id:in requests", p.Created.IDs, (p.Created.IDs+249)/250))
-	p.Carts.print(w, ScopeCartCreated, fmt.Sprintf("%d rows to append to %s", p.Carts.Events-len(p.Carts.Failing), CartEventsDataset))
+	p.Carts.print(w, ScopeCartCreated, fmt.Sprintf("%d rows to append to %s", p.Carts.Events-len(p.Carts.Failing), warehouse.CartEvents))
 	if p.Voucherify == nil {
 		fmt.Fprintf(w, "%s (Voucherify): no target store given: the events stay pending\n", VoucherifyCustomerType)
 		return

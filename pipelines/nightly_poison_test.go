@@ -15,6 +15,7 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 )
 
@@ -138,7 +139,7 @@ func TestNightlyPoisonEventsDoNotBlockTheClaim(t *testing.T) {
 	if h, ok := arrowStrings(t, parts[0], "store_hash"); !ok || len(h) != 2 || h[0] != "source" {
 		t.Errorf("created part store_hash %v %v", h, ok)
 	}
-	cartParts, _ := filepath.Glob(filepath.Join(o.Out, CartEventsDataset, "*", "*.parquet"))
+	cartParts, _ := filepath.Glob(filepath.Join(o.Out, warehouse.CartEvents, "*", "*.parquet"))
 	if len(cartParts) != 1 {
 		t.Fatalf("cart parts %v", cartParts)
 	}

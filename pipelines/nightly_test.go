@@ -15,6 +15,7 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 	"github.com/bcetl/bcetl/transform"
 )
@@ -119,12 +120,12 @@ func TestNightlyConsumesEveryEventOnce(t *testing.T) {
 	if n := pendingCount(t, sp); n != 0 {
 		t.Fatalf("%d events still pending", n)
 	}
-	day := filepath.Join(o.Out, "%s", PartitionKey+"=2026-11-25")
-	carts, err := filepath.Glob(filepath.Join(fmt.Sprintf(day, CartEventsDataset), "*.parquet"))
+	day := filepath.Join(o.Out, "%s", warehouse.PartitionKey+"=2026-11-25")
+	carts, err := filepath.Glob(filepath.Join(fmt.Sprintf(day, warehouse.CartEvents), "*.parquet"))
 	if err != nil || len(carts) != 1 {
 		t.Fatalf("cart parts %v %v", carts, err)
 	}
-	rows, err := staging.ReadAll[CartEvent](carts[0])
+	rows, err := staging.ReadAll[warehouse.CartEvent](carts[0])
 	if err != nil || len(rows) != 5 || rows[0].CartID == "" || rows[0].CreatedAt.Unix() != 1764000000 {
 		t.Fatalf("cart rows %+v %v", rows, err)
 	}
@@ -148,7 +149,7 @@ func TestNightlyConsumesEveryEventOnce(t *testing.T) {
 	if after, _, _, _ := target.Counts(); after != loaded {
 		t.Fatalf("target went from %d to %d customers", loaded, after)
 	}
-	carts2, _ := filepath.Glob(filepath.Join(fmt.Sprintf(day, CartEventsDataset), "*.parquet"))
+	carts2, _ := filepath.Glob(filepath.Join(fmt.Sprintf(day, warehouse.CartEvents), "*.parquet"))
 	if len(carts2) != 1 {
 		t.Fatalf("cart parts after rerun: %v", carts2)
 	}
@@ -171,13 +172,17 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 	o := NightlyOptions{Spool: sp, Out: filepath.Join(dir, "out"), StoreHash: "source", Log: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC) }}
 	work := filepath.Join(o.Out, nightlyDir)
+	wh, err := warehouse.Open(ctx, warehouse.Disk(o.Out), o.StoreHash)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The crashed run: it claimed the three events and wrote its part file.
 	c, events, err := claimEvents(ctx, sp, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated, o.Now)
 	if err != nil || len(events) != 3 {
 		t.Fatal(err, len(events))
 	}
-	part := filepath.Join(o.Out, CartEventsDataset, PartitionKey+"="+c.Day, "part-cart-"+c.ID+".parquet")
-	if _, err := staging.WriteAll(part, []CartEvent{{EventID: 1}, {EventID: 2}, {EventID: 3}}); err != nil {
+	part := filepath.Join(o.Out, warehouse.CartEvents, warehouse.PartitionKey+"="+c.Day, "part-cart-"+c.ID+".parquet")
+	if _, err := staging.WriteAll(part, []warehouse.CartEvent{{EventID: 1}, {EventID: 2}, {EventID: 3}}); err != nil {
 		t.Fatal(err)
 	}
 	// New events arrive; the clock passes midnight.
@@ -185,7 +190,7 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 	o.Now = func() time.Time { return time.Date(2026, 11, 26, 0, 30, 0, 0, time.UTC) }
 
 	res := &NightlyResult{}
-	if err := nightlyCarts(ctx, o, work, res); err != nil || res.CartEvents != 0 {
+	if err := nightlyCarts(ctx, o, wh, work, res); err != nil || res.CartEvents != 0 {
 		t.Fatalf("resumed claim: wrote %d rows, %v; the output was already committed", res.CartEvents, err)
 	}
 	if left, _ := sp.Pending(ctx, webhooks.ProviderBigCommerce, ScopeCartCreated, 0); len(left) != 1 {
@@ -193,10 +198,10 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 	}
 	// The next run takes the new event, into today's partition.
 	res = &NightlyResult{}
-	if err := nightlyCarts(ctx, o, work, res); err != nil || res.CartEvents != 1 {
+	if err := nightlyCarts(ctx, o, wh, work, res); err != nil || res.CartEvents != 1 {
 		t.Fatalf("new event: %d %v", res.CartEvents, err)
 	}
-	parts, _ := filepath.Glob(filepath.Join(o.Out, CartEventsDataset, "*", "*.parquet"))
+	parts, _ := filepath.Glob(filepath.Join(o.Out, warehouse.CartEvents, "*", "*.parquet"))
 	if len(parts) != 2 {
 		t.Fatalf("parts %v", parts)
 	}

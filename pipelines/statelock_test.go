@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/lockfile"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 )
 
@@ -44,7 +45,7 @@ func TestExportAndNightlyHoldTheirState(t *testing.T) {
 	}
 	lock.Release()
 
-	left := filepath.Join(out, stagingDir, "20260101T000000.000Z", "customers.parquet")
+	left := filepath.Join(warehouse.Disk(out).StagingDir(), "20260101T000000.000Z", "customers.parquet")
 	if err := os.MkdirAll(filepath.Dir(left), 0o700); err != nil {
 		t.Fatal(err)
 	}

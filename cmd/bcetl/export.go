@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/pipelines"
 )
 
@@ -42,19 +43,11 @@ func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			kind = "incremental"
 		}
 		fmt.Fprintf(a.stdout, "%s export, run manifest %s\n", kind, res.ManifestPath)
-		for _, e := range sortedFiles(res.Files) {
-			fmt.Fprintf(a.stdout, "  %-18s %7d rows  %s\n", e, res.Manifest.Entities[e].Rows, res.Files[e])
+		for _, e := range staging.Entities {
+			if path, ok := res.Files[e]; ok {
+				fmt.Fprintf(a.stdout, "  %-18s %7d rows  %s\n", e, res.Manifest.Entities[e].Rows, path)
+			}
 		}
 		return nil
 	}
-}
-
-func sortedFiles(m map[string]string) []string {
-	var out []string
-	for _, e := range []string{"attributes", "customers", "addresses", "attribute_values", "form_field_values"} {
-		if _, ok := m[e]; ok {
-			out = append(out, e)
-		}
-	}
-	return out
 }

@@ -1,19 +1,40 @@
-package pipelines
+package warehouse
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// Export rows are the staging rows plus the store they came from. The
-// column is added here, where a file enters the dataset, rather than to the
-// staging schema: the staging layout (what transform and load read) stays
-// as it is, and only the warehouse, where stores can meet, carries it.
-// parquet-go flattens an embedded struct, so the columns are the staging
-// columns in their order, then store_hash.
+// The datasets beside the staging entities (staging.Entities), which
+// export under their entity names.
+const (
+	CartEvents = "cart_events" // spooled store/cart/created events (nightly)
+)
+
+// CartEvent is one row of the cart_events dataset.
+type CartEvent struct {
+	EventID    int64     `parquet:"event_id"`
+	Hash       string    `parquet:"hash"`
+	StoreID    string    `parquet:"store_id"`
+	Producer   string    `parquet:"producer"`
+	Scope      string    `parquet:"scope"`
+	CreatedAt  time.Time `parquet:"created_at,timestamp(millisecond)"`
+	ReceivedAt time.Time `parquet:"received_at,timestamp(millisecond)"`
+	CartID     string    `parquet:"cart_id"`
+	Type       string    `parquet:"type"`
+	StoreHash  string    `parquet:"store_hash"` // as in every row of the warehouse
+}
+
+// Entity rows are the staging rows plus the store they came from. The
+// column is added here, where a file enters the warehouse, rather than to
+// the staging schema: the staging layout (what transform and load read)
+// stays as it is, and only the warehouse, where stores can meet, carries
+// it. parquet-go flattens an embedded struct, so the columns are the
+// staging columns in their order, then store_hash.
 type (
 	exportCustomer struct {
 		staging.Customer
@@ -37,10 +58,10 @@ type (
 	}
 )
 
-// exportFile rewrites the staging file of entity in dir with the
+// withStoreHash rewrites the staging file of entity in dir with the
 // store_hash column, removes the staging file, updates e to describe the
 // new file and returns its path.
-func exportFile(dir, entity string, e *staging.EntityManifest, storeHash string) (string, error) {
+func withStoreHash(dir, entity string, e *staging.EntityManifest, storeHash string) (string, error) {
 	src := filepath.Join(dir, e.File)
 	dst := filepath.Join(dir, "export-"+filepath.Base(e.File))
 	var st staging.FileStats
@@ -57,7 +78,7 @@ func exportFile(dir, entity string, e *staging.EntityManifest, storeHash string)
 	case staging.EntityAttributes:
 		st, err = copyWithStore(src, dst, func(r staging.Attribute) exportAttribute { return exportAttribute{r, storeHash} })
 	default:
-		return "", fmt.Errorf("export: no export row for entity %q", entity)
+		return "", fmt.Errorf("warehouse: no row type for entity %q", entity)
 	}
 	if err != nil {
 		return "", err

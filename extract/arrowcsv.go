@@ -113,7 +113,7 @@ func scanCSV(ctx context.Context, r io.Reader, comma rune, h csvHandler) error {
 		case !allValidUTF8(rec):
 			line, _ := cr.FieldPos(0)
 			col := firstInvalidUTF8(rec)
-			chunk.bad = append(chunk.bad, csvBadRow{line: line, column: names[col], rule: "invalid-utf8", raw: bytesOf(),
+			chunk.bad = append(chunk.bad, csvBadRow{line: line, column: names[col], rule: "utf8", raw: bytesOf(),
 				msg: fmt.Sprintf("column %q is not valid UTF-8; save the file as UTF-8", names[col])})
 		case allEmpty(rec):
 			line, _ := cr.FieldPos(0)

@@ -32,7 +32,7 @@ func TestCSVSample(t *testing.T) {
 			`contacts.csv line 9: source key "C-1001" was already used by contacts.csv line 2; the first record is kept. Give each record its own id, or remove the repeat.`},
 		{"csv:contacts.csv:11", "", "csv-quote",
 			`contacts.csv line 11: character 12: a " inside an unquoted field; quote the field and double the quote ("")`},
-		{"csv:contacts.csv:12", "Full Name", "invalid-utf8",
+		{"csv:contacts.csv:12", "Full Name", "utf8",
 			`contacts.csv line 12: column "Full Name" is not valid UTF-8; save the file as UTF-8`},
 	}
 	if got := x.rejectSummaries(); !reflect.DeepEqual(got, want) {
@@ -106,7 +106,7 @@ func TestCSVBadRows(t *testing.T) {
 		{"too many fields", "1,a@x.com,A,1\n2,b@x.com,Smith, John,2\n3,c@x.com,C,3", []string{"1", "3"},
 			rejectSummary{"csv:f.csv:3", "", "csv-field-count", "f.csv line 3: wrong number of fields: 5, the header has 4; check for an unquoted comma or a missing value"}},
 		{"invalid UTF-8", "1,a@x.com,A,1\r\n2,b@x.com,M\xfcller,2\r\n3,c@x.com,C,3\r\n", []string{"1", "3"},
-			rejectSummary{"csv:f.csv:3", "Name", "invalid-utf8", `f.csv line 3: column "Name" is not valid UTF-8; save the file as UTF-8`}},
+			rejectSummary{"csv:f.csv:3", "Name", "utf8", `f.csv line 3: column "Name" is not valid UTF-8; save the file as UTF-8`}},
 		{"multi-line field keeps line numbers", "1,a@x.com,\"A\nAA\",1\n2,b@x.com\n3,c@x.com,C,3\n", []string{"1", "3"},
 			rejectSummary{"csv:f.csv:4", "", "csv-field-count", "f.csv line 4: wrong number of fields: 2, the header has 4; check for an unquoted comma or a missing value"}},
 	} {

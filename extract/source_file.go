@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -51,10 +52,12 @@ func ExtractFile(ctx context.Context, spec, outDir string, opts FileSourceOption
 	if kind != KindCSV && opts.Mapping != "" {
 		return nil, fmt.Errorf("file source %q: --mapping applies to csv: sources only", spec)
 	}
-	if same, err := sameDir(path, outDir); err != nil {
+	if err := checkOutput(kind, path, outDir); err != nil {
+		return nil, fmt.Errorf("file source %q: %w", spec, err)
+	}
+	// What a killed run was writing here holds personal data.
+	if err := sweepOutputs(outDir); err != nil {
 		return nil, err
-	} else if same {
-		return nil, fmt.Errorf("file source %q: the output directory must differ from the input", spec)
 	}
 	started := time.Now().UTC()
 	switch kind {
@@ -66,12 +69,16 @@ func ExtractFile(ctx context.Context, spec, outDir string, opts FileSourceOption
 	}
 
 	var m *csvMapping
+	var mappingStats staging.FileStats
 	if kind == KindCSV {
 		if opts.Mapping == "" {
 			return nil, fmt.Errorf("file source %q: a csv: source needs --mapping FILE (see extract/SOURCES.md)", spec)
 		}
 		var err error
 		if m, err = loadMapping(opts.Mapping); err != nil {
+			return nil, err
+		}
+		if mappingStats, err = staging.FileHash(opts.Mapping); err != nil {
 			return nil, err
 		}
 	}
@@ -95,9 +102,20 @@ func ExtractFile(ctx context.Context, spec, outDir string, opts FileSourceOption
 	}
 	man := &staging.Manifest{
 		Stage:     "extract",
-		Source:    staging.Source{Kind: kind, Path: path},
+		Source:    staging.Source{Kind: kind, Path: path, Mapping: opts.Mapping},
 		StartedAt: started,
-		Inputs:    map[string]staging.FileStats{filepath.Base(path): in.stats()},
+		Inputs:    map[string]staging.FileStats{},
+	}
+	inputs, err := SourceInputs(spec, opts.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	for name, p := range inputs {
+		if p == path {
+			man.Inputs[name] = in.stats() // hashed as it was read
+		} else {
+			man.Inputs[name] = mappingStats
+		}
 	}
 	if err := s.commit(outDir, man); err != nil {
 		return nil, err
@@ -108,19 +126,68 @@ func ExtractFile(ctx context.Context, spec, outDir string, opts FileSourceOption
 	return man, nil
 }
 
-// sameDir reports whether a and b name the same existing directory, so a
-// parquet: source is never rewritten in place.
-func sameDir(a, b string) (bool, error) {
-	ai, err := os.Stat(a)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return false, fmt.Errorf("file source: %s does not exist", a)
+// SourceInputs names the files a file source reads, as the extract
+// manifest's Inputs records them (name → path): the source file and, for a
+// csv: source, its mapping; for parquet:DIR, the entity files in DIR. A
+// pipeline compares their SHA-256 with the manifest's to tell whether an
+// extract is still current.
+func SourceInputs(spec, mapping string) (map[string]string, error) {
+	kind, path, ok := strings.Cut(spec, ":")
+	if !ok || path == "" {
+		return nil, fmt.Errorf("file source %q: want KIND:PATH", spec)
+	}
+	out := map[string]string{}
+	if kind == KindParquet {
+		for _, e := range staging.Entities {
+			out[staging.FileName(e)] = filepath.Join(path, staging.FileName(e))
 		}
-		return false, err
+		return out, nil
 	}
-	bi, err := os.Stat(b)
-	if err != nil {
-		return false, nil // the output directory does not exist yet
+	out[filepath.Base(path)] = path
+	if mapping != "" {
+		name := filepath.Base(mapping)
+		if name == filepath.Base(path) {
+			name += " (mapping)"
+		}
+		out[name] = mapping
 	}
-	return os.SameFile(ai, bi), nil
+	return out, nil
+}
+
+// checkOutput refuses an output directory that is a parquet: source's
+// directory or inside it, by any spelling (staging.CheckOutputDir), so a
+// source is never rewritten in place; for a file source it requires that
+// the file exists.
+func checkOutput(kind, path, outDir string) error {
+	if kind == KindParquet {
+		return staging.CheckOutputDir(path, outDir)
+	}
+	if _, err := os.Stat(path); err != nil {
+		if os.IsNotExist(err) {
+			return fmt.Errorf("%s does not exist", path)
+		}
+		return err
+	}
+	return nil
+}
+
+// sweepOutputs removes what a killed extract was writing into outDir: the
+// temporary files of its outputs and its spilled sorted runs. Both have
+// names only bcetl gives.
+func sweepOutputs(outDir string) error {
+	var paths []string
+	for _, e := range staging.Entities {
+		paths = append(paths, filepath.Join(outDir, staging.FileName(e)))
+	}
+	paths = append(paths, filepath.Join(outDir, staging.RejectsFile), filepath.Join(outDir, staging.ManifestFile))
+	if err := atomicfile.Sweep(paths...); err != nil {
+		return err
+	}
+	runs, _ := filepath.Glob(filepath.Join(outDir, runsDirPrefix+"*"))
+	for _, d := range runs {
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -56,9 +58,17 @@ func extractParquet(ctx context.Context, dir, outDir string, started time.Time, 
 			p.w.Abort() // a no-op for committed files
 		}
 	}()
+	rw, err := staging.Create[staging.Reject](filepath.Join(outDir, staging.RejectsFile))
+	if err != nil {
+		return fail(err)
+	}
+	pending = append(pending, pendingFile{"", rw})
+	if err := copyRejects(dir, rw); err != nil {
+		return fail(err)
+	}
 	for _, e := range []struct {
 		entity string
-		fn     func(in, out string) (committer, error)
+		fn     func(in, out string, rejects *staging.Writer[staging.Reject]) (committer, error)
 	}{
 		{staging.EntityCustomers, copyStagingRows[staging.Customer]},
 		{staging.EntityAddresses, copyStagingRows[staging.Address]},
@@ -73,7 +83,7 @@ func extractParquet(ctx context.Context, dir, outDir string, started time.Time, 
 			return fail(fmt.Errorf("%s: %w (a staging directory holds all five entity files)", name, err))
 		}
 		m.Inputs[name] = st
-		w, err := e.fn(in, filepath.Join(outDir, name))
+		w, err := e.fn(in, filepath.Join(outDir, name), rw)
 		if w != nil {
 			pending = append(pending, pendingFile{e.entity, w})
 		}
@@ -83,13 +93,6 @@ func extractParquet(ctx context.Context, dir, outDir string, started time.Time, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-	}
-	rw, err := copyRejects(dir, outDir)
-	if rw != nil {
-		pending = append(pending, pendingFile{"", rw})
-	}
-	if err != nil {
-		return fail(err)
 	}
 	for _, p := range pending {
 		st, err := p.w.Commit()
@@ -121,9 +124,12 @@ type pendingFile struct {
 	w      committer
 }
 
-// copyRows checks a file's schema and streams its rows into a new file,
-// left uncommitted.
-func copyStagingRows[T any](in, out string) (committer, error) {
+// copyStagingRows checks a file's schema and streams its rows into a new
+// file, left uncommitted. A row holding a string that is not valid UTF-8
+// (another tool wrote the file; parquet-go does not check) becomes a
+// reject, rule "utf8", as in every other source: DuckDB would refuse the
+// whole file for it, and the API cannot carry it.
+func copyStagingRows[T any](in, out string, rejects *staging.Writer[staging.Reject]) (committer, error) {
 	if err := checkParquetSchema[T](in); err != nil {
 		return nil, err
 	}
@@ -131,10 +137,23 @@ func copyStagingRows[T any](in, out string) (committer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := staging.Scan(in, func(r T) error { return w.Write(r) }); err != nil {
-		return w, err
-	}
-	return w, nil
+	entity := strings.TrimSuffix(filepath.Base(out), ".parquet")
+	row := 0
+	err = staging.Scan(in, func(r T) error {
+		row++
+		if col, v, bad := staging.InvalidUTF8(&r); bad {
+			return rejects.Write(staging.Reject{Stage: "extract", Entity: entity, SourceKey: sourceKeyOf(r), Field: col, Rule: "utf8",
+				Value:   staging.TruncateValue(v),
+				Message: fmt.Sprintf("%s row %d: column %s is not valid UTF-8 (the value shows the bytes escaped); rewrite the file with UTF-8 text", filepath.Base(in), row, col)})
+		}
+		return w.Write(r)
+	})
+	return w, err
+}
+
+// sourceKeyOf is the source_key of a staging row of any entity.
+func sourceKeyOf(row any) string {
+	return reflect.ValueOf(row).FieldByName("SourceKey").String()
 }
 
 // checkSchema checks that every column of the staging type T is in the
@@ -165,29 +184,22 @@ func checkParquetSchema[T any](path string) error {
 	return nil
 }
 
-// copyRejects carries the input's extract-stage rejects over, uncommitted;
-// an input without rejects.parquet gives an empty file.
-func copyRejects(dir, outDir string) (committer, error) {
-	w, err := staging.Create[staging.Reject](filepath.Join(outDir, staging.RejectsFile))
-	if err != nil {
-		return nil, err
-	}
+// copyRejects carries the input's extract-stage rejects over into w; an
+// input without rejects.parquet adds none.
+func copyRejects(dir string, w *staging.Writer[staging.Reject]) error {
 	in := filepath.Join(dir, staging.RejectsFile)
-	if _, err := os.Stat(in); err == nil {
-		if err := checkParquetSchema[staging.Reject](in); err != nil {
-			return w, err
-		}
-		err := staging.Scan(in, func(r staging.Reject) error {
-			if r.Stage != "extract" {
-				return nil
-			}
-			return w.Write(r)
-		})
-		if err != nil {
-			return w, err
-		}
+	if _, err := os.Stat(in); err != nil {
+		return nil
 	}
-	return w, nil
+	if err := checkParquetSchema[staging.Reject](in); err != nil {
+		return err
+	}
+	return staging.Scan(in, func(r staging.Reject) error {
+		if r.Stage != "extract" {
+			return nil
+		}
+		return w.Write(r)
+	})
 }
 
 // setDateRange records the customers' date_modified range, as the store

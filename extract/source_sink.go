@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/staging"
@@ -131,14 +130,11 @@ func (s *fileSink) add(r *fileRecord, where string) error {
 	return s.formValues.Write(r.formValues...)
 }
 
-// reject writes a Reject row of the extract stage. Values are made valid
-// UTF-8 and truncated: the rejects file is read by people and by tools that
-// refuse broken strings.
+// reject writes a Reject row of the extract stage, the value truncated;
+// the staging writer escapes what is not valid UTF-8.
 func (s *fileSink) reject(r staging.Reject) error {
 	r.Stage = "extract"
-	r.Value = staging.TruncateValue(strings.ToValidUTF8(r.Value, "\uFFFD"))
-	r.Message = strings.ToValidUTF8(r.Message, "\uFFFD")
-	r.SourceKey = strings.ToValidUTF8(r.SourceKey, "\uFFFD")
+	r.Value = staging.TruncateValue(r.Value)
 	return s.rejects.Write(r)
 }
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -21,6 +22,32 @@ type recordError struct {
 }
 
 func (e *recordError) Error() string { return e.msg }
+
+// utf8Error rejects a record holding bytes that are not UTF-8, naming the
+// customer field that holds them. JSON text is UTF-8; encoding/json would
+// turn each bad byte into U+FFFD without a word and a name would be loaded
+// garbled, so the record is rejected (rule "utf8", as for CSV and in the
+// transform) and the reject shows the bytes escaped.
+func utf8Error(key string, cust jsonObject) *recordError {
+	field := ""
+	names := make([]string, 0, len(cust))
+	for k := range cust {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if !utf8.Valid(cust[k]) {
+			field = k
+			break
+		}
+	}
+	what := "the record"
+	if field != "" {
+		what = fmt.Sprintf("field %q", field)
+	}
+	return &recordError{key: key, field: field, rule: "utf8",
+		msg: what + " is not valid UTF-8 (the value shows the bytes escaped); save the file as UTF-8"}
+}
 
 // voucherifyEvents are the event types whose data.customer is a customer to
 // import. customer.deleted and the reward events also carry a customer, but
@@ -57,6 +84,9 @@ func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
 			key = KindVoucherify + ":" + id
 			break
 		}
+	}
+	if !utf8.Valid(raw) {
+		return nil, utf8Error(key, cust)
 	}
 	fail := func(field string, err error) *recordError {
 		return &recordError{key: key, field: field, rule: "invalid-type", msg: err.Error()}

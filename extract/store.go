@@ -75,6 +75,10 @@ type StoreOptions struct {
 	// 250 per request, in parallel. Such a run covers no time range, so
 	// its manifest has no watermark and it cannot use StatePath.
 	IDs []int64
+	// RejectedID, when set, takes each id of IDs that the API refuses
+	// with a 422 (see fetchIDs) instead of failing the run; the other ids
+	// are read. It is called from several goroutines.
+	RejectedID func(id int64, err error)
 
 	// Now is the clock that stamps the run (its start is the next
 	// watermark); nil means time.Now. Tests pass the sandbox's clock.
@@ -185,6 +189,11 @@ func (x *storeRun) needCustomers() bool {
 		x.want[staging.EntityAttributeValues] || x.want[staging.EntityFormFieldValues]
 }
 
+// runsDirPrefix names the directory of a run's spilled sorted runs in the
+// output directory. It is removed when the run ends, and by the next run
+// in the same directory when a killed one left it (sweepOutputs).
+const runsDirPrefix = ".extract-runs-"
+
 func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
 	// The watermark is the start time, taken before the first request:
 	// see STORE.md "Watermark" for why not the newest date_modified seen.
@@ -195,7 +204,11 @@ func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
 	if err := os.MkdirAll(x.outDir, 0o700); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(x.outDir, ".extract-runs-") // created 0700
+	// Runs spilled by a killed extract hold personal data.
+	if err := sweepOutputs(x.outDir); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(x.outDir, runsDirPrefix) // created 0700
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -345,20 +347,37 @@ func (x *storeRun) walkIDs(ctx context.Context, base bigcommerce.CustomerListOpt
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.conc)
 	for _, chunk := range chunks {
-		o := base
-		o.IDIn = chunk
-		g.Go(func() error {
-			page, _, err := x.customerPage(ctx, o)
-			if err != nil {
-				return err
-			}
-			select {
-			case x.pages <- page:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
+		g.Go(func() error { return x.fetchIDs(ctx, base, chunk) })
 	}
 	return g.Wait()
+}
+
+// fetchIDs reads one id:in chunk. The API answers a 422 for the whole
+// request when it refuses one id; with StoreOptions.RejectedID set, the
+// chunk is halved until the refused ids stand alone (about 2·log2(250) ≈ 16
+// more requests for one bad id), each goes to RejectedID, and the others
+// are read.
+func (x *storeRun) fetchIDs(ctx context.Context, o bigcommerce.CustomerListOptions, ids []int64) error {
+	o.IDIn = ids
+	page, _, err := x.customerPage(ctx, o)
+	if er, ok := errors.AsType[*bigcommerce.ErrorResponse](err); ok && er.StatusCode == http.StatusUnprocessableEntity && x.opts.RejectedID != nil {
+		if len(ids) == 1 {
+			x.opts.RejectedID(ids[0], err)
+			return nil
+		}
+		half := len(ids) / 2
+		if err := x.fetchIDs(ctx, o, ids[:half]); err != nil {
+			return err
+		}
+		return x.fetchIDs(ctx, o, ids[half:])
+	}
+	if err != nil {
+		return err
+	}
+	select {
+	case x.pages <- page:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -96,10 +97,17 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Creations a previous run sent without seeing the answer: an
+	// attribute found now was created by them unless it is older.
+	inflight, err := l.inflightAttributes(ctx)
+	if err != nil {
+		return err
+	}
 	l.attrs = map[string]int64{}
 	var missing []*srcAttr
 	var outs []outcome
-	bad := map[string]string{} // name → why its values are rejected
+	settled := map[int64][]outcome{} // in-flight batch → the outcomes it explains
+	bad := map[string]string{}       // name → why its values are rejected
 	for _, a := range src {
 		t, ok := target[a.name]
 		switch {
@@ -113,8 +121,18 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 			}
 		default:
 			l.attrs[a.name] = t.ID
+			status, msg := statusSkipped, "attribute already exists in the target store"
+			b, sent := inflight[a.name]
+			if sent && !existedBefore(t.DateCreated, b.start) {
+				status, msg = statusLoaded, "created by a request whose answer was lost; found on the target"
+			}
 			for _, k := range a.keys {
-				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: statusSkipped, target: t.ID, message: "attribute already exists in the target store"})
+				o := outcome{entity: staging.EntityAttributes, key: k, status: status, target: t.ID, message: msg}
+				if sent {
+					settled[b.id] = append(settled[b.id], o)
+				} else {
+					outs = append(outs, o)
+				}
 			}
 		}
 	}
@@ -126,6 +144,16 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 	}
 	if err := l.st.record(outs...); err != nil {
 		return err
+	}
+	for _, id := range inflightIDs(inflight) {
+		// A name not found is among the missing and is created below.
+		outs, err := l.withoutOutcome(ctx, settled[id])
+		if err != nil {
+			return err
+		}
+		if err := l.st.finish(id, batchReconciled, 0, "looked up by name on the next run", outs); err != nil {
+			return err
+		}
 	}
 	for i := 0; i < len(missing); i += bigcommerce.MaxAttributesPerCall {
 		chunk := missing[i:min(i+bigcommerce.MaxAttributesPerCall, len(missing))]
@@ -150,6 +178,45 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sentAttr is an attribute name an in-flight batch carried.
+type sentAttr struct {
+	id    int64 // the batch
+	start time.Time
+}
+
+// inflightAttributes reads the attribute batches a previous run left
+// in-flight: name → batch. Their keys are attribute names.
+func (l *loader) inflightAttributes(ctx context.Context) (map[string]sentAttr, error) {
+	bs, err := l.st.inflight(ctx, "attributes")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]sentAttr{}
+	for _, b := range bs {
+		start, err := l.batchStart(ctx, b.id)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range b.keys {
+			out[name] = sentAttr{b.id, start}
+		}
+	}
+	return out, nil
+}
+
+func inflightIDs(m map[string]sentAttr) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, b := range m {
+		if !seen[b.id] {
+			seen[b.id] = true
+			ids = append(ids, b.id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
 }
 
 func (l *loader) withoutOutcome(ctx context.Context, outs []outcome) ([]outcome, error) {
@@ -185,7 +252,7 @@ func (l *loader) createAttributes(ctx context.Context, attrs []*srcAttr) error {
 			return out, err
 		})
 		if err == nil {
-			return l.mapAttributes(id, batchDone, attrs, created)
+			return l.mapAttributes(id, batchDone, attrs, created, time.Time{})
 		}
 		if er := invalid(err); er != nil {
 			l.st.finish(id, batchFailed, er.StatusCode, er.Error(), nil)
@@ -208,7 +275,11 @@ func (l *loader) createAttributes(ctx context.Context, attrs []*srcAttr) error {
 				rest = append(rest, a)
 			}
 		}
-		if err := l.mapAttributes(id, batchReconciled, attrs, found); err != nil {
+		start, err := l.batchStart(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := l.mapAttributes(id, batchReconciled, attrs, found, start); err != nil {
 			return err
 		}
 		if len(rest) == 0 {
@@ -218,22 +289,30 @@ func (l *loader) createAttributes(ctx context.Context, attrs []*srcAttr) error {
 	}
 }
 
-func (l *loader) mapAttributes(batch int64, status string, attrs []*srcAttr, got []bigcommerce.Attribute) error {
-	by := map[string]int64{}
+// mapAttributes maps the attributes of a batch the target holds (got): as
+// loaded, or, when the batch was reconciled (start set) and one was created
+// before the batch, as already existing.
+func (l *loader) mapAttributes(batch int64, status string, attrs []*srcAttr, got []bigcommerce.Attribute, start time.Time) error {
+	by := map[string]bigcommerce.Attribute{}
 	for _, a := range got {
-		by[a.Name] = a.ID
+		by[a.Name] = a
 	}
 	var outs []outcome
 	for _, a := range attrs {
-		id, ok := by[a.name]
+		t, ok := by[a.name]
 		if !ok {
 			continue
 		}
 		l.mu.Lock()
-		l.attrs[a.name] = id
+		l.attrs[a.name] = t.ID
 		l.mu.Unlock()
+		o := outcome{entity: staging.EntityAttributes, status: statusLoaded, target: t.ID, http: http.StatusOK}
+		if !start.IsZero() && existedBefore(t.DateCreated, start) {
+			o.status, o.message = statusSkipped, "attribute already exists in the target store"
+		}
 		for _, k := range a.keys {
-			outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: statusLoaded, target: id, http: http.StatusOK})
+			o.key = k
+			outs = append(outs, o)
 		}
 	}
 	return l.st.finish(batch, status, http.StatusOK, "", outs)

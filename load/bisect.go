@@ -23,14 +23,17 @@ import (
 // stands alone: at most 2·log2(10) ≈ 7 extra requests per invalid item.
 
 // invalid returns the API error when err says the items were refused as
-// invalid (as opposed to the request failing), else nil.
+// invalid (as opposed to the request failing), else nil. A 413 is such a
+// refusal too: batches never exceed the documented item counts, so it
+// means the body is too large for the server, and splitting it isolates
+// the record that makes it so (a 10 MB note) while its neighbours load.
 func invalid(err error) *bigcommerce.ErrorResponse {
 	var er *bigcommerce.ErrorResponse
 	if !errors.As(err, &er) {
 		return nil
 	}
 	switch er.StatusCode {
-	case http.StatusUnprocessableEntity, http.StatusConflict, http.StatusBadRequest:
+	case http.StatusUnprocessableEntity, http.StatusConflict, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 		return er
 	}
 	return nil
@@ -84,6 +87,9 @@ func split[T any](items []T, er *bigcommerce.ErrorResponse) (first, second []T) 
 // itemMessage is the API's reason for refusing item i (the error entries
 // that name it, without the index prefix), or the whole error's text.
 func itemMessage(er *bigcommerce.ErrorResponse, i int) string {
+	if er.StatusCode == http.StatusRequestEntityTooLarge {
+		return "the record alone is larger than the API accepts in one request (" + er.Error() + "); shorten its longest fields"
+	}
 	prefix := "[" + strconv.Itoa(i) + "]"
 	var parts []string
 	for _, fe := range er.FieldErrors() {

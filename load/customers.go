@@ -84,9 +84,11 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 	if er == nil {
 		return err
 	}
-	if !checked {
+	tooLarge := er.StatusCode == http.StatusRequestEntityTooLarge
+	if !checked && !tooLarge {
 		// A refusal is most often an email the target already has: look
 		// the batch's emails up once (no GET is spent in the happy path).
+		// A 413 is about size, never about existing emails.
 		rest, err := l.dropExisting(ctx, items)
 		if err != nil {
 			return err
@@ -97,8 +99,16 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 		if len(rest) < len(items) {
 			return l.sendCustomers(ctx, rest, true)
 		}
+		checked = true
 	}
 	if len(items) == 1 {
+		if it := items[0]; tooLarge && it.hasInline() {
+			// Too large with its children inline: send the customer alone.
+			// The later steps send each child in its own batch, so only
+			// the record that is too large on its own is rejected.
+			it.dropInline()
+			return l.sendCustomers(ctx, items, checked)
+		}
 		return l.refused(ctx, items[0], er)
 	}
 	a, b := split(items, er)
@@ -106,7 +116,7 @@ func (l *loader) sendCustomers(ctx context.Context, items []*custItem, checked b
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := l.sendCustomers(ctx, part, true); err != nil {
+		if err := l.sendCustomers(ctx, part, checked); err != nil {
 			return err
 		}
 	}
@@ -188,12 +198,12 @@ func sendRecorded[T, R any](ctx context.Context, l *loader, step string, items [
 func (l *loader) confirmCustomers(batch int64, status string, items []*custItem, got []bigcommerce.Customer) error {
 	by := map[string]bigcommerce.Customer{}
 	for _, c := range got {
-		by[strings.ToLower(c.Email)] = c
+		by[emailKey(c.Email)] = c
 	}
 	var outs []outcome
 	var n int64
 	for _, it := range items {
-		c, ok := by[strings.ToLower(it.c.Email)]
+		c, ok := by[emailKey(it.c.Email)]
 		if !ok {
 			l.log.Warn("customer missing from the answer; it will be looked up on the next run", "source_key", it.c.SourceKey)
 			continue
@@ -307,9 +317,15 @@ func filterOut[T any](s []T, drop func(T) bool) []T {
 	return out
 }
 
-// lookupEmails finds target customers by email (case-insensitively), with
-// their first addresses and attribute values.
+// lookupEmails finds target customers by email, with their first
+// addresses and attribute values, keyed by emailKey. An answer whose email
+// is not one that was asked for under emailKey (the API compared more
+// loosely) is left out: it is another person.
 func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]bigcommerce.Customer, error) {
+	asked := make(map[string]bool, len(emails))
+	for _, e := range emails {
+		asked[emailKey(e)] = true
+	}
 	out := map[string]bigcommerce.Customer{}
 	for i := 0; i < len(emails); i += 50 {
 		chunk := emails[i:min(i+50, len(emails))]
@@ -320,7 +336,13 @@ func (l *loader) lookupEmails(ctx context.Context, emails []string) (map[string]
 			if err != nil {
 				return nil, fmt.Errorf("looking customers up by email: %w", err)
 			}
-			out[strings.ToLower(c.Email)] = c
+			if k := emailKey(c.Email); asked[k] {
+				out[k] = c
+			} else {
+				// No email in the log: it is personal data.
+				l.log.Warn("the target answered an email look-up with a customer whose email differs from every one asked for (ignoring case); not matched",
+					"target_customer", c.ID)
+			}
 		}
 	}
 	return out, nil

@@ -113,7 +113,21 @@ func writeStaging(t testing.TB, dir string, spec genSpec) genCounts {
 	_, err = staging.WriteAll(path(staging.EntityAttributes), genAttrs)
 	must(err)
 	n.attributes = len(genAttrs)
+	writeManifest(t, dir)
 	return n
+}
+
+// writeManifest describes the staging files in dir as a transform's
+// output: load refuses a directory without a manifest that matches it.
+func writeManifest(t testing.TB, dir string) {
+	t.Helper()
+	m, err := staging.ManifestFor(dir, "transform")
+	if err == nil {
+		err = staging.WriteManifest(dir, m)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // newSandbox starts an in-process sandbox over real HTTP.
@@ -141,10 +155,10 @@ func newClient(t testing.TB, base string, opts ...bigcommerce.Option) *bigcommer
 	return c
 }
 
-// results reads results.parquet beside the state file.
+// results reads the results file of a state file.
 func readResults(t testing.TB, statePath string) map[string]Result {
 	t.Helper()
-	rows, err := staging.ReadAll[Result](filepath.Join(filepath.Dir(statePath), ResultsFile))
+	rows, err := staging.ReadAll[Result](ResultsPath(statePath))
 	if err != nil {
 		t.Fatal(err)
 	}

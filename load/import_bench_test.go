@@ -20,6 +20,7 @@ import (
 func BenchmarkImportInput(b *testing.B) {
 	in := b.TempDir()
 	n := writeStaging(b, in, genSpec{customers: 20000, bigEvery: 50})
+	fp := inputFingerprint(b, in)
 	var cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -31,7 +32,7 @@ func BenchmarkImportInput(b *testing.B) {
 		l := &loader{opts: Options{In: in, StatePath: "x"}, st: st, log: slog.New(slog.DiscardHandler)}
 		c0 := cpuTime()
 		b.StartTimer()
-		if err := l.importInput(context.Background()); err != nil {
+		if err := l.importInput(context.Background(), fp); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

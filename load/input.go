@@ -151,31 +151,26 @@ type (
 	}
 )
 
-// fingerprint hashes the staging files the loader reads.
-func fingerprint(dir string) (string, error) {
+// fingerprint identifies the input by the SHA-256 of its entity files, as
+// its manifest records them (staging.VerifyInput has checked the files
+// against it).
+func fingerprint(m *staging.Manifest) string {
 	h := sha256.New()
 	for _, e := range staging.Entities {
-		p := filepath.Join(dir, staging.FileName(e))
-		st, err := staging.FileHash(p)
-		if errors.Is(err, fs.ErrNotExist) {
+		if em, ok := m.Entities[e]; ok {
+			fmt.Fprintf(h, "%s:%s\n", e, em.SHA256)
+		} else {
 			fmt.Fprintf(h, "%s:absent\n", e)
-			continue
 		}
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s:%s\n", e, st.SHA256)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// importInput fills src from dir unless this state file already holds that
-// exact input.
-func (l *loader) importInput(ctx context.Context) error {
-	fp, err := fingerprint(l.opts.In)
-	if err != nil {
-		return err
-	}
+// importInput fills src from the staging directory unless this state file
+// already holds that exact input (fingerprint fp). A state file that holds
+// another input is switched to this one (delta.go): the outcomes of the
+// records that did not change are kept, the others are loaded again.
+func (l *loader) importInput(ctx context.Context, fp string) error {
 	have, err := l.st.meta(ctx, "input_fingerprint")
 	if err != nil {
 		return err
@@ -184,11 +179,26 @@ func (l *loader) importInput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if have != "" && have != fp {
-		return fmt.Errorf("the state file %s belongs to another input (the staging files changed since it was started); use a new --state file", l.opts.StatePath)
-	}
 	if have == fp && done == "1" {
 		return nil
+	}
+	delta, err := l.st.hasPrevious(ctx)
+	if err != nil {
+		return err
+	}
+	if !delta && have != "" && have != fp && done == "1" {
+		if l.opts.DryRun {
+			return fmt.Errorf("the input %s changed since the state file %s was last used; a dry run does not switch a state to a new input: "+
+				"run without --dry-run (the outcomes of unchanged records are kept, the rest is loaded), or dry-run with a new --state", l.opts.In, l.opts.StatePath)
+		}
+		if err := l.settleInflight(ctx); err != nil {
+			return err
+		}
+		if err := l.st.keepPrevious(ctx); err != nil {
+			return err
+		}
+		delta = true
+		l.log.Warn("the input changed since this state file was last used: outcomes of unchanged records are kept, changed and new records are loaded", "in", l.opts.In)
 	}
 	// A previous import was interrupted: start it over, indexes first (an
 	// older version built them before the rows).
@@ -221,10 +231,14 @@ func (l *loader) importInput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := indexInput(ctx, conn); err != nil {
+	kept, dropped, err := indexInput(ctx, conn, delta)
+	if err != nil {
 		return err
 	}
 	l.log.Info("staging files imported", "rows", n, "took", time.Since(t).Round(time.Millisecond))
+	if delta {
+		l.log.Info("outcomes carried over from the previous input", "kept", kept, "dropped", dropped)
+	}
 	return nil
 }
 
@@ -385,25 +399,32 @@ func insertSrc(n int) string {
 }
 
 // indexInput builds src's indexes and marks the import done, in one
-// transaction.
-func indexInput(ctx context.Context, conn *sql.Conn) error {
+// transaction; for a switched input (delta) it also drops the outcomes of
+// the records that changed, in the same transaction, and returns how many
+// outcomes were kept and dropped.
+func indexInput(ctx context.Context, conn *sql.Conn, delta bool) (kept, dropped int64, err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer tx.Rollback()
 	for _, q := range srcIndexes {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
-				return duplicateKey(ctx, tx)
+				return 0, 0, duplicateKey(ctx, tx)
 			}
-			return err
+			return 0, 0, err
+		}
+	}
+	if delta {
+		if kept, dropped, err = carryOver(ctx, tx); err != nil {
+			return 0, 0, err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, setMetaSQL, "imported", "1"); err != nil {
-		return err
+		return 0, 0, err
 	}
-	return tx.Commit()
+	return kept, dropped, tx.Commit()
 }
 
 // duplicateKey names a source key that appears more than once, for an

@@ -19,7 +19,18 @@ func importOnce(t *testing.T, in, statePath string) (*state, error) {
 	}
 	t.Cleanup(func() { st.Close() })
 	l := &loader{opts: Options{In: in, StatePath: statePath}, st: st, log: slog.New(slog.DiscardHandler)}
-	return st, l.importInput(context.Background())
+	return st, l.importInput(context.Background(), inputFingerprint(t, in))
+}
+
+// inputFingerprint verifies a staging directory as Run does and returns
+// its fingerprint.
+func inputFingerprint(t testing.TB, in string) string {
+	t.Helper()
+	m, err := staging.VerifyInput(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fingerprint(m)
 }
 
 func srcIndexNames(t *testing.T, st *state) []string {
@@ -119,6 +130,7 @@ func TestImportRefusesDuplicateKeys(t *testing.T) {
 	if _, err := staging.WriteAll(filepath.Join(in, staging.FileName(staging.EntityCustomers)), cs); err != nil {
 		t.Fatal(err)
 	}
+	writeManifest(t, in)
 	path := filepath.Join(dir, "state.db")
 	for run := 0; run < 2; run++ {
 		st, err := importOnce(t, in, path)

@@ -51,6 +51,17 @@ func (it *custItem) pick(attrs map[string]int64) {
 	}
 }
 
+// hasInline reports whether the customer carries children inline.
+func (it *custItem) hasInline() bool {
+	return len(it.inAddrs) > 0 || len(it.inVals) > 0 || len(it.forms) > 0
+}
+
+// dropInline leaves every child to the later steps (addresses, attribute
+// values, form field values), which send them in batches of their own.
+func (it *custItem) dropInline() {
+	it.inAddrs, it.inVals, it.forms = nil, nil, nil
+}
+
 func (l *loader) createBody(it *custItem) bigcommerce.CustomerCreate {
 	c := it.c
 	b := bigcommerce.CustomerCreate{

@@ -12,11 +12,15 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/lockfile"
+	"github.com/bcetl/bcetl/internal/staging"
 )
 
 // On-existing policies: what to do when the target already has a customer
@@ -27,17 +31,30 @@ const (
 	OnExistingFail   = "fail"   // record it as rejected
 )
 
-// File names written beside the state file.
-const (
-	ResultsFile = "results.parquet"
-	SummaryFile = "load-summary.json"
-)
+// ResultsPath and SummaryPath name a load's results.parquet and summary
+// after its state file — x/load.db → x/load.results.parquet and
+// x/load.summary.json — so that two loads in one directory never
+// overwrite each other's results. They are not written into the staging
+// directory, which is the previous stage's hash-checked output and may be
+// read-only or shared by several loads.
+func ResultsPath(statePath string) string { return outputStem(statePath) + ".results.parquet" }
+
+// SummaryPath: see ResultsPath.
+func SummaryPath(statePath string) string { return outputStem(statePath) + ".summary.json" }
+
+func outputStem(statePath string) string {
+	return strings.TrimSuffix(statePath, filepath.Ext(statePath))
+}
 
 // Options configure Run.
 type Options struct {
 	In        string // staging directory
-	StatePath string // SQLite state file; results and summary go beside it
+	StatePath string // SQLite state file; results and summary are named after it
 	Client    *bigcommerce.Client
+	// StoreHash is the target's store hash. The state file records it and
+	// the client's API URL on the first real run, and refuses any other
+	// target afterwards: its id map holds that store's ids.
+	StoreHash string
 	DryRun    bool
 	// OnExisting is skip (default), update or fail.
 	OnExisting string
@@ -130,12 +147,33 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	// One writer per state file, for the whole run (lockfile): a second
+	// loader on the same state would take the same records, and its
+	// "already done" answers would hide what the first had not finished.
+	lock, err := lockfile.Acquire(opts.StatePath, "bcetl load")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	// The input is checked against its manifest before anything else, so
+	// an incomplete or changed staging directory costs no request.
+	in, err := staging.VerifyInput(opts.In)
+	if err != nil {
+		return nil, err
+	}
+	// Results and summary a killed run was writing hold personal data.
+	if err := atomicfile.Sweep(ResultsPath(opts.StatePath), SummaryPath(opts.StatePath)); err != nil {
+		return nil, err
+	}
 	st, err := openState(opts.StatePath)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
 	st.redact = opts.Client.Redact
+	if err := st.bindTarget(context.WithoutCancel(ctx), opts); err != nil {
+		return nil, err
+	}
 	l := &loader{
 		opts:     opts,
 		c:        opts.Client,
@@ -162,7 +200,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	// hands out whole: an import that ends within that window delays no
 	// other request.
 	l.firstAttrs = goFetch(func() (map[string]bigcommerce.Attribute, error) { return l.targetAttributes(ctx) })
-	if err := l.importInput(ctx); err != nil {
+	if err := l.importInput(ctx, fingerprint(in)); err != nil {
 		l.firstAttrs() // let the request finish before the state file closes
 		return nil, err
 	}
@@ -236,8 +274,3 @@ func goFetch[T any](fn func() (T, error)) func() (T, error) {
 		return v, err
 	}
 }
-
-// resultsDir is where results.parquet and load-summary.json go: beside the
-// state file, because the staging directory is the previous stage's output
-// (hash-checked by its manifest) and may be read-only or shared.
-func (l *loader) resultsDir() string { return filepath.Dir(l.opts.StatePath) }

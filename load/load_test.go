@@ -62,7 +62,7 @@ func TestLoadMinimumRequests(t *testing.T) {
 		}
 	}
 	verifyTarget(t, c, spec, want)
-	if _, err := os.Stat(filepath.Join(out, SummaryFile)); err != nil {
+	if _, err := os.Stat(SummaryPath(filepath.Join(out, "state.db"))); err != nil {
 		t.Error(err)
 	}
 	// A second run sends nothing but the attribute list.
@@ -86,6 +86,7 @@ func editStaging[T any](t *testing.T, dir, entity string, mod func([]T) []T) {
 	if _, err := staging.WriteAll(p, mod(rows)); err != nil {
 		t.Fatal(err)
 	}
+	writeManifest(t, dir)
 }
 
 // Refused records: an address with a state code (refused by the API, so

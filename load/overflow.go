@@ -118,13 +118,29 @@ func (l *loader) loadAddresses(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			updated, err := l.updatedOwners(ctx, rows)
+			if err != nil {
+				return err
+			}
+			var reject func(a addrOwned, er *bigcommerce.ErrorResponse) error
+			reject = func(a addrOwned, er *bigcommerce.ErrorResponse) error {
+				if er.StatusCode == http.StatusRequestEntityTooLarge && len(a.forms) > 0 {
+					// Too large with its form fields: send the address
+					// alone; the form field step sends them on their own.
+					a.forms = nil
+					return isolate(ctx, []addrOwned{a}, l.postAddresses, reject)
+				}
+				return l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
+			}
 			for i := 0; i < len(items); i += bigcommerce.MaxAddressesPerCall {
 				batch := items[i:min(i+bigcommerce.MaxAddressesPerCall, len(items))]
 				g.Go(func() error {
 					defer b.add(int64(len(batch)))
-					return isolate(ctx, batch, l.postAddresses, func(a addrOwned, er *bigcommerce.ErrorResponse) error {
-						return l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: er.StatusCode, message: itemMessage(er, 0)})
-					})
+					rest, err := l.settlePresentAddresses(ctx, batch, updated)
+					if err != nil || len(rest) == 0 {
+						return err
+					}
+					return isolate(ctx, rest, l.postAddresses, reject)
 				})
 			}
 			return nil
@@ -169,6 +185,67 @@ func (l *loader) addressItems(ctx context.Context, rows []ownedRow) ([]addrOwned
 		a.forms = append(a.forms, fi)
 	}
 	return out, l.st.record(rejected...)
+}
+
+// updatedOwners returns which owners of rows are customers that existed
+// before this load (--on-existing=update): they may already hold some of
+// the addresses.
+func (l *loader) updatedOwners(ctx context.Context, rows []ownedRow) (map[string]bool, error) {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.cust
+	}
+	kj, _ := json.Marshal(keys)
+	q, err := l.st.db.QueryContext(ctx, `SELECT key FROM idmap WHERE entity = ? AND status = ? AND key IN (SELECT value FROM json_each(?))`,
+		staging.EntityCustomers, statusUpdated, string(kj))
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	out := map[string]bool{}
+	for q.Next() {
+		var k string
+		if err := q.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, q.Err()
+}
+
+// settlePresentAddresses looks up, before anything is sent, the addresses
+// of customers that existed before this load: those the target already
+// has are recorded as existing (their form fields go through the form
+// field step), and the others are returned to be sent. So a batch only
+// ever carries addresses that were not there when it was sent, and a
+// batch whose answer is lost can be reconciled honestly: what is found
+// then was created by it. The look-up costs a request per batch, only for
+// customers updated in place.
+func (l *loader) settlePresentAddresses(ctx context.Context, items []addrOwned, updated map[string]bool) ([]addrOwned, error) {
+	var check []addrOwned
+	for _, a := range items {
+		if updated[a.a.CustomerSourceKey] {
+			check = append(check, a)
+		}
+	}
+	if len(check) == 0 {
+		return items, nil
+	}
+	present, err := l.lookupAddresses(ctx, check)
+	if err != nil {
+		return nil, err
+	}
+	var outs []outcome
+	var rest []addrOwned
+	for _, a := range items {
+		if id, ok := present[a.key()]; ok && updated[a.a.CustomerSourceKey] {
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusSkipped, target: id, http: http.StatusOK,
+				message: "an identical address already exists for this customer"})
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return rest, l.st.record(outs...)
 }
 
 // postAddresses sends one batch of addresses (sendRecorded). An unknown
@@ -271,7 +348,11 @@ func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[st
 }
 
 // reconcileAddresses settles an address batch whose answer was lost: those
-// found on the target were created by it (with their form fields).
+// found on the target were created by it (with their form fields). That
+// holds because a batch carries no address that was there when it was
+// sent: an address of a customer this load created was not there before
+// it, and those of customers that existed were looked up first
+// (settlePresentAddresses). Addresses have no date_created to check.
 func (l *loader) reconcileAddresses(ctx context.Context, batch int64, items []addrOwned) ([]addrOwned, error) {
 	existing, err := l.lookupAddresses(ctx, items)
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -12,14 +12,43 @@ import (
 
 // Reconciliation settles a write whose answer never came (the process was
 // killed, the connection was cut, a 5xx came after the commit). Nothing is
-// sent again before the target has been asked what it holds.
+// sent again before the target has been asked what it holds, and what it
+// holds is not taken for what the batch did: a record found may have been
+// there before the batch was sent.
 //
-// POST /customers is all or nothing. So when a batch's emails are looked
-// up: all found means the batch was applied (its inline addresses and values
-// came with it and are mapped from the look-up); none found means it was
-// not, and it is sent again; some found means it was not applied (it was
-// refused because those customers already existed), so those are handled
-// as existing customers and the rest are sent again.
+// POST /customers is all or nothing: it was applied only if none of its
+// customers existed before. So when a batch's emails are looked up: all
+// found, and none created before the batch was recorded in-flight, means
+// it was applied (its inline addresses and values came with it and are
+// mapped from the look-up); none found means it was not, and it is sent
+// again; otherwise it was refused because customers already existed: those
+// found are handled as existing customers (--on-existing) and the rest are
+// sent again. A customer the target created before the batch's start
+// existed already: that is how a batch refused because all its customers
+// existed is told from one that created them all.
+
+// clockSkew is how far the target's clock may run behind ours when a
+// record's date_created is compared with a batch's start, which our clock
+// recorded. Hosts kept by NTP agree to milliseconds; the margin is for a
+// drifting one. The price is the one case told wrong: a customer someone
+// else created less than this before the batch would count as ours.
+const clockSkew = 5 * time.Second
+
+// batchStart is when batch was recorded in-flight, before it was sent.
+func (l *loader) batchStart(ctx context.Context, batch int64) (time.Time, error) {
+	var s string
+	if err := l.st.db.QueryRowContext(ctx, `SELECT started FROM batches WHERE id = ?`, batch).Scan(&s); err != nil {
+		return time.Time{}, fmt.Errorf("state: batch %d: %w", batch, err)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// existedBefore reports whether a record the target says was created at
+// created existed before a batch recorded at start. The API gives seconds,
+// so start is cut to its second first. Without a date nothing is proved.
+func existedBefore(created *time.Time, start time.Time) bool {
+	return created != nil && created.Before(start.Truncate(time.Second).Add(-clockSkew))
+}
 
 // reconcileCustomers settles one batch and returns the items to send again.
 func (l *loader) reconcileCustomers(ctx context.Context, batch int64, items []*custItem) ([]*custItem, error) {
@@ -27,17 +56,31 @@ func (l *loader) reconcileCustomers(ctx context.Context, batch int64, items []*c
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case len(miss) == 0:
-		got := make([]bigcommerce.Customer, len(hit))
-		for i, it := range hit {
-			got[i] = found[strings.ToLower(it.c.Email)]
-		}
-		return nil, l.confirmCustomers(batch, batchReconciled, items, got)
-	case len(hit) == 0:
+	if len(hit) == 0 {
 		return miss, l.st.finish(batch, batchReconciled, 0, "not on the target: sent again", nil)
 	}
-	if err := l.st.finish(batch, batchReconciled, 0, fmt.Sprintf("%d of %d already existed: batch was refused", len(hit), len(items)), nil); err != nil {
+	start, err := l.batchStart(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	older := 0
+	for _, it := range hit {
+		if existedBefore(found[emailKey(it.c.Email)].DateCreated, start) {
+			older++
+		}
+	}
+	if len(miss) == 0 && older == 0 {
+		got := make([]bigcommerce.Customer, len(hit))
+		for i, it := range hit {
+			got[i] = found[emailKey(it.c.Email)]
+		}
+		return nil, l.confirmCustomers(batch, batchReconciled, items, got)
+	}
+	msg := fmt.Sprintf("%d of %d already existed: batch was refused", len(hit), len(items))
+	if older > 0 {
+		msg = fmt.Sprintf("%d of %d found, %d created before the batch was sent: batch was refused", len(hit), len(items), older)
+	}
+	if err := l.st.finish(batch, batchReconciled, 0, msg, nil); err != nil {
 		return nil, err
 	}
 	if err := l.applyExisting(ctx, hit, found); err != nil {
@@ -113,7 +156,7 @@ func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[
 		return nil, nil, nil, err
 	}
 	for _, it := range items {
-		if _, ok := found[strings.ToLower(it.c.Email)]; ok {
+		if _, ok := found[emailKey(it.c.Email)]; ok {
 			hit = append(hit, it)
 		} else {
 			miss = append(miss, it)
@@ -124,7 +167,7 @@ func (l *loader) lookupItems(ctx context.Context, items []*custItem) (found map[
 
 // applyExisting settles customers whose email the target already has.
 func (l *loader) applyExisting(ctx context.Context, items []*custItem, found map[string]bigcommerce.Customer) error {
-	target := func(it *custItem) int64 { return found[strings.ToLower(it.c.Email)].ID }
+	target := func(it *custItem) int64 { return found[emailKey(it.c.Email)].ID }
 	switch l.opts.OnExisting {
 	case OnExistingUpdate:
 		send := func(ctx context.Context, part []*custItem) error { return l.putCustomers(ctx, part, target) }

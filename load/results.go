@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -24,7 +23,7 @@ type Result struct {
 // driven by src (the input), never by idmap, so there is one row per input
 // record however the batches went.
 func (l *loader) writeResults(ctx context.Context) (string, map[string]map[string]int64, error) {
-	path := filepath.Join(l.resultsDir(), ResultsFile)
+	path := ResultsPath(l.opts.StatePath)
 	w, err := staging.Create[Result](path)
 	if err != nil {
 		return "", nil, err

@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -77,7 +76,7 @@ func (s *Summary) total(status string) int64 {
 	return n
 }
 
-// finish writes results.parquet and load-summary.json.
+// finish writes the results and the summary (ResultsPath, SummaryPath).
 func (l *loader) finish(ctx context.Context, complete bool) (*Summary, error) {
 	ctx = context.WithoutCancel(ctx) // a cancelled run still reports
 	s := l.baseSummary()
@@ -153,7 +152,7 @@ func (s *Summary) setQuotaFigures() {
 }
 
 func (l *loader) writeSummary(s *Summary) error {
-	s.SummaryPath = filepath.Join(l.resultsDir(), SummaryFile)
+	s.SummaryPath = SummaryPath(l.opts.StatePath)
 	return atomicfile.WriteJSON(s.SummaryPath, s)
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
@@ -19,21 +20,28 @@ import (
 // same output names and the same load state) instead of a new, larger
 // batch, and so does no work twice. The events are marked done only after
 // the phase's output is committed, and the claim is dropped after that.
+//
+// An event the phase cannot process (a poison event: an id the API
+// refuses, another store's producer) is recorded in the claim's Failed
+// before the output is committed, and marked failed with its reason when
+// the others are marked done: it never holds up the rest of its claim, and
+// a rerun after a crash fails it again rather than forgetting why.
 type claim struct {
 	ID     string  `json:"id"`
 	Phase  string  `json:"phase"`
 	Events []int64 `json:"events"`
 	// Day is the partition the phase's output goes to, fixed at claim
 	// time so a rerun after midnight writes where the first try did.
-	Day string `json:"day"`
+	Day    string             `json:"day"`
+	Failed []webhooks.Failure `json:"failed,omitempty"`
 }
 
 func claimPath(work, phase string) string { return filepath.Join(work, "claims", phase+".json") }
 
-// claimEvents returns the phase's open claim with its events, or claims
-// the pending events of provider/scope. It returns nil when there is
-// nothing to do.
-func claimEvents(ctx context.Context, sp *webhooks.Spool, work, phase, provider, scope string, now func() time.Time) (*claim, []webhooks.Event, error) {
+// claimable returns what the phase's next run takes up, writing nothing:
+// the open claim with its events still pending, or (c nil) every pending
+// event of provider/scope.
+func claimable(ctx context.Context, sp *webhooks.Spool, work, phase, provider, scope string) (*claim, []webhooks.Event, error) {
 	pending, err := sp.Pending(ctx, provider, scope, 0)
 	if err != nil {
 		return nil, nil, err
@@ -42,19 +50,7 @@ func claimEvents(ctx context.Context, sp *webhooks.Spool, work, phase, provider,
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if len(pending) == 0 {
-			return nil, nil, nil
-		}
-		c := &claim{Phase: phase, Day: now().UTC().Format("2006-01-02")}
-		for _, e := range pending {
-			c.Events = append(c.Events, e.ID)
-		}
-		c.ID = fmt.Sprintf("%d-%d-%d", c.Events[0], c.Events[len(c.Events)-1], len(c.Events))
-		data, _ := json.Marshal(c)
-		if err := atomicfile.WriteFile(path, data); err != nil {
-			return nil, nil, err
-		}
-		return c, pending, nil
+		return nil, pending, nil
 	case err != nil:
 		return nil, nil, err
 	}
@@ -77,11 +73,61 @@ func claimEvents(ctx context.Context, sp *webhooks.Spool, work, phase, provider,
 	return &c, events, nil
 }
 
-// finish marks the claim's events done and drops the claim. Call it only
-// after the phase's output is committed.
-func (c *claim) finish(ctx context.Context, sp *webhooks.Spool, work string) error {
-	if err := sp.MarkDone(ctx, c.Events); err != nil {
+// claimEvents returns the phase's open claim with its events, or claims
+// the pending events of provider/scope. It returns nil when there is
+// nothing to do.
+func claimEvents(ctx context.Context, sp *webhooks.Spool, work, phase, provider, scope string, now func() time.Time) (*claim, []webhooks.Event, error) {
+	c, events, err := claimable(ctx, sp, work, phase, provider, scope)
+	if err != nil || c != nil {
+		return c, events, err
+	}
+	if len(events) == 0 {
+		return nil, nil, nil
+	}
+	c = &claim{Phase: phase, Day: now().UTC().Format("2006-01-02")}
+	for _, e := range events {
+		c.Events = append(c.Events, e.ID)
+	}
+	c.ID = fmt.Sprintf("%d-%d-%d", c.Events[0], c.Events[len(c.Events)-1], len(c.Events))
+	if err := c.save(work); err != nil {
+		return nil, nil, err
+	}
+	return c, events, nil
+}
+
+func (c *claim) save(work string) error {
+	data, _ := json.Marshal(c)
+	return atomicfile.WriteFile(claimPath(work, c.Phase), data)
+}
+
+// fail records that event id cannot be processed; once per event.
+func (c *claim) fail(id int64, reason string) {
+	if !slices.ContainsFunc(c.Failed, func(f webhooks.Failure) bool { return f.ID == id }) {
+		c.Failed = append(c.Failed, webhooks.Failure{ID: id, Reason: reason})
+	}
+}
+
+// finish marks the claim's failed events failed and the others done,
+// reports the failures in res and drops the claim. Call it only after the
+// phase's output is committed (and the claim saved with its failures).
+func (c *claim) finish(ctx context.Context, o NightlyOptions, work string, res *NightlyResult) error {
+	failed := map[int64]bool{}
+	for _, f := range c.Failed {
+		failed[f.ID] = true
+		o.Log.Warn("spooled event failed; the rest of its claim goes on", "phase", c.Phase, "event", f.ID, "reason", f.Reason)
+	}
+	var done []int64
+	for _, id := range c.Events {
+		if !failed[id] {
+			done = append(done, id)
+		}
+	}
+	if err := o.Spool.MarkFailed(ctx, c.Failed); err != nil {
 		return err
 	}
+	if err := o.Spool.MarkDone(ctx, done); err != nil {
+		return err
+	}
+	res.Failed = append(res.Failed, c.Failed...)
 	return os.Remove(claimPath(work, c.Phase))
 }

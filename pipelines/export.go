@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,26 +50,34 @@ type ExportResult struct {
 	Incremental  bool
 }
 
-// Export extracts the store (incrementally when the state file has a
+// export extracts the store (incrementally when the state file has a
 // watermark) and files the result into the partitioned dataset. The state
 // moves only after the files and the run manifest are in place, so a crash
-// at any point leaves at worst a run that will be read again.
-func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
+// at any point leaves at worst a run that will be read again. The caller
+// holds the state's lock (Export, Nightly).
+func export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Client == nil {
+		return nil, errors.New("export: no store client")
+	}
+	var err error
+	if o.StoreHash, err = storeHashOf(o.StoreHash, o.Client.BaseURL()); err != nil {
+		return nil, err
+	}
+	if err := checkOutStore(o.Out, o.StoreHash); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Out, atomicfile.DirMode); err != nil {
 		return nil, err
 	}
-	st, err := extract.LoadState(o.StatePath)
-	if o.StatePath != "" && err != nil {
+	st, err := loadExportState(o.StatePath, o.StoreHash)
+	if err != nil {
 		return nil, err
-	}
-	if st != nil && st.StoreHash != "" && st.StoreHash != o.StoreHash {
-		return nil, fmt.Errorf("state %s was written for store %q, not %q", o.StatePath, st.StoreHash, o.StoreHash)
 	}
 	runID := o.Now().UTC().Format("20060102T150405.000Z")
 	tmp := filepath.Join(o.Out, stagingDir, runID)
@@ -90,7 +99,11 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 		if !ok {
 			continue
 		}
-		dst, err := filePartition(o.Out, entity, day, filepath.Join(tmp, e.File))
+		src, err := exportFile(tmp, entity, &e, o.StoreHash)
+		if err != nil {
+			return nil, err
+		}
+		dst, err := filePartition(o.Out, entity, day, src)
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +126,19 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// loadExportState reads the watermark (nil: a full export) and refuses a
+// state written for another store.
+func loadExportState(path, storeHash string) (*extract.State, error) {
+	st, err := extract.LoadState(path)
+	if path != "" && err != nil {
+		return nil, err
+	}
+	if st != nil && st.StoreHash != "" && st.StoreHash != storeHash {
+		return nil, fmt.Errorf("state %s was written for store %q, not %q", path, st.StoreHash, storeHash)
+	}
+	return st, nil
 }
 
 // filePartition moves src into the entity's partition for day under the

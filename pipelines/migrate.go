@@ -18,6 +18,7 @@ import (
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/lockfile"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
@@ -84,11 +85,20 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	if err := os.MkdirAll(o.Work, 0o700); err != nil {
 		return nil, err
 	}
+	// One migration per work directory at a time: two would extract into
+	// the same files.
+	lock, err := lockfile.Acquire(o.Work, "bcetl migrate")
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if err := atomicfile.Sweep(filepath.Join(o.Work, LedgerFile)); err != nil {
+		return nil, err
+	}
 	res := &MigrateResult{WorkDir: o.Work}
 	exDir := filepath.Join(o.Work, ExtractDir)
 	trDir := filepath.Join(o.Work, TransformDir)
 
-	var err error
 	if res.ExtractSkipped, err = extractDone(exDir, o); err != nil {
 		return nil, err
 	}
@@ -103,7 +113,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 		res.ExtractTime = time.Since(start)
 	}
 
-	if res.TransformSkipped = transformDone(exDir, trDir); res.TransformSkipped {
+	if res.TransformSkipped = transformDone(exDir, trDir, o.Transform); res.TransformSkipped {
 		o.Log.Info("transform: output complete and unchanged, not redone", "dir", trDir)
 		if res.Transform, err = readReport(trDir); err != nil {
 			return nil, err
@@ -148,7 +158,14 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 }
 
 // extractDone reports whether exDir holds a complete extract of the same
-// source whose files are unchanged.
+// source, read with the same options, whose inputs and outputs are
+// unchanged. For a file source that means the SHA-256 of the source file
+// (and of a csv: source's mapping, and of a parquet: directory's files)
+// is still the one the manifest recorded: a path says nothing of what the
+// file holds now, and a row added to a CSV after a finished migration must
+// be extracted, transformed and loaded by the next run. A store source is
+// not re-read: to migrate a fresh copy of a store, use a new work
+// directory (README).
 func extractDone(exDir string, o MigrateOptions) (bool, error) {
 	m, err := staging.ReadManifest(exDir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -162,28 +179,96 @@ func extractDone(exDir string, o MigrateOptions) (bool, error) {
 		return false, nil
 	}
 	if kind == SourceBigCommerce {
-		if m.Source.StoreHash != o.SourceStoreHash {
+		if m.Source.StoreHash != o.SourceStoreHash || (o.Source != nil && m.Source.APIURL != o.Source.BaseURL()) {
 			return false, nil
 		}
-	} else if abs(m.Source.Path) != abs(path) {
-		return false, nil
+	} else {
+		if abs(m.Source.Path) != abs(path) || (m.Source.Mapping != "") != (o.Mapping != "") ||
+			(o.Mapping != "" && abs(m.Source.Mapping) != abs(o.Mapping)) {
+			return false, nil
+		}
+		inputs, err := extract.SourceInputs(o.From, o.Mapping)
+		if err != nil {
+			return false, err
+		}
+		if !sameHashes(m.Inputs, inputs) {
+			return false, nil
+		}
 	}
-	return m.Verify(exDir) == nil, nil
+	_, err = staging.VerifyInput(exDir)
+	return err == nil, nil
+}
+
+// sameHashes reports whether files (manifest name → path) are exactly the
+// recorded inputs, each with its recorded SHA-256.
+func sameHashes(recorded map[string]staging.FileStats, files map[string]string) bool {
+	if len(recorded) != len(files) {
+		return false
+	}
+	for name, path := range files {
+		want, ok := recorded[name]
+		if !ok {
+			return false
+		}
+		got, err := staging.FileHash(path)
+		if err != nil || got.SHA256 != want.SHA256 {
+			return false
+		}
+	}
+	return true
 }
 
 // transformDone reports whether trDir was made from exDir's current files
-// and is itself unchanged.
-func transformDone(exDir, trDir string) bool {
+// with the same options, and is itself unchanged.
+func transformDone(exDir, trDir string, opts transform.Options) bool {
 	m, err := staging.ReadManifest(trDir)
-	if err != nil || m.Stage != "transform" || m.Verify(trDir) != nil || len(m.Inputs) == 0 {
+	if err != nil || m.Stage != "transform" || len(m.Inputs) == 0 {
 		return false
 	}
-	if _, err := os.Stat(filepath.Join(trDir, staging.ReportFile)); err != nil {
+	if _, err := staging.VerifyInput(trDir); err != nil {
 		return false
 	}
-	for name, want := range m.Inputs {
-		got, err := staging.FileHash(filepath.Join(exDir, name))
-		if err != nil || got.SHA256 != want.SHA256 {
+	rep, err := readReport(trDir)
+	if err != nil || !sameTransformOptions(rep, opts) {
+		return false
+	}
+	// Every file the transform reads that exDir holds now, and only those.
+	files := map[string]string{}
+	for _, name := range transformInputs {
+		p := filepath.Join(exDir, name)
+		if _, err := os.Stat(p); err == nil {
+			files[name] = p
+		}
+	}
+	return sameHashes(m.Inputs, files)
+}
+
+// transformInputs are the files of an extract directory that the
+// transform reads (and records in its manifest's Inputs).
+var transformInputs = func() []string {
+	var out []string
+	for _, e := range staging.Entities {
+		out = append(out, staging.FileName(e))
+	}
+	return append(out, staging.RejectsFile, staging.ManifestFile)
+}()
+
+// sameTransformOptions reports whether a transform report was made with
+// opts: other rules or another survivor policy give another output.
+func sameTransformOptions(rep *transform.Report, opts transform.Options) bool {
+	survivor := opts.CustomerSurvivor
+	if survivor == "" {
+		survivor = transform.SurvivorNewest
+	}
+	if rep.CustomerSurvivor != survivor {
+		return false
+	}
+	disabled := map[string]bool{}
+	for _, r := range rep.DisabledRules {
+		disabled[r] = true
+	}
+	for _, r := range transform.Rules {
+		if disabled[r] != opts.Disabled[r] {
 			return false
 		}
 	}

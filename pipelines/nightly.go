@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
@@ -36,13 +40,19 @@ type NightlyOptions struct {
 	StatePath string // the export's watermark
 	Out       string // the export dataset
 
-	Store     *bigcommerce.Client // the store that is exported
+	Store *bigcommerce.Client // the store that is exported
+	// StoreHash names the store (default: from Store's API URL). Only
+	// events whose producer is stores/{StoreHash} are fetched from it.
 	StoreHash string
 	// Target receives the Voucherify customers; nil leaves their events
 	// pending.
 	Target    *bigcommerce.Client
 	Transform transform.Options
 	Load      load.Options
+	// DryRun reads the spool, the state and the stores and returns the
+	// plan in NightlyResult.Plan: it writes no file, moves no watermark,
+	// and claims and marks no event. The spool may be opened read-only.
+	DryRun bool
 
 	Log      *slog.Logger
 	Terminal io.Writer
@@ -58,6 +68,15 @@ type NightlyResult struct {
 	Voucherify      Ledger // joined ledger of the Voucherify customers loaded
 	VoucherifyLeft  int    // events left pending (no target given)
 	VoucherifyWorks []string
+	// CreatedMissing are the customers named by store/customer/created
+	// events that the store no longer has (deleted since): their events
+	// are done, and they are counted and logged.
+	CreatedMissing []int64
+	// Failed are the events given up on this run, marked failed in the
+	// spool with these reasons; the rest of their claims went through.
+	Failed []webhooks.Failure
+	// Plan is what a dry run would do.
+	Plan *NightlyPlan
 }
 
 // Nightly runs the scheduled job: an incremental export; the customers
@@ -72,17 +91,34 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Store == nil {
+		return nil, errors.New("nightly: no store client")
+	}
+	var err error
+	if o.StoreHash, err = storeHashOf(o.StoreHash, o.Store.BaseURL()); err != nil {
+		return nil, err
+	}
 	work := filepath.Join(o.Out, nightlyDir)
 	res := &NightlyResult{Voucherify: Ledger{}}
-	var err error
-	if res.Export, err = Export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
+	if o.DryRun {
+		// A dry run reads the state and the spool and writes nothing, so
+		// it needs no lock: it may look while a real run goes on.
+		res.Plan, err = planNightly(ctx, o, work)
+		return res, err
+	}
+	release, err := lockExportState(o.StatePath, o.Out, "bcetl nightly")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if res.Export, err = export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
 		Log: o.Log, Terminal: o.Terminal, Now: o.Now}); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}
-	if res.CreatedFetched, err = nightlyCreated(ctx, o, work); err != nil {
+	if err := nightlyCreated(ctx, o, work, res); err != nil {
 		return res, fmt.Errorf("customers from store/customer/created: %w", err)
 	}
-	if res.CartEvents, err = nightlyCarts(ctx, o, work); err != nil {
+	if err := nightlyCarts(ctx, o, work, res); err != nil {
 		return res, fmt.Errorf("cart events: %w", err)
 	}
 	if err := nightlyVoucherify(ctx, o, work, res); err != nil {
@@ -93,55 +129,127 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 
 // nightlyCreated fetches the customers named by store/customer/created
 // events into the dataset, as part files named after the claim.
-func nightlyCreated(ctx context.Context, o NightlyOptions, work string) (int, error) {
+func nightlyCreated(ctx context.Context, o NightlyOptions, work string, res *NightlyResult) error {
 	c, events, err := claimEvents(ctx, o.Spool, work, "customer-created", webhooks.ProviderBigCommerce, ScopeCustomerCreated, o.Now)
 	if err != nil || c == nil {
-		return 0, err
-	}
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, e := range events {
-		var cb struct {
-			Data struct {
-				ID int64 `json:"id"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(e.Payload, &cb); err != nil || cb.Data.ID <= 0 {
-			o.Log.Warn("store/customer/created event without a customer id; skipped", "event", e.ID)
-			continue
-		}
-		if !seen[cb.Data.ID] {
-			seen[cb.Data.ID] = true
-			ids = append(ids, cb.Data.ID)
-		}
+		return err
 	}
 	manifestPath := filepath.Join(o.Out, ManifestsDir, "created-"+c.ID+".json")
-	if _, err := os.Stat(manifestPath); err == nil || len(ids) == 0 {
-		return 0, c.finish(ctx, o.Spool, work) // output already committed, or nothing to fetch
+	if _, err := os.Stat(manifestPath); err == nil {
+		return c.finish(ctx, o, work, res) // output already committed
+	}
+	byID := createdIDs(c, events, o.StoreHash)
+	ids := slices.Sorted(maps.Keys(byID))
+	if len(ids) == 0 {
+		if err := c.save(work); err != nil {
+			return err
+		}
+		return c.finish(ctx, o, work, res)
 	}
 	tmp := filepath.Join(o.Out, stagingDir, "created-"+c.ID)
 	defer os.RemoveAll(tmp)
+	var mu sync.Mutex
+	rejected := map[int64]string{}
 	m, err := extract.ExtractStore(ctx, o.Store, tmp, extract.StoreOptions{StoreHash: o.StoreHash, APIURL: o.Store.BaseURL(),
-		IDs: ids, Log: o.Log, Now: o.Now})
+		IDs: ids, Log: o.Log, Now: o.Now,
+		RejectedID: func(id int64, err error) { mu.Lock(); rejected[id] = err.Error(); mu.Unlock() }})
 	if err != nil {
-		return 0, err
+		return err
+	}
+	for id, reason := range rejected {
+		for _, ev := range byID[id] {
+			c.fail(ev, "the store refused customer id "+strconv.FormatInt(id, 10)+": "+reason)
+		}
+	}
+	found, err := customerIDs(tmp, m)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, refused := rejected[id]; !refused && !found[id] {
+			res.CreatedMissing = append(res.CreatedMissing, id)
+		}
+	}
+	if len(res.CreatedMissing) > 0 {
+		o.Log.Warn("customers named by store/customer/created events are no longer in the store (deleted since?); their events are done",
+			"count", len(res.CreatedMissing), "customer_ids", res.CreatedMissing)
+	}
+	// The failures are saved with the claim before the output is
+	// committed: a rerun that finds the output still knows them.
+	if err := c.save(work); err != nil {
+		return err
 	}
 	for _, entity := range staging.Entities {
 		e, ok := m.Entities[entity]
 		if !ok {
 			continue
 		}
+		src, err := exportFile(tmp, entity, &e, o.StoreHash)
+		if err != nil {
+			return err
+		}
 		dst := filepath.Join(o.Out, entity, PartitionKey+"="+c.Day, "part-created-"+c.ID+".parquet")
-		if err := moveInto(filepath.Join(tmp, e.File), dst); err != nil {
-			return 0, err
+		if err := moveInto(src, dst); err != nil {
+			return err
 		}
 		e.File, _ = filepath.Rel(o.Out, dst)
 		m.Entities[entity] = e
 	}
 	if err := atomicfile.WriteJSON(manifestPath, m); err != nil {
-		return 0, err
+		return err
 	}
-	return int(m.Entities[staging.EntityCustomers].Rows), c.finish(ctx, o.Spool, work)
+	res.CreatedFetched += int(m.Entities[staging.EntityCustomers].Rows)
+	return c.finish(ctx, o, work, res)
+}
+
+// createdIDs maps the customer ids of the claim's events to the events that
+// name them; an event that names none this store can have is failed.
+func createdIDs(c *claim, events []webhooks.Event, storeHash string) map[int64][]int64 {
+	byID := map[int64][]int64{}
+	for _, e := range events {
+		if _, reason := checkCallback(e, storeHash); reason != "" {
+			c.fail(e.ID, reason)
+			continue
+		}
+		var cb struct {
+			Data struct {
+				ID int64 `json:"id"`
+			} `json:"data"`
+		}
+		json.Unmarshal(e.Payload, &cb) // checkCallback validated data.id
+		byID[cb.Data.ID] = append(byID[cb.Data.ID], e.ID)
+	}
+	return byID
+}
+
+// checkCallback re-validates a spooled callback as the receiver does now
+// (an older receiver was laxer) and checks that this store produced it.
+// It returns why the event cannot be processed, or "".
+func checkCallback(e webhooks.Event, storeHash string) (webhooks.Callback, string) {
+	cb, err := webhooks.ParseBigCommerce(e.Payload)
+	if err != nil {
+		return cb, "invalid callback: " + err.Error()
+	}
+	if want := webhooks.Producer(storeHash); cb.Producer != want {
+		return cb, fmt.Sprintf("producer %q is not the exported store %q: not processed for this store", cb.Producer, want)
+	}
+	return cb, ""
+}
+
+// customerIDs is the set of customer ids in an extract.
+func customerIDs(dir string, m *staging.Manifest) (map[int64]bool, error) {
+	found := map[int64]bool{}
+	e, ok := m.Entities[staging.EntityCustomers]
+	if !ok {
+		return found, nil
+	}
+	err := staging.Scan(filepath.Join(dir, e.File), func(c staging.Customer) error {
+		if c.ID != nil {
+			found[*c.ID] = true
+		}
+		return nil
+	})
+	return found, err
 }
 
 // CartEvent is one row of the cart_events dataset.
@@ -155,42 +263,46 @@ type CartEvent struct {
 	ReceivedAt time.Time `parquet:"received_at,timestamp(millisecond)"`
 	CartID     string    `parquet:"cart_id"`
 	Type       string    `parquet:"type"`
+	StoreHash  string    `parquet:"store_hash"` // as in every exported row
 }
 
-func nightlyCarts(ctx context.Context, o NightlyOptions, work string) (int, error) {
+func nightlyCarts(ctx context.Context, o NightlyOptions, work string, res *NightlyResult) error {
 	c, events, err := claimEvents(ctx, o.Spool, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated, o.Now)
 	if err != nil || c == nil {
-		return 0, err
+		return err
 	}
 	dst := filepath.Join(o.Out, CartEventsDataset, PartitionKey+"="+c.Day, "part-cart-"+c.ID+".parquet")
 	if _, err := os.Stat(dst); err == nil {
-		return 0, c.finish(ctx, o.Spool, work)
+		return c.finish(ctx, o, work, res)
 	}
 	rows := make([]CartEvent, 0, len(events))
 	for _, e := range events {
-		var cb struct {
-			CreatedAt int64  `json:"created_at"`
-			StoreID   string `json:"store_id"`
-			Producer  string `json:"producer"`
-			Scope     string `json:"scope"`
-			Hash      string `json:"hash"`
-			Data      struct {
+		cb, reason := checkCallback(e, o.StoreHash)
+		if reason != "" {
+			c.fail(e.ID, reason)
+			continue
+		}
+		var d struct {
+			Data struct {
 				Type string `json:"type"`
 				ID   string `json:"id"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal(e.Payload, &cb); err != nil {
-			return 0, fmt.Errorf("spooled event %d: %w", e.ID, err)
-		}
+		json.Unmarshal(e.Payload, &d) // checkCallback validated data
 		rows = append(rows, CartEvent{EventID: e.ID, Hash: cb.Hash, StoreID: cb.StoreID, Producer: cb.Producer, Scope: cb.Scope,
-			CreatedAt: time.Unix(cb.CreatedAt, 0).UTC(), ReceivedAt: e.ReceivedAt.UTC(), CartID: cb.Data.ID, Type: cb.Data.Type})
+			CreatedAt: time.Unix(cb.CreatedAt, 0).UTC(), ReceivedAt: e.ReceivedAt.UTC(), CartID: d.Data.ID, Type: d.Data.Type,
+			StoreHash: o.StoreHash})
+	}
+	if err := c.save(work); err != nil {
+		return err
 	}
 	if len(rows) > 0 {
 		if _, err := staging.WriteAll(dst, rows); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return len(rows), c.finish(ctx, o.Spool, work)
+	res.CartEvents += len(rows)
+	return c.finish(ctx, o, work, res)
 }
 
 // nightlyVoucherify loads the spooled Voucherify customers into the target
@@ -235,7 +347,7 @@ func nightlyVoucherify(ctx context.Context, o NightlyOptions, work string, res *
 	if mr.Load == nil || !mr.Load.Complete || o.Load.DryRun {
 		return nil // not committed: the events stay claimed for the next run
 	}
-	return c.finish(ctx, o.Spool, work)
+	return c.finish(ctx, o, work, res)
 }
 
 // moveInto renames src to dst, creating dst's directory owner-only.

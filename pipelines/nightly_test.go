@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -167,7 +168,8 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		spoolEvent(t, sp, webhooks.ProviderBigCommerce, fmt.Sprint("cart-", i), ScopeCartCreated, cartCreated(i))
 	}
-	o := NightlyOptions{Spool: sp, Out: filepath.Join(dir, "out"), Now: func() time.Time { return time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC) }}
+	o := NightlyOptions{Spool: sp, Out: filepath.Join(dir, "out"), StoreHash: "source", Log: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC) }}
 	work := filepath.Join(o.Out, nightlyDir)
 	// The crashed run: it claimed the three events and wrote its part file.
 	c, events, err := claimEvents(ctx, sp, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated, o.Now)
@@ -182,16 +184,17 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 	spoolEvent(t, sp, webhooks.ProviderBigCommerce, "cart-9", ScopeCartCreated, cartCreated(9))
 	o.Now = func() time.Time { return time.Date(2026, 11, 26, 0, 30, 0, 0, time.UTC) }
 
-	n, err := nightlyCarts(ctx, o, work)
-	if err != nil || n != 0 {
-		t.Fatalf("resumed claim: wrote %d rows, %v; the output was already committed", n, err)
+	res := &NightlyResult{}
+	if err := nightlyCarts(ctx, o, work, res); err != nil || res.CartEvents != 0 {
+		t.Fatalf("resumed claim: wrote %d rows, %v; the output was already committed", res.CartEvents, err)
 	}
 	if left, _ := sp.Pending(ctx, webhooks.ProviderBigCommerce, ScopeCartCreated, 0); len(left) != 1 {
 		t.Fatalf("want only the new event pending, got %d", len(left))
 	}
 	// The next run takes the new event, into today's partition.
-	if n, err := nightlyCarts(ctx, o, work); err != nil || n != 1 {
-		t.Fatalf("new event: %d %v", n, err)
+	res = &NightlyResult{}
+	if err := nightlyCarts(ctx, o, work, res); err != nil || res.CartEvents != 1 {
+		t.Fatalf("new event: %d %v", res.CartEvents, err)
 	}
 	parts, _ := filepath.Glob(filepath.Join(o.Out, CartEventsDataset, "*", "*.parquet"))
 	if len(parts) != 2 {

@@ -54,7 +54,7 @@ func (n *normalizer) address(a *staging.Address) *problem {
 		return &problem{"address_type", CheckEnum, a.AddressType,
 			fmt.Sprintf("address_type must be exactly residential or commercial, not %q (the address_type rule, which would fix case, is disabled)", a.AddressType)}
 	}
-	return checkLimits(addressLimits, a.FirstName, a.LastName, a.Company, a.Address1, a.City,
+	return checkLimits(addressLimits, a.FirstName, a.LastName, a.Company, a.Address1, a.Address2, a.City,
 		a.StateOrProvince, a.PostalCode, a.CountryCode, a.Phone)
 }
 

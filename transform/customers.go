@@ -26,7 +26,7 @@ func (n *normalizer) customer(c *staging.Customer) *problem {
 		n.count(RuleEmail, c.Email, e)
 		c.Email = e
 	}
-	return checkLimits(customerLimits, c.Email, c.FirstName, c.LastName, c.Company, c.Phone, c.TaxExemptCategory)
+	return checkLimits(customerLimits, c.Email, c.FirstName, c.LastName, c.Company, c.Phone, c.TaxExemptCategory, c.Notes)
 }
 
 // Row states shared by the entity passes.

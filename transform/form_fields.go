@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -30,7 +31,9 @@ func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
 		return p
 	}
 	n.text(&f.Name)
-	if p := checkLength("name", f.Name, 1, 0); p != nil {
+	// The document bounds neither; the sandbox allows names of 255
+	// characters, and values are bounded like notes (MaxLongText).
+	if p := checkLength("name", f.Name, 1, 255); p != nil {
 		return p
 	}
 	f.ValueType = strings.ToLower(strings.TrimSpace(f.ValueType))
@@ -44,6 +47,9 @@ func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
 		}
 		v := *f.ValueString
 		n.multiline(&v)
+		if p := checkLength("value_string", v, 0, MaxLongText); p != nil {
+			return p
+		}
 		f.ValueString = &v
 		f.ValueJSON = jsonLiteral(v)
 	case staging.ValueTypeArray:
@@ -51,9 +57,15 @@ func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
 			return &problem{"value_array", CheckFormField, f.ValueJSON, "an array form field value has an empty value_array and value_json is not a JSON array of strings"}
 		}
 		arr := make([]string, len(f.ValueArray))
+		total := 0
 		for i, v := range f.ValueArray {
 			n.text(&v)
 			arr[i] = v
+			total += utf8.RuneCountInString(v)
+		}
+		if total > MaxLongText {
+			return &problem{"value_array", CheckLength, f.ValueJSON,
+				fmt.Sprintf("value_array must hold at most %d characters in all, it has %d: shorten it", MaxLongText, total)}
 		}
 		f.ValueArray = arr
 		f.ValueJSON = jsonLiteral(arr)

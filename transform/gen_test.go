@@ -33,13 +33,13 @@ func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy
 			tb.Fatal(err)
 		}
 	}
-	cw, err := staging.Create[staging.Customer](filepath.Join(dir, staging.FileName(staging.EntityCustomers)))
+	cw, err := createRaw[staging.Customer](filepath.Join(dir, staging.FileName(staging.EntityCustomers)))
 	must(err)
-	aw, err := staging.Create[staging.Address](filepath.Join(dir, staging.FileName(staging.EntityAddresses)))
+	aw, err := createRaw[staging.Address](filepath.Join(dir, staging.FileName(staging.EntityAddresses)))
 	must(err)
-	vw, err := staging.Create[staging.AttributeValue](filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
+	vw, err := createRaw[staging.AttributeValue](filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
 	must(err)
-	fw, err := staging.Create[staging.FormFieldValue](filepath.Join(dir, staging.FileName(staging.EntityFormFieldValues)))
+	fw, err := createRaw[staging.FormFieldValue](filepath.Join(dir, staging.FileName(staging.EntityFormFieldValues)))
 	must(err)
 
 	var attrs []staging.Attribute
@@ -162,16 +162,25 @@ func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy
 	ghost := "no-such-address"
 	must(fw.Write(staging.FormFieldValue{SourceKey: "f-ghost", CustomerSourceKey: clean, AddressSourceKey: &ghost, Name: "x", ValueType: "number", ValueJSON: "1"}))
 	m.planted["orphan-form-field"] = 1
-	for _, w := range []interface {
-		Commit() (staging.FileStats, error)
-	}{cw, aw, vw, fw} {
-		_, err := w.Commit()
-		must(err)
+	for _, w := range []interface{ Commit() error }{cw, aw, vw, fw} {
+		must(w.Commit())
 	}
 	// An extract-stage reject, to be copied through.
 	_, err = staging.WriteAll(filepath.Join(dir, staging.RejectsFile), []staging.Reject{{Stage: "extract", Entity: "customers", SourceKey: "x1", Rule: "http", Message: "404 from source"}})
 	must(err)
+	must(writeExtractManifest(dir))
 	return m
+}
+
+// writeExtractManifest describes the staging files in dir as an extract's
+// output: the transform refuses a directory without a manifest that
+// matches it.
+func writeExtractManifest(dir string) error {
+	m, err := staging.ManifestFor(dir, "extract")
+	if err != nil {
+		return err
+	}
+	return staging.WriteManifest(dir, m)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -17,8 +17,8 @@ var ErrInvalidEmail = errors.New("invalid email")
 // NormalizeEmail is the "email" rule: it trims the address (after the text
 // rule), lower-cases the domain and checks the syntax. The local part keeps
 // its case — it is the customer's to choose — but addresses are compared
-// case-insensitively as a whole (see EmailKey), as BigCommerce does when it
-// enforces uniqueness.
+// lower-cased as a whole (see EmailKey: plain lower-casing, never Unicode
+// case folding), the safe reading of BigCommerce's uniqueness rule.
 //
 // An address is valid when net/mail parses it as a bare addr-spec (no
 // display name, no comments, no angle brackets) and, in addition: it has

@@ -53,6 +53,25 @@ func TestEmailKeyIsCaseInsensitive(t *testing.T) {
 	}
 }
 
+// Emails compare by plain lower-casing, never by Unicode case folding:
+// under folding "straße" is "strasse" and "ﬁ" is "fi", and two people
+// would share a key.
+func TestEmailKeyNeverFolds(t *testing.T) {
+	for _, pair := range [][2]string{
+		{"straße@example.de", "strasse@example.de"},
+		{"STRASSE@example.de", "straße@example.de"},
+		{"ﬁnn@example.com", "finn@example.com"},
+		{"ſam@example.com", "sam@example.com"},
+	} {
+		if EmailKey(pair[0]) == EmailKey(pair[1]) {
+			t.Errorf("EmailKey(%q) == EmailKey(%q): two customers would merge", pair[0], pair[1])
+		}
+	}
+	if EmailKey(" STRASSE@Example.de ") != EmailKey("strasse@example.de") {
+		t.Error("emails equal after trimming and lower-casing must have one key")
+	}
+}
+
 func FuzzEmail(f *testing.F) {
 	for _, s := range []string{"Ann@Example.COM", " a@b.co ", "a@b", "\"a b\"@c.de", "a@B\u0130.com", "x@y..z", "@", "a@ß.de"} {
 		f.Add(s)

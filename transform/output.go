@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -66,10 +65,10 @@ func (s *sink) reject(entity, key string, p *problem) error {
 	return s.rejects.write(staging.Reject{
 		Stage:     "transform",
 		Entity:    entity,
-		SourceKey: strings.ToValidUTF8(key, "\uFFFD"),
+		SourceKey: key, // the staging writer escapes invalid UTF-8
 		Field:     p.field,
 		Rule:      p.rule,
-		Value:     staging.TruncateValue(strings.ToValidUTF8(p.value, "\uFFFD")),
+		Value:     staging.TruncateValue(p.value),
 		Message:   p.msg,
 	})
 }

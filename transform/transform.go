@@ -33,13 +33,19 @@ func Run(ctx context.Context, inDir, outDir string, opts Options) (*Report, erro
 	if opts.CustomerSurvivor == "" {
 		opts.CustomerSurvivor = SurvivorNewest
 	}
-	if a, b := filepath.Clean(inDir), filepath.Clean(outDir); a == b {
-		return nil, errors.New("--out must differ from --in: the transform never rewrites its input")
+	// The input is checked against its manifest: a missing, truncated or
+	// changed entity file would otherwise become "0 rows" downstream.
+	if _, err := staging.VerifyInput(inDir); err != nil {
+		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(inDir, staging.FileName(staging.EntityCustomers))); err != nil {
-		return nil, fmt.Errorf("%s is not a staging directory: %w", inDir, err)
+	if err := staging.CheckOutputDir(inDir, outDir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(outDir, 0o700); err != nil {
+		return nil, err
+	}
+	// What a killed transform was writing here holds personal data.
+	if err := atomicfile.Sweep(outputPaths(outDir)...); err != nil {
 		return nil, err
 	}
 	rep := newReport(opts)
@@ -230,6 +236,15 @@ func (r *run) writeManifest(entities map[string]staging.EntityManifest) error {
 		m.Inputs[name] = st
 	}
 	return staging.WriteManifest(r.out, m)
+}
+
+// outputPaths are the files Run writes into outDir.
+func outputPaths(outDir string) []string {
+	var out []string
+	for _, name := range append(entityFiles(), staging.RejectsFile, staging.MergesFile, staging.ReportFile, staging.ManifestFile) {
+		out = append(out, filepath.Join(outDir, name))
+	}
+	return out
 }
 
 func entityFiles() []string {

@@ -34,12 +34,14 @@ func (f fixture) write(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	if err := writeExtractManifest(dir); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
 func writeRows[T any](dir, entity string, rows []T) error {
-	_, err := staging.WriteAll(filepath.Join(dir, staging.FileName(entity)), rows)
-	return err
+	return writeRaw(filepath.Join(dir, staging.FileName(entity)), rows)
 }
 
 // result is a transform's output, read back.
@@ -352,8 +354,12 @@ func TestAddressKey(t *testing.T) {
 func TestRunWritesManifestAndCopiesExtractRejects(t *testing.T) {
 	in := fixture{customers: []staging.Customer{{SourceKey: "c", Email: "c@example.com", FirstName: "A", LastName: "B"}}}.write(t)
 	wm := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
-	if err := staging.WriteManifest(in, &staging.Manifest{FormatVersion: staging.FormatVersion, Stage: "extract",
-		Source: staging.Source{Kind: "bigcommerce", StoreHash: "abc"}, Watermark: &wm}); err != nil {
+	im, err := staging.ManifestFor(in, "extract")
+	if err != nil {
+		t.Fatal(err)
+	}
+	im.Source, im.Watermark = staging.Source{Kind: "bigcommerce", StoreHash: "abc"}, &wm
+	if err := staging.WriteManifest(in, im); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := staging.WriteAll(filepath.Join(in, staging.RejectsFile), []staging.Reject{{Stage: "extract", Entity: "customers", SourceKey: "z", Message: "m"}}); err != nil {

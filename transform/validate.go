@@ -26,18 +26,32 @@ type limit struct {
 	min, max int // max 0: no maximum
 }
 
+// MaxLongText bounds the string fields the document leaves unbounded and
+// the loader sends: customer notes and form field values. Without a bound
+// one 10 MB note makes the request too large for any server (413). 65,535
+// characters (a MySQL TEXT column) keeps any one record under 1 MiB, the
+// smallest body limit the loader assumes (internal/sandbox), even if every
+// character needs a six-byte JSON escape (\u003c): 393,210 bytes, with
+// room for the record's other fields.
+const MaxLongText = 65535
+
 var (
+	// registration_ip_address (≤30 in customer_Full) is not checked: the
+	// loader never sends it (customer_Post has no such field).
 	customerLimits = []limit{
 		{"email", 3, 250}, {"first_name", 1, 100}, {"last_name", 1, 100},
 		{"company", 0, 255}, {"phone", 0, 50}, {"tax_exempt_category", 0, 255},
+		{"notes", 0, MaxLongText},
 	}
-	// address1 and city are required with no documented maximum for
-	// address1; state and postal code are required only "for countries that
-	// need them", which the document does not list, so they are not
-	// required here (the load stage reports the API's answer).
+	// address1 and city are required. address1 and address2 have no
+	// documented maximum; 255, the size of the other address text fields,
+	// is the strict reading the sandbox enforces. State and postal code are
+	// required only "for countries that need them", which the document
+	// does not list, so they are not required here (the load stage reports
+	// the API's answer).
 	addressLimits = []limit{
 		{"first_name", 1, 255}, {"last_name", 1, 255}, {"company", 0, 255},
-		{"address1", 1, 0}, {"city", 1, 100}, {"state_or_province", 0, 100},
+		{"address1", 1, 255}, {"address2", 0, 255}, {"city", 1, 100}, {"state_or_province", 0, 100},
 		{"postal_code", 0, 30}, {"country_code", 2, 2}, {"phone", 0, 50},
 	}
 )

@@ -111,7 +111,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			fmt.Fprintf(a.stdout, "  load %-10s %4d requests (minimum %d): %s\n", runs[i].name, s.HTTPRequests, s.MinimumRequests, use)
 		}
-		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/results.parquet), every reject in %s/*/transform/rejects.parquet with its reason.\n", dir, dir)
+		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/load-state.results.parquet), every reject in %s/*/transform/rejects.parquet with its reason.\n", dir, dir)
 		if total.Rejected() == 0 {
 			return errors.New("demo: the samples' rejects did not happen")
 		}

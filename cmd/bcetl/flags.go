@@ -13,19 +13,33 @@ import (
 // is "" for the target (or only) store and "source-" for a migration's
 // source; main's envAliases map them to BIGCOMMERCE_* variables.
 type storeFlags struct {
+	prefix                   string
 	apiURL, storeHash, token *string
 }
 
 func addStoreFlags(fs *flag.FlagSet, prefix, what string) storeFlags {
 	return storeFlags{
+		prefix:    prefix,
 		apiURL:    fs.String(prefix+"api-url", "", what+" API root (default "+bigcommerce.DefaultBaseURL+")"),
 		storeHash: fs.String(prefix+"store-hash", "", what+" store hash"),
 		token:     fs.String(prefix+"token", "", what+" access token (prefer the environment: flags show in ps)"),
 	}
 }
 
-// client builds the client. A missing credential is a usage error.
+// client builds the client. A missing store hash or token is a usage
+// error, found before any request: without a token every request is a 401,
+// and the store hash names the store a state file belongs to even when
+// --api-url already points at it.
 func (s storeFlags) client(opts ...bigcommerce.Option) (*bigcommerce.Client, error) {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"store-hash", s.storeHash}, {"token", s.token}} {
+		if *f.v == "" {
+			name := s.prefix + f.name
+			return nil, usagef("--%s (or %s) is required", name, envAliases[name][0])
+		}
+	}
 	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: *s.apiURL, StoreHash: *s.storeHash, Token: *s.token}, opts...)
 	if err != nil {
 		return nil, usagef("%v", err)

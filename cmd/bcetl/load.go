@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/bcetl/bcetl/load"
 )
@@ -14,14 +15,14 @@ func init() {
 		summary: "load a staging directory into a store (resumable; exactly once)",
 		usage: `  bcetl load --in staging/ --state load.db --store-hash abc123 --token $TOKEN
   # killed or interrupted? run the same command again: it resumes.
-  # results.parquet and load-summary.json are written beside --state.`,
+  # results and summary are named after --state: load.results.parquet, load.summary.json.`,
 		setup: setupLoad,
 	})
 }
 
 func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	in := fs.String("in", "", "staging directory to load (required)")
-	statePath := fs.String("state", "", "SQLite state file: checkpoints and the id map; results.parquet and load-summary.json go beside it (required)")
+	statePath := fs.String("state", "", "SQLite state file: checkpoints and the id map; the results and summary are named after it, e.g. load.db → load.results.parquet, load.summary.json (required)")
 	store := addStoreFlags(fs, "", "target")
 	lf := addLoadFlags(fs)
 	return func(ctx context.Context, a *app) error {
@@ -32,10 +33,13 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
+		if fi, err := os.Stat(*in); err != nil || !fi.IsDir() {
+			return usagef("--in %s: no such directory", *in)
+		}
 		if opts.Client, err = store.client(); err != nil {
 			return err
 		}
-		opts.In, opts.StatePath, opts.Log, opts.Progress = *in, *statePath, a.log, a.terminal() != nil
+		opts.In, opts.StatePath, opts.StoreHash, opts.Log, opts.Progress = *in, *statePath, *store.storeHash, a.log, a.terminal() != nil
 		sum, err := load.Run(ctx, opts)
 		if sum != nil {
 			fmt.Fprint(a.stdout, sum.String())

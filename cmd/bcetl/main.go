@@ -22,6 +22,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/lockfile"
+	"github.com/bcetl/bcetl/load"
 )
 
 // Exit codes, documented in the README.
@@ -167,6 +169,13 @@ func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int
 	}
 	if errors.Is(err, context.Canceled) {
 		logger.Warn("interrupted: work in flight was recorded; run the same command again to resume", "command", name)
+		return exitFailed
+	}
+	// Refusals to touch a state that is not this run's: said plainly, once.
+	var held *lockfile.HeldError
+	var target *load.TargetError
+	if errors.As(err, &held) || errors.As(err, &target) {
+		fmt.Fprintf(stderr, "bcetl %s: refused: %v\n", name, err)
 		return exitFailed
 	}
 	var re rejectedError

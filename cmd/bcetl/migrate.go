@@ -43,6 +43,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
+		lo.StoreHash = *target.storeHash
 		o := pipelines.MigrateOptions{From: *from, Mapping: *mapping, Work: *work, Target: tgt, Load: lo, Transform: to, Log: a.log}
 		if *from == pipelines.SourceBigCommerce {
 			if o.Source, err = source.client(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/webhooks"
@@ -17,7 +18,10 @@ func init() {
 		usage: `  # crontab: every night at 02:15
   15 2 * * *  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \
     bcetl nightly --spool /var/lib/bcetl/spool.db --state /var/lib/bcetl/export.state \
-      --out /data/warehouse --log-format json`,
+      --out /data/warehouse --log-format json
+  # what would it do? reads only: no file, no watermark, no event claimed
+  bcetl nightly --dry-run --spool /var/lib/bcetl/spool.db --state /var/lib/bcetl/export.state --out /data/warehouse
+  # exit 3: finished, but records were rejected or events failed (listed; status 'failed' in the spool)`,
 		setup: setupNightly,
 	})
 }
@@ -46,33 +50,62 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if tgt, err = target.client(); err != nil {
 				return err
 			}
+			lo.StoreHash = *target.storeHash
 		}
-		sp, err := webhooks.Open(*spoolPath)
+		// A dry run opens the spool read-only: it must not even create or
+		// upgrade the file.
+		open := webhooks.Open
+		if lo.DryRun {
+			open = webhooks.OpenReadOnly
+		}
+		sp, err := open(*spoolPath)
 		if err != nil {
 			return err
 		}
 		defer sp.Close()
 		o := pipelines.NightlyOptions{Spool: sp, StatePath: *state, Out: *out, Store: c, StoreHash: *store.storeHash,
-			Target: tgt, Load: lo, Transform: to, Log: a.log}
+			Target: tgt, Load: lo, Transform: to, DryRun: lo.DryRun, Log: a.log}
 		o.Terminal = a.terminal()
 		res, err := pipelines.Nightly(ctx, o)
+		if res != nil && res.Plan != nil {
+			res.Plan.Print(a.stdout)
+		}
 		if res != nil && res.Export != nil {
-			fmt.Fprintf(a.stdout, "export: run manifest %s\n", res.Export.ManifestPath)
-			fmt.Fprintf(a.stdout, "customers fetched from store/customer/created events: %d\ncart events appended: %d\n", res.CreatedFetched, res.CartEvents)
-			if res.VoucherifyRuns > 0 {
-				fmt.Fprintln(a.stdout, "Voucherify customers:")
-				res.Voucherify.Print(a.stdout)
-			}
-			if res.VoucherifyLeft > 0 {
-				fmt.Fprintf(a.stdout, "Voucherify events left pending (no --target-store-hash): %d\n", res.VoucherifyLeft)
-			}
+			printNightly(a.stdout, res)
 		}
 		if err != nil {
 			return err
 		}
-		if n := res.Voucherify.Rejected(); n > 0 {
+		// Exit 3 ("finished with rejects") for rejected records and for
+		// failed events alike: the run is complete, something needs a look.
+		if n := res.Voucherify.Rejected() + int64(len(res.Failed)); n > 0 {
+			if len(res.Failed) > 0 {
+				a.log.Warn("finished with failed events: they are marked failed in the spool with their reasons", "failed_events", len(res.Failed))
+			}
 			return rejectedError{n: n}
 		}
 		return nil
+	}
+}
+
+func printNightly(w io.Writer, res *pipelines.NightlyResult) {
+	fmt.Fprintf(w, "export: run manifest %s\n", res.Export.ManifestPath)
+	fmt.Fprintf(w, "customers fetched from store/customer/created events: %d\n", res.CreatedFetched)
+	if n := len(res.CreatedMissing); n > 0 {
+		fmt.Fprintf(w, "  no longer in the store (deleted since?): %d, ids %v\n", n, res.CreatedMissing)
+	}
+	fmt.Fprintf(w, "cart events appended: %d\n", res.CartEvents)
+	if res.VoucherifyRuns > 0 {
+		fmt.Fprintln(w, "Voucherify customers:")
+		res.Voucherify.Print(w)
+	}
+	if res.VoucherifyLeft > 0 {
+		fmt.Fprintf(w, "Voucherify events left pending (no --target-store-hash): %d\n", res.VoucherifyLeft)
+	}
+	if len(res.Failed) > 0 {
+		fmt.Fprintf(w, "events failed: %d (status 'failed' in the spool; the rest of their claims went through)\n", len(res.Failed))
+		for _, f := range res.Failed {
+			fmt.Fprintf(w, "  event %d: %s\n", f.ID, f.Reason)
+		}
 	}
 }

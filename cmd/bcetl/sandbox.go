@@ -36,6 +36,7 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	generate := fs.Int("generate", 0, "generate N customers at start (only into an empty store)")
 	seed := fs.Int64("seed", 1, "seed for generated data, jitter and faults")
 	state := fs.String("state", "", "persist the store in FILE (snapshot + journal); loaded at start")
+	loose := fs.Bool("loose-emails", false, "compare emails as a loose collation might (ß = ss, ﬁ = fi): the worst case for a client")
 	fidelity := addFidelityFlags(fs)
 	return func(ctx context.Context, a *app) error {
 		if *token == "" {
@@ -46,7 +47,7 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		opts, err := fidelity.apply(sandbox.Options{
 			StoreHash: *storeHash, Token: *token, Quota: *quota, Window: *window, Latency: *latency,
-			FaultRate: *faultRate, Seed: *seed, StatePath: *state, Logger: a.log,
+			FaultRate: *faultRate, Seed: *seed, StatePath: *state, LooseEmails: *loose, Logger: a.log,
 		})
 		if err != nil {
 			return err

@@ -23,7 +23,7 @@ func init() {
 		name:    "show",
 		summary: "print a Parquet file (staging, rejects, merges, results) as JSON lines",
 		usage: `  bcetl show work/transform/rejects.parquet
-  bcetl show --limit 5 work/results.parquet`,
+  bcetl show --limit 5 work/load-state.results.parquet`,
 		setup: setupShow,
 	})
 }

@@ -18,7 +18,7 @@ func init() {
 		usage: `  export BCETL_BIGCOMMERCE_HEADER='X-Bcetl-Auth=<random value given when creating the hook>'
   export BCETL_BIGCOMMERCE_SECRET='<app client secret>'   # or whsec_<base64>
   export BCETL_VOUCHERIFY_SECRET='<webhook secret key>'
-  bcetl webhooks serve --listen 127.0.0.1:8090 --spool /var/lib/bcetl/webhooks.db
+  bcetl webhooks serve --listen 127.0.0.1:8090 --spool /var/lib/bcetl/webhooks.db --store-hash abc123
 
 Put it behind a TLS proxy on port 443 (BigCommerce only calls port 443). Pass
 secrets through the environment rather than flags, which other users can see
@@ -60,6 +60,7 @@ func (h *headerFlags) Set(s string) error {
 func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on (env BCETL_LISTEN)")
 	spoolPath := fs.String("spool", "", "SQLite spool file, created owner-only if missing (required; env BCETL_SPOOL)")
+	storeHash := fs.String("store-hash", "", "the store whose callbacks are accepted: another producer than stores/HASH gets a 422 (env BIGCOMMERCE_STORE_HASH; empty: any store, and nightly fails the others' events)")
 	var headers headerFlags
 	fs.Var(&headers, "bigcommerce-header", "NAME=VALUE custom header set when the BigCommerce hook was created; repeatable, all must match (env BCETL_BIGCOMMERCE_HEADER)")
 	bcSecret := fs.String("bigcommerce-secret", "", "also require a Standard Webhooks signature keyed with this app client secret, raw or whsec_<base64> (env BCETL_BIGCOMMERCE_SECRET)")
@@ -100,6 +101,7 @@ func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) erro
 			BigCommerceHeaders: headers.list,
 			BigCommerceSecret:  *bcSecret,
 			VoucherifySecret:   *vfSecret,
+			StoreHash:          *storeHash,
 			MaxBodyBytes:       *maxBody,
 			StatsEvery:         *statsEvery,
 		})
@@ -111,6 +113,9 @@ func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) erro
 			return err
 		}
 		bc, vf := srv.Endpoints()
+		if bc && srv.Producer() == "" {
+			a.log.Warn("no --store-hash: BigCommerce callbacks of any store are spooled; nightly marks other stores' events failed")
+		}
 		// Header names are logged, never values or secrets.
 		names := make([]string, len(headers.list))
 		for i, h := range headers.list {
@@ -118,7 +123,7 @@ func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) erro
 		}
 		a.log.Info("receiving webhooks",
 			"listen", ln.Addr().String(), "spool", sp.Path(),
-			"bigcommerce", bc, "bigcommerce_auth_headers", names, "bigcommerce_signature", *bcSecret != "",
+			"bigcommerce", bc, "bigcommerce_producer", srv.Producer(), "bigcommerce_auth_headers", names, "bigcommerce_signature", *bcSecret != "",
 			"voucherify", vf, "shutdown_timeout", webhooks.DefaultShutdownTimeout.String())
 		fmt.Fprintf(a.stdout, "http://%s\n", ln.Addr())
 		start := time.Now()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // FileMode and DirMode are the permissions of every output file and of the
@@ -28,6 +29,11 @@ type File struct {
 	done bool
 }
 
+// TempInfix marks the temporary name of a file being written:
+// ".<name>.bcetl-tmp-<random>" beside <name>. It is distinctive so that
+// Sweep removes only what bcetl itself named, never a user's file.
+const TempInfix = ".bcetl-tmp-"
+
 // Create opens a temporary file beside path. Missing parent directories are
 // created owner-only.
 func Create(path string) (*File, error) {
@@ -35,7 +41,7 @@ func Create(path string) (*File, error) {
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +92,39 @@ func (f *File) Abort() {
 	f.done = true
 	f.File.Close()
 	os.Remove(f.File.Name())
+}
+
+func tempPrefix(path string) string { return "." + filepath.Base(path) + TempInfix }
+
+// Sweep removes the temporary files a killed writer of these paths left
+// beside them (Abort never ran): they hold personal data. Call it at the
+// start of a run, for the files that run is about to write and while
+// nothing else writes them (under the run's lock, or in its own output
+// directory); it touches no other file.
+func Sweep(paths ...string) error {
+	var errs []error
+	entries := map[string][]os.DirEntry{}
+	for _, p := range paths {
+		dir := filepath.Dir(p)
+		es, ok := entries[dir]
+		if !ok {
+			var err error
+			es, err = os.ReadDir(dir)
+			if err != nil && !os.IsNotExist(err) {
+				errs = append(errs, err)
+			}
+			entries[dir] = es
+		}
+		prefix := tempPrefix(p)
+		for _, e := range es {
+			if !e.IsDir() && strings.HasPrefix(e.Name(), prefix) {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // WriteFile writes data to path atomically with owner-only permissions.

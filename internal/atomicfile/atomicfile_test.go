@@ -60,3 +60,40 @@ func TestAbortLeavesPreviousVersion(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+// A writer killed mid-write leaves its temporary file; Sweep removes it,
+// and only it: not the committed file, not another file's temporary, not
+// a user's file that merely looks similar.
+func TestSweepRemovesOnlyLeftoversOfThePaths(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "customers.parquet")
+	if err := WriteFile(path, []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Create(path) // never committed nor aborted: a killed writer
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("personal data")
+	f.File.Close()
+	other, err := Create(filepath.Join(dir, "addresses.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Abort()
+	user := filepath.Join(dir, ".customers.parquet.tmp-1")
+	if err := os.WriteFile(user, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Sweep(path, filepath.Join(t.TempDir(), "missing", "x.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(f.File.Name()); !os.IsNotExist(err) {
+		t.Errorf("leftover %s not removed: %v", f.File.Name(), err)
+	}
+	for _, keep := range []string{path, other.File.Name(), user} {
+		if _, err := os.Stat(keep); err != nil {
+			t.Errorf("%s removed: %v", keep, err)
+		}
+	}
+}

@@ -159,11 +159,17 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Filters are case-insensitive except ids and phone/IP numbers
-	// (MySQL's default collation; email:in is case-insensitive like the
-	// uniqueness rule).
+	// (MySQL's default collation; email:in compares like the uniqueness
+	// rule, emails.go).
 	var f filters[*customerRec]
 	keepIn(&f, ids, func(c *customerRec) int64 { return c.ID })
-	keepFold(&f, emails, func(c *customerRec) string { return c.Email })
+	if emails != nil {
+		keys := map[string]bool{}
+		for _, e := range emails {
+			keys[s.st.emailKey(e)] = true
+		}
+		f = append(f, func(c *customerRec) bool { return keys[s.st.emailKey(c.Email)] })
+	}
 	keepName(&f, names, func(c *customerRec) string { return c.FirstName }, func(c *customerRec) string { return c.LastName })
 	if likes != nil {
 		subs := lowerList(likes)
@@ -201,7 +207,7 @@ func (s *Server) getCustomers(w http.ResponseWriter, r *http.Request) {
 		list = sortedUnique(list, order)
 	case emails != nil:
 		for _, e := range emails {
-			if c := st.byEmailLower(e); c != nil {
+			if c := st.byEmailKey(e); c != nil {
 				list = append(list, c)
 			}
 		}

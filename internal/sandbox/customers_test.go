@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +239,25 @@ func TestDeleteCustomers(t *testing.T) {
 	}
 	// The email is free again.
 	e.createCustomers(cust("A@example.com", "A", "A"))
+}
+
+// A body over maxBody is answered 413 and writes nothing, whether the
+// client announced its length or streamed it; a large body under the limit
+// is accepted (the document bounds no notes length).
+func TestRequestBodyLimit(t *testing.T) {
+	e := newEnv(t, Options{})
+	big := merge(cust("big@example.com", "A", "B"), map[string]any{"notes": strings.Repeat("n", maxBody)})
+	r := e.do("POST", "/customers", []map[string]any{big})
+	e.wantError(r, 413)
+	if r.body["title"] != "The request payload is too large." {
+		t.Errorf("413 title %q", r.body["title"])
+	}
+	b, _ := json.Marshal([]map[string]any{big})
+	chunked := e.do("POST", "/customers", io.MultiReader(bytes.NewReader(b))) // no Content-Length
+	e.wantError(chunked, 413)
+	if n, _, _, _ := e.srv.Counts(); n != 0 {
+		t.Fatalf("413 wrote %d customers", n)
+	}
+	ok := merge(cust("ok@example.com", "A", "B"), map[string]any{"notes": strings.Repeat("n", maxBody-200)})
+	e.want(e.do("POST", "/customers", []map[string]any{ok}), 200)
 }

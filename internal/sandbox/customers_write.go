@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"net/http"
-	"strings"
 	"unicode"
 )
 
@@ -287,7 +286,7 @@ func checkNewCustomers(st *store, ins []*custInput, errs map[string]string, reco
 	inBatch := map[string]string{}
 	for _, in := range ins {
 		if in.email != nil {
-			claimEmail(in, st.byEmailLower(*in.email) != nil, inBatch, dups)
+			claimEmail(st, in, st.byEmailKey(*in.email) != nil, inBatch, dups)
 		}
 		checkAttrs(st, in, errs)
 	}
@@ -306,11 +305,11 @@ func checkNewCustomers(st *store, ins []*custInput, errs map[string]string, reco
 	}
 }
 
-// claimEmail enforces "Must be unique" (ignoring case) for in's email:
-// taken says another customer of the store holds it; inBatch holds the
-// emails earlier items of the request claimed, by lower-cased email.
-func claimEmail(in *custInput, taken bool, inBatch, errs map[string]string) {
-	low := strings.ToLower(*in.email)
+// claimEmail enforces "Must be unique" (ignoring case, emails.go) for in's
+// email: taken says another customer of the store holds it; inBatch holds
+// the emails earlier items of the request claimed, by emailKey.
+func claimEmail(st *store, in *custInput, taken bool, inBatch, errs map[string]string) {
+	low := st.emailKey(*in.email)
 	if taken {
 		errs[in.path+".email"] = "The email address '" + *in.email + "' is already in use by another customer"
 	} else if first, dup := inBatch[low]; dup {
@@ -384,14 +383,14 @@ func (s *Server) putCustomers(w http.ResponseWriter, r *http.Request) {
 			// Two passes so that emails swapped within the batch never
 			// collide in the index.
 			for _, in := range ins {
-				delete(st.byEmail, strings.ToLower(st.customer(in.id).Email))
+				delete(st.byEmail, st.emailKey(st.customer(in.id).Email))
 			}
 			for _, in := range ins {
 				c := st.customer(in.id)
 				oldForms := len(c.Forms)
 				in.apply(c)
 				c.Modified = max(now, c.Created)
-				st.byEmail[strings.ToLower(c.Email)] = c
+				st.byEmail[st.emailKey(c.Email)] = c
 				st.customerChanged(c, c.Email, oldForms) // index already updated
 			}
 			for _, in := range ins {
@@ -410,7 +409,7 @@ func checkCustomerUpdates(st *store, ins []*custInput, errs map[string]string, r
 	seenID := map[int64]string{}
 	changing := map[int64]bool{} // customers whose email this batch changes
 	for _, in := range ins {
-		if c := st.customer(in.id); c != nil && in.email != nil && !strings.EqualFold(c.Email, *in.email) {
+		if c := st.customer(in.id); c != nil && in.email != nil && st.emailKey(c.Email) != st.emailKey(*in.email) {
 			changing[c.ID] = true
 		}
 	}
@@ -439,8 +438,8 @@ func checkCustomerUpdates(st *store, ins []*custInput, errs map[string]string, r
 			errs[in.path+".origin_channel_id"] = "is read-only: set when the customer is created"
 		}
 		if in.email != nil {
-			owner := st.byEmailLower(*in.email)
-			claimEmail(in, owner != nil && owner.ID != c.ID && !changing[owner.ID], inBatch, errs)
+			owner := st.byEmailKey(*in.email)
+			claimEmail(st, in, owner != nil && owner.ID != c.ID && !changing[owner.ID], inBatch, errs)
 		}
 	}
 }

@@ -75,9 +75,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // noContent answers 204, as every DELETE of the document does.
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
-// maxBody bounds request bodies; ten customers with ten addresses each fit
-// easily.
-const maxBody = 8 << 20
+// maxBody bounds request bodies: 413, nothing read beyond it, nothing
+// written. The document gives no size; a BigCommerce request passes
+// proxies and load balancers whose limits are not published either. The
+// reading hardest for a client is the smallest limit such a front commonly
+// has: 1 MiB, nginx's default client_max_body_size. A full batch of ten
+// customers, each with ten addresses, ten attribute values and form
+// fields, is some tens of kilobytes, so only a record with an outsized
+// field (a 10 MB note) meets it — and the client must then reject that
+// record, not fail the run.
+const maxBody = 1 << 20
 
 // readItems reads a write body: a JSON array of objects, at most maxItems
 // (413 beyond, nothing written). Content-Type must be application/json
@@ -86,6 +93,9 @@ func readItems(r *http.Request, maxItems int) ([]json.RawMessage, error) {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, _ := cutSemicolon(ct); !strings.EqualFold(mt, "application/json") {
 		return nil, &apiError{status: http.StatusUnsupportedMediaType, title: "The request body must be JSON: send Content-Type: application/json."}
+	}
+	if r.ContentLength > maxBody { // refused before reading, as a proxy does
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, title: "The request payload is too large."}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {

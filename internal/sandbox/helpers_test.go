@@ -92,6 +92,8 @@ func (e *env) doToken(method, path string, body any, token string) resp {
 	if body != nil {
 		if s, ok := body.(string); ok {
 			rd = strings.NewReader(s)
+		} else if r, ok := body.(io.Reader); ok {
+			rd = r // sent chunked: http.NewRequest knows no length
 		} else {
 			b, err := json.Marshal(body)
 			if err != nil {

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"errors"
-	"strings"
 	"time"
 )
 
@@ -66,7 +65,7 @@ func (s *Server) CreateCustomerDirect(f CustomerFields) (int64, error) {
 	}
 	var id int64
 	err := s.write(func(st *store) error {
-		if st.byEmailLower(f.Email) != nil {
+		if st.byEmailKey(f.Email) != nil {
 			return errors.New("sandbox: email already in use: " + f.Email)
 		}
 		now := s.now().Unix()
@@ -104,7 +103,7 @@ func (s *Server) ModifyCustomers(ids []int64, fn func(*CustomerFields)) (int, er
 			if f.DateModified.Equal(before) {
 				f.DateModified = time.Unix(now, 0)
 			}
-			if o := st.byEmailLower(f.Email); o != nil && o != c {
+			if o := st.byEmailKey(f.Email); o != nil && o != c {
 				return errors.New("sandbox: email already in use: " + f.Email)
 			}
 			ups = append(ups, upd{c, f})
@@ -141,11 +140,12 @@ func (s *Server) Customer(id int64) (CustomerFields, bool) {
 	return fieldsOf(c), true
 }
 
-// CustomerByEmail finds a customer by email, ignoring case.
+// CustomerByEmail finds a customer by email, compared as uniqueness is
+// (emails.go).
 func (s *Server) CustomerByEmail(email string) (CustomerFields, bool) {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
-	c := s.st.byEmail[strings.ToLower(email)]
+	c := s.st.byEmailKey(email)
 	if c == nil {
 		return CustomerFields{}, false
 	}

@@ -323,7 +323,7 @@ func (st *store) restore(snap *snapshot) {
 	st.byEmail = make(map[string]*customerRec, len(st.customers))
 	st.forms = 0
 	for _, c := range st.customers {
-		st.byEmail[strings.ToLower(c.Email)] = c
+		st.byEmail[st.emailKey(c.Email)] = c
 		st.forms += len(c.Forms)
 	}
 	for _, a := range st.addresses {

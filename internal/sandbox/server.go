@@ -45,6 +45,13 @@ type Options struct {
 	// Seed drives the jitter and fault random numbers.
 	Seed int64
 
+	// LooseEmails makes emails compare as a looser collation might: ß = ss,
+	// ﬁ = fi and the other expansions of Unicode case folding (emails.go),
+	// for uniqueness and email:in. BigCommerce's comparison is unconfirmed;
+	// tests use this worst case to prove a client never maps one person's
+	// record onto another's account.
+	LooseEmails bool
+
 	// StatePath, when set, persists the store (see persist.go).
 	StatePath string
 
@@ -135,6 +142,7 @@ func New(opts Options) (*Server, error) {
 		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
 		stop:    make(chan struct{}),
 	}
+	s.st.looseEmails = opts.LooseEmails
 	s.SetFaultRate(opts.FaultRate)
 	for key, n := range concurrencyCaps {
 		s.caps[key] = make(chan struct{}, n)

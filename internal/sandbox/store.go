@@ -3,7 +3,6 @@ package sandbox
 import (
 	"encoding/json"
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -88,14 +87,16 @@ type attrRec struct {
 type store struct {
 	mu sync.RWMutex
 
-	customers []*customerRec // sorted by ID
-	byEmail   map[string]*customerRec
-	addresses []*addressRec // sorted by ID
-	values    []*valueRec   // sorted by ID
-	attrs     []*attrRec    // sorted by ID (at most maxAttributes)
-	forms     int           // number of form field values (customers' and addresses')
+	customers []*customerRec          // sorted by ID
+	byEmail   map[string]*customerRec // by emailKey
+	addresses []*addressRec           // sorted by ID
+	values    []*valueRec             // sorted by ID
+	attrs     []*attrRec              // sorted by ID (at most maxAttributes)
+	forms     int                     // number of form field values (customers' and addresses')
 
 	nextCustomer, nextAddress, nextValue, nextAttr int64
+
+	looseEmails bool // Options.LooseEmails (emails.go)
 
 	// gen changes on every write of customer fields or customer set; the
 	// sort caches check it.
@@ -156,14 +157,14 @@ func (st *store) attr(id int64) *attrRec {
 	return nil
 }
 
-func (st *store) byEmailLower(email string) *customerRec { return st.byEmail[strings.ToLower(email)] }
+func (st *store) byEmailKey(email string) *customerRec { return st.byEmail[st.emailKey(email)] }
 
 // insertCustomer stores a new customer, giving it the next id unless it has
 // one (journal replay, generation).
 func (st *store) insertCustomer(c *customerRec) {
 	claimID(&c.ID, &st.nextCustomer)
 	st.customers = insertByID(st.customers, c)
-	st.byEmail[strings.ToLower(c.Email)] = c
+	st.byEmail[st.emailKey(c.Email)] = c
 	st.forms += len(c.Forms)
 	st.gen++
 	st.log(journalOp{Op: opPutCustomer, C: c.persisted()})
@@ -174,8 +175,8 @@ func (st *store) insertCustomer(c *customerRec) {
 // of its form fields before.
 func (st *store) customerChanged(c *customerRec, oldEmail string, oldForms int) {
 	if oldEmail != c.Email {
-		delete(st.byEmail, strings.ToLower(oldEmail))
-		st.byEmail[strings.ToLower(c.Email)] = c
+		delete(st.byEmail, st.emailKey(oldEmail))
+		st.byEmail[st.emailKey(c.Email)] = c
 	}
 	st.forms += len(c.Forms) - oldForms
 	st.gen++
@@ -189,7 +190,7 @@ func (st *store) deleteCustomers(ids []int64) int {
 	for _, id := range ids {
 		if c := st.customer(id); c != nil && !del[id] {
 			del[id] = true
-			delete(st.byEmail, strings.ToLower(c.Email))
+			delete(st.byEmail, st.emailKey(c.Email))
 			st.forms -= len(c.Forms)
 			for _, a := range c.addrs {
 				st.forms -= len(a.Forms)

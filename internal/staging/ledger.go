@@ -25,8 +25,10 @@ type Reject struct {
 // megabyte of junk helps nobody.
 const MaxRejectValue = 200
 
-// TruncateValue cuts s to MaxRejectValue bytes on a rune boundary.
+// TruncateValue escapes s if it is not valid UTF-8 (ValidText), then cuts
+// it to MaxRejectValue bytes on a rune boundary.
 func TruncateValue(s string) string {
+	s = ValidText(s)
 	if len(s) <= MaxRejectValue {
 		return s
 	}

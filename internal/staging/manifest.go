@@ -45,6 +45,7 @@ type Source struct {
 	StoreHash string `json:"store_hash,omitempty"`
 	APIURL    string `json:"api_url,omitempty"`
 	Path      string `json:"path,omitempty"`
+	Mapping   string `json:"mapping,omitempty"` // a csv: source's mapping file
 }
 
 // EntityManifest describes one entity file.

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"reflect"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -34,6 +35,7 @@ type Writer[T any] struct {
 	cw   *countWriter
 	pw   *parquet.GenericWriter[T]
 	rows int64
+	text []textField // the row type's string fields (utf8.go)
 }
 
 // Create starts a writer for path.
@@ -54,12 +56,13 @@ func Create[T any](path string) (*Writer[T], error) {
 		// column index, whose values parquet-go truncates.
 		parquet.DataPageStatistics(false),
 	)
-	return &Writer[T]{f: f, h: h, cw: cw, pw: pw}, nil
+	return &Writer[T]{f: f, h: h, cw: cw, pw: pw, text: textFieldsOf(reflect.TypeFor[T]())}, nil
 }
 
-// Write appends rows.
+// Write appends rows. A string that is not valid UTF-8 is written escaped
+// (utf8.go): no file bcetl writes holds invalid UTF-8.
 func (w *Writer[T]) Write(rows ...T) error {
-	n, err := w.pw.Write(rows)
+	n, err := w.pw.Write(validRows(w.text, rows))
 	w.rows += int64(n)
 	return err
 }

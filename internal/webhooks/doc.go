@@ -24,7 +24,11 @@
 //     stored (Server.handleVoucherify);
 //   - the Standard Webhooks key is the raw client secret, or the decoded
 //     whsec_ form (ParseSigningSecret);
-//   - an endpoint with no authentication configured is disabled (Config).
+//   - an endpoint with no authentication configured is disabled (Config);
+//   - customer and address ids outside 1…2³¹−1 are refused (reqID);
+//   - with Config.StoreHash, another store's producer is refused; without
+//     it every producer is spooled and the nightly job fails the others'
+//     events (Config.StoreHash).
 //
 // # Spool
 //
@@ -42,7 +46,7 @@
 // (writer.go): concurrent deliveries never fight over SQLite's write lock,
 // and a burst costs one fsync per group rather than per event. The nightly
 // job, possibly in another process, reads with Pending and acknowledges with
-// MarkDone after its own output is committed; busy_timeout covers the
+// MarkDone (or MarkFailed, with a reason) after its own output is committed; busy_timeout covers the
 // moments when the two processes want the write lock together. The file is
 // created owner-only (0600): Voucherify payloads carry names, emails and
 // addresses.

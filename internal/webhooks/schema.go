@@ -23,6 +23,7 @@ import (
 //     senders add fields over time);
 //   - an integer must be written as one (no fraction or exponent) and fit
 //     int64, because the nightly job decodes ids into int64;
+//   - a customer or address id must be one the API can have (reqID);
 //   - a "required" string must be non-empty.
 
 // errNotJSON marks a body that is not one JSON object: 400, not 422.
@@ -193,6 +194,28 @@ func (o object) optInt(path, name string) (int64, bool, error) {
 	}
 	n, err := asInt(join(path, name), v)
 	return n, err == nil, err
+}
+
+// MaxID is the largest id the API can have: customers.v3.yml types customer
+// and address ids (and the id:in filter) as integer, format int32, and ids
+// start at 1.
+const MaxID = 1<<31 - 1
+
+// ValidID reports whether n is an id the API can have.
+func ValidID(n int64) bool { return n >= 1 && n <= MaxID }
+
+// reqID reads a required customer or address id. Zero, negative and larger
+// ids name no record; spooled, one would reach the nightly job's id:in
+// request, which the API refuses with a 422 for the whole chunk.
+func (o object) reqID(path, name string) (int64, error) {
+	n, err := o.reqInt(path, name)
+	if err != nil {
+		return 0, err
+	}
+	if !ValidID(n) {
+		return 0, schemaErrorf(join(path, name), "must be an id from 1 to %d (integer, format int32), not %d", MaxID, n)
+	}
+	return n, nil
 }
 
 func asInt(path string, v any) (int64, error) {

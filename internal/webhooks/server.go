@@ -46,6 +46,14 @@ type Config struct {
 	// VoucherifySecret is the webhook secret key from Voucherify's Project
 	// Settings → Webhooks.
 	VoucherifySecret string
+	// StoreHash, if set, is the one store whose callbacks are spooled: a
+	// callback whose producer is not stores/{StoreHash} is refused with a
+	// 422. A hook of another store pointed at this receiver is a
+	// misregistration; the refusal shows in that hook's delivery log, and
+	// the nightly job would not fetch its ids from this store anyway. Empty
+	// accepts every producer, and the nightly job fails the other stores'
+	// events instead.
+	StoreHash string
 
 	MaxBodyBytes    int64
 	StatsEvery      time.Duration // how often Serve logs the counters
@@ -61,6 +69,7 @@ type Server struct {
 	bcHeaders       []HeaderAuth
 	bcKey           []byte // nil: no signature check
 	vfSecret        []byte // nil: endpoint disabled
+	producer        string // "": any store
 	maxBody         int64
 	statsEvery      time.Duration
 	shutdownTimeout time.Duration
@@ -114,6 +123,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.VoucherifySecret != "" {
 		s.vfSecret = []byte(cfg.VoucherifySecret)
 	}
+	if cfg.StoreHash != "" {
+		if !validProducer(Producer(cfg.StoreHash)) {
+			return nil, fmt.Errorf("webhooks: store hash %q cannot appear in a producer", cfg.StoreHash)
+		}
+		s.producer = Producer(cfg.StoreHash)
+	}
 	if !s.bcEnabled && s.vfSecret == nil {
 		return nil, errors.New("webhooks: no endpoint enabled: configure BigCommerce headers or secret, or a Voucherify secret")
 	}
@@ -132,6 +147,9 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 // Counts returns the delivery counters.
 func (s *Server) Counts() Counts { return s.counts.snapshot() }
+
+// Producer is the only BigCommerce producer accepted, "" for any.
+func (s *Server) Producer() string { return s.producer }
 
 // Endpoints reports which providers are enabled.
 func (s *Server) Endpoints() (bigCommerce, voucherify bool) { return s.bcEnabled, s.vfSecret != nil }
@@ -207,6 +225,11 @@ func (s *Server) handleBigCommerce(w http.ResponseWriter, r *http.Request) {
 	cb, err := parseBigCommerce(body)
 	if err != nil {
 		s.refusePayload(w, r, p, err)
+		return
+	}
+	if s.producer != "" && cb.Producer != s.producer {
+		s.refuse(w, r, p, http.StatusUnprocessableEntity,
+			fmt.Sprintf("producer: %q is not this receiver's store %q", cb.Producer, s.producer))
 		return
 	}
 	if !cb.Known {

@@ -24,6 +24,12 @@ const (
 const (
 	StatusPending = "pending"
 	StatusDone    = "done"
+	// StatusFailed is an event the nightly job could not process (an id
+	// the API refuses, another store's producer, an unreadable payload).
+	// It is not handed out again; its reason says why. To retry one after
+	// fixing the cause: UPDATE events SET status = 'pending', reason = NULL
+	// WHERE id = …
+	StatusFailed = "failed"
 )
 
 // timeLayout is how times are stored: fixed-width UTC text, so it sorts as
@@ -36,24 +42,32 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 // so this only matters across processes.
 const busyTimeout = 10 * time.Second
 
-// schema is the whole spool. payload is declared BLOB (no type conversion)
-// but written as TEXT: the body is checked to be UTF-8 JSON before it is
-// stored, and TEXT lets an operator run json_extract(payload, '$.data.id')
-// directly (SQLite ≥3.45 would read a BLOB as binary JSONB and fail).
-const schema = `
-CREATE TABLE IF NOT EXISTS events (
+// schemaVersion is the spool layout, kept in PRAGMA user_version: 0 had no
+// failed status and no reason; 1 has both.
+const schemaVersion = 1
+
+// eventsTable creates the events table under name. payload is declared
+// BLOB (no type conversion) but written as TEXT: the body is checked to be
+// UTF-8 JSON before it is stored, and TEXT lets an operator run
+// json_extract(payload, '$.data.id') directly (SQLite ≥3.45 would read a
+// BLOB as binary JSONB and fail). done_at is when the event was settled,
+// done or failed; reason says why a failed event failed.
+func eventsTable(name string) string {
+	return `CREATE TABLE IF NOT EXISTS ` + name + ` (
 	id          INTEGER PRIMARY KEY,
 	provider    TEXT NOT NULL,
 	dedupe_key  TEXT NOT NULL,
 	scope       TEXT NOT NULL,
 	received_at TEXT NOT NULL,
 	payload     BLOB NOT NULL,
-	status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+	status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
 	done_at     TEXT,
+	reason      TEXT,
 	UNIQUE (provider, dedupe_key)
-);
-CREATE INDEX IF NOT EXISTS events_pending ON events (provider, scope, id) WHERE status = 'pending';
-`
+)`
+}
+
+const pendingIndex = `CREATE INDEX IF NOT EXISTS events_pending ON events (provider, scope, id) WHERE status = 'pending'`
 
 // Event is one spooled delivery.
 type Event struct {
@@ -63,7 +77,13 @@ type Event struct {
 	Scope      string // BigCommerce scope or Voucherify event type
 	ReceivedAt time.Time
 	Payload    []byte // the request body exactly as received
-	Status     string // StatusPending or StatusDone; ignored on input
+	Status     string // StatusPending, StatusDone or StatusFailed; ignored on input
+}
+
+// Failure is an event the nightly job gives up on, and why.
+type Failure struct {
+	ID     int64  `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // Spool is the durable queue between the webhook receiver and the nightly
@@ -120,9 +140,9 @@ func Open(path string) (*Spool, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
-	if _, err := w.Exec(schema); err != nil {
+	if err := migrate(w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("webhooks: create spool schema in %s: %w", path, err)
+		return nil, fmt.Errorf("webhooks: spool schema in %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", path+fmt.Sprintf("?_pragma=busy_timeout(%d)&_query_only=1", busyTimeout.Milliseconds()))
 	if err != nil {
@@ -154,6 +174,9 @@ func (s *Spool) Path() string { return s.path }
 func (s *Spool) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	s.writerWG.Wait()
+	if s.w == nil { // OpenReadOnly
+		return s.r.Close()
+	}
 	return errors.Join(s.insert.Close(), s.r.Close(), s.w.Close())
 }
 
@@ -201,17 +224,37 @@ func (s *Spool) Pending(ctx context.Context, provider, scope string, limit int) 
 }
 
 // MarkDone marks the given events done, all in one transaction: either every
-// id is marked or none is. An id that is already done keeps its first
-// done_at; an id that does not exist is an error (the caller's bookkeeping is
-// wrong), and nothing is marked. Call it only after the output made from
-// these events is committed: an event marked done is never handed out again.
-func (s *Spool) MarkDone(ctx context.Context, ids []int64) (err error) {
-	if len(ids) == 0 {
+// id is marked or none is. An id that is already settled (done or failed)
+// keeps its status and first done_at; an id that does not exist is an error
+// (the caller's bookkeeping is wrong), and nothing is marked. Call it only
+// after the output made from these events is committed: an event marked
+// done is never handed out again.
+func (s *Spool) MarkDone(ctx context.Context, ids []int64) error {
+	fs := make([]Failure, len(ids))
+	for i, id := range ids {
+		fs[i].ID = id
+	}
+	return s.settle(ctx, StatusDone, fs)
+}
+
+// MarkFailed marks the given events failed with their reasons, with the
+// same all-or-nothing rules as MarkDone. A failed event is not handed out
+// again, and it does not hold up the others it was claimed with.
+func (s *Spool) MarkFailed(ctx context.Context, failures []Failure) error {
+	return s.settle(ctx, StatusFailed, failures)
+}
+
+// settle moves pending events to status; reason is stored for failed ones.
+func (s *Spool) settle(ctx context.Context, status string, events []Failure) (err error) {
+	if len(events) == 0 {
 		return nil
+	}
+	if s.w == nil {
+		return errReadOnly
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("webhooks: mark done: %w", err)
+		return fmt.Errorf("webhooks: mark %s: %w", status, err)
 	}
 	defer func() {
 		if err != nil {
@@ -220,46 +263,75 @@ func (s *Spool) MarkDone(ctx context.Context, ids []int64) (err error) {
 	}()
 	exists, err := tx.PrepareContext(ctx, `SELECT count(*) FROM events WHERE id = ?`)
 	if err != nil {
-		return fmt.Errorf("webhooks: mark done: %w", err)
+		return fmt.Errorf("webhooks: mark %s: %w", status, err)
 	}
 	defer exists.Close()
 	update, err := tx.PrepareContext(ctx,
-		`UPDATE events SET status = 'done', done_at = ? WHERE id = ? AND status = 'pending'`)
+		`UPDATE events SET status = ?, done_at = ?, reason = nullif(?, '') WHERE id = ? AND status = 'pending'`)
 	if err != nil {
-		return fmt.Errorf("webhooks: mark done: %w", err)
+		return fmt.Errorf("webhooks: mark %s: %w", status, err)
 	}
 	defer update.Close()
 	now := formatTime(time.Now())
-	for _, id := range ids {
-		res, err := update.ExecContext(ctx, now, id)
+	for _, e := range events {
+		res, err := update.ExecContext(ctx, status, now, e.Reason, e.ID)
 		if err != nil {
-			return fmt.Errorf("webhooks: mark event %d done: %w", id, err)
+			return fmt.Errorf("webhooks: mark event %d %s: %w", e.ID, status, err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			continue
 		}
 		var found int
-		if err := exists.QueryRowContext(ctx, id).Scan(&found); err != nil {
-			return fmt.Errorf("webhooks: mark event %d done: %w", id, err)
+		if err := exists.QueryRowContext(ctx, e.ID).Scan(&found); err != nil {
+			return fmt.Errorf("webhooks: mark event %d %s: %w", e.ID, status, err)
 		}
 		if found == 0 {
-			return fmt.Errorf("webhooks: mark done: no event with id %d", id)
+			return fmt.Errorf("webhooks: mark %s: no event with id %d", status, e.ID)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("webhooks: mark done: %w", err)
+		return fmt.Errorf("webhooks: mark %s: %w", status, err)
 	}
 	return nil
+}
+
+// ScopeCount is how many events of one provider and scope are pending.
+type ScopeCount struct {
+	Provider string `json:"provider"`
+	Scope    string `json:"scope"`
+	Pending  int64  `json:"pending"`
+}
+
+// PendingByScope counts the pending events per provider and scope, scopes
+// the nightly job does not read included.
+func (s *Spool) PendingByScope(ctx context.Context) ([]ScopeCount, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT provider, scope, count(*) FROM events WHERE status = 'pending' GROUP BY 1, 2 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: pending events: %w", err)
+	}
+	defer rows.Close()
+	var out []ScopeCount
+	for rows.Next() {
+		var c ScopeCount
+		if err := rows.Scan(&c.Provider, &c.Scope, &c.Pending); err != nil {
+			return nil, fmt.Errorf("webhooks: pending events: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // Stats counts the spooled events.
 type Stats struct {
 	Pending       int64     `json:"pending"`
 	Done          int64     `json:"done"`
+	Failed        int64     `json:"failed"`
 	OldestPending time.Time `json:"oldest_pending,omitzero"`
 }
 
-// Stats counts pending and done events and finds the oldest pending one.
+// Stats counts pending, done and failed events and finds the oldest
+// pending one.
 func (s *Spool) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
 	var oldest sql.NullString
@@ -267,8 +339,9 @@ func (s *Spool) Stats(ctx context.Context) (Stats, error) {
 		`SELECT
 			coalesce(sum(status = 'pending'), 0),
 			coalesce(sum(status = 'done'), 0),
+			coalesce(sum(status = 'failed'), 0),
 			min(CASE WHEN status = 'pending' THEN received_at END)
-		 FROM events`).Scan(&st.Pending, &st.Done, &oldest)
+		 FROM events`).Scan(&st.Pending, &st.Done, &st.Failed, &oldest)
 	if err != nil {
 		return Stats{}, fmt.Errorf("webhooks: spool stats: %w", err)
 	}

@@ -47,6 +47,9 @@ func (s *Spool) Insert(ctx context.Context, e Event) (inserted bool, err error) 
 	if e.Provider == "" || e.DedupeKey == "" {
 		return false, errors.New("webhooks: insert: provider and dedupe key are required")
 	}
+	if s.w == nil {
+		return false, errReadOnly
+	}
 	if e.ReceivedAt.IsZero() {
 		e.ReceivedAt = time.Now()
 	}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// writeStaging writes a small clean staging directory with its manifest.
+func writeStaging(t *testing.T, dir string, n int) {
+	t.Helper()
+	var cs []staging.Customer
+	for i := range n {
+		cs = append(cs, staging.Customer{SourceKey: fmt.Sprint("c", i), Email: fmt.Sprintf("c%d@example.com", i), FirstName: "F", LastName: "L"})
+	}
+	if _, err := staging.WriteAll(filepath.Join(dir, staging.FileName(staging.EntityCustomers)), cs); err != nil {
+		t.Fatal(err)
+	}
+	m, err := staging.ManifestFor(dir, "transform")
+	if err == nil {
+		err = staging.WriteManifest(dir, m)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Rule 1 with two real processes: while one `bcetl load` runs (held at
+// its first POST), a second on the same state exits 1 at once with a
+// message naming the first one's pid; the first then finishes.
+func TestSecondLoadProcessIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "bcetl")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	srv, err := sandbox.New(sandbox.Options{StoreHash: "dst", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var gated atomic.Bool // only the first POST waits; later ones (a second loader's) pass
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && gated.CompareAndSwap(false, true) {
+			close(entered)
+			<-release
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	in, state := t.TempDir(), filepath.Join(t.TempDir(), "load.db")
+	writeStaging(t, in, 25)
+	load := func() *exec.Cmd {
+		cmd := exec.Command(bin, "load", "--in", in, "--state", state, "--api-url", hs.URL+"/stores/dst/v3", "--store-hash", "dst")
+		cmd.Env = append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN=tok")
+		return cmd
+	}
+	first := load()
+	var firstOut bytes.Buffer
+	first.Stdout, first.Stderr = &firstOut, &firstOut
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	out, err := load().CombinedOutput()
+	close(release)
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != exitFailed {
+		t.Errorf("second load: %v, want exit %d\n%s", err, exitFailed, out)
+	}
+	if want := fmt.Sprintf("pid %d", first.Process.Pid); !strings.Contains(string(out), want) || !strings.Contains(string(out), "refused") {
+		t.Errorf("the refusal does not name %s:\n%s", want, out)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first load: %v\n%s", err, firstOut.String())
+	}
+	if n, _, _, _ := srv.Counts(); n != 25 {
+		t.Errorf("target has %d customers, want 25", n)
+	}
+}
+
+// Rule 17 (load part): a load of a directory that does not exist, or one
+// without a store hash or a token, is a usage error before any request —
+// as is any command that needs a store and is not told which.
+func TestMissingInputOrStoreIsAUsageError(t *testing.T) {
+	for _, v := range []string{"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL", "BIGCOMMERCE_SOURCE_STORE_HASH",
+		"BIGCOMMERCE_SOURCE_ACCESS_TOKEN", "BIGCOMMERCE_SOURCE_API_URL"} {
+		t.Setenv(v, "")
+	}
+	srv, url := startStore(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
+	in, dir := t.TempDir(), t.TempDir()
+	writeStaging(t, in, 3)
+	state := filepath.Join(dir, "load.db")
+	for _, args := range [][]string{
+		{"load", "--in", filepath.Join(dir, "missing"), "--state", state, "--api-url", url, "--store-hash", "dst", "--token", "tok"},
+		{"load", "--in", in, "--state", state, "--api-url", url, "--token", "tok"},
+		{"load", "--in", in, "--state", state, "--api-url", url, "--store-hash", "dst"},
+		{"migrate", "--from", "shopify-csv:../../samples/shopify/customers_export.csv", "--work", dir, "--api-url", url, "--token", "tok"},
+		{"migrate", "--from", "bigcommerce", "--work", dir, "--api-url", url, "--store-hash", "dst", "--token", "tok", "--source-api-url", url, "--source-token", "tok"},
+		{"extract", "--out", filepath.Join(dir, "x"), "--api-url", url, "--token", "tok"},
+		{"export", "--out", filepath.Join(dir, "w"), "--api-url", url, "--token", "tok"},
+		{"nightly", "--spool", filepath.Join(dir, "s.db"), "--state", filepath.Join(dir, "e.state"), "--out", filepath.Join(dir, "w"), "--api-url", url, "--token", "tok"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != exitUsage {
+			t.Errorf("bcetl %s: exit %d, want %d\n%s", strings.Join(args, " "), code, exitUsage, errOut.String())
+		}
+	}
+	if n := srv.RequestCount(); n != 0 {
+		t.Errorf("%d requests sent by commands refused for usage", n)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("a state file was created: %v", err)
+	}
+}

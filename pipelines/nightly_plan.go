@@ -1,0 +1,233 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/atomicfile"
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/webhooks"
+	"github.com/bcetl/bcetl/load"
+)
+
+// NightlyPlan is what a nightly run would do now: the answer of
+// nightly --dry-run, which writes nothing under --out, leaves the state
+// file's watermark where it is and claims or marks no event.
+type NightlyPlan struct {
+	StoreHash string
+	// Pending counts every pending event, scopes nightly does not read
+	// included.
+	Pending []webhooks.ScopeCount
+	Export  ExportPlan
+	Created PhasePlan // store/customer/created
+	Carts   PhasePlan // store/cart/created
+	// Voucherify is nil when no target store is given (the events stay
+	// pending, as in a real run).
+	Voucherify *VoucherifyPlan
+}
+
+// ExportPlan is what the export would ask the store for.
+type ExportPlan struct {
+	StatePath   string
+	Incremental bool
+	Watermark   time.Time // the state file's, when incremental
+	Since       time.Time // the date_modified:min asked for (watermark − overlap)
+	// Customers match the request now (the API's pagination total, from
+	// one request for one customer).
+	Customers int
+}
+
+// PhasePlan is what one spool phase would take up.
+type PhasePlan struct {
+	OpenClaim string // a claim a crashed run left: its events are taken up first
+	Events    int    // events the phase would take
+	// IDs is the number of distinct customers fetched (store/customer/created).
+	IDs int
+	// Failing are the events that would be marked failed before any
+	// request: invalid, or produced by another store.
+	Failing []webhooks.Failure
+}
+
+// VoucherifyPlan is what the Voucherify phase would load into the target.
+type VoucherifyPlan struct {
+	PhasePlan
+	Ledger Ledger     // read, merged, rejected … as the run would account them
+	Load   *load.Plan // the load's dry-run plan: requests, minimum time at the target's quota
+}
+
+func planNightly(ctx context.Context, o NightlyOptions, work string) (*NightlyPlan, error) {
+	p := &NightlyPlan{StoreHash: o.StoreHash}
+	var err error
+	if p.Pending, err = o.Spool.PendingByScope(ctx); err != nil {
+		return nil, err
+	}
+	if p.Export, err = planExport(ctx, o); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if p.Created, _, err = planPhase(ctx, o, work, "customer-created", webhooks.ProviderBigCommerce, ScopeCustomerCreated); err != nil {
+		return nil, err
+	}
+	if p.Carts, _, err = planPhase(ctx, o, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated); err != nil {
+		return nil, err
+	}
+	if o.Target != nil {
+		if p.Voucherify, err = planVoucherify(ctx, o, work); err != nil {
+			return nil, fmt.Errorf("voucherify customers: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// planExport checks what Export checks (the --out's store, the state's
+// store) and asks the store how many customers the export would read.
+func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
+	ep := ExportPlan{StatePath: o.StatePath}
+	if err := checkOutStore(o.Out, o.StoreHash); err != nil {
+		return ep, err
+	}
+	st, err := loadExportState(o.StatePath, o.StoreHash)
+	if err != nil {
+		return ep, err
+	}
+	opts := bigcommerce.CustomerListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}}
+	if st != nil {
+		ep.Incremental, ep.Watermark = true, st.Watermark
+		ep.Since = st.Watermark.Add(-extract.StateOverlap).UTC()
+		opts.DateModified.Min = ep.Since
+	}
+	_, resp, err := o.Store.Customers.List(ctx, &opts)
+	if err != nil {
+		return ep, err
+	}
+	if resp.Meta.Pagination != nil {
+		ep.Customers = resp.Meta.Pagination.Total
+	}
+	return ep, nil
+}
+
+// planPhase is what a BigCommerce phase would take up, and which of those
+// events would fail before any request.
+func planPhase(ctx context.Context, o NightlyOptions, work, phase, provider, scope string) (PhasePlan, []webhooks.Event, error) {
+	open, events, err := claimable(ctx, o.Spool, work, phase, provider, scope)
+	if err != nil {
+		return PhasePlan{}, nil, err
+	}
+	pp := PhasePlan{Events: len(events)}
+	if open != nil {
+		pp.OpenClaim = open.ID
+	}
+	if provider != webhooks.ProviderBigCommerce {
+		return pp, events, nil
+	}
+	scratch := &claim{Phase: phase}
+	if scope == ScopeCustomerCreated {
+		pp.IDs = len(createdIDs(scratch, events, o.StoreHash))
+	} else {
+		for _, e := range events {
+			if _, reason := checkCallback(e, o.StoreHash); reason != "" {
+				scratch.fail(e.ID, reason)
+			}
+		}
+	}
+	pp.Failing = scratch.Failed
+	return pp, events, nil
+}
+
+// planVoucherify runs the Voucherify customers through extract, transform
+// and a dry-run load in a scratch directory outside --out, removed
+// afterwards: the plan is the load's own, and the target gets only the
+// dry run's read requests.
+func planVoucherify(ctx context.Context, o NightlyOptions, work string) (*VoucherifyPlan, error) {
+	pp, events, err := planPhase(ctx, o, work, "voucherify", webhooks.ProviderVoucherify, VoucherifyCustomerType)
+	if err != nil {
+		return nil, err
+	}
+	vp := &VoucherifyPlan{PhasePlan: pp, Ledger: Ledger{}}
+	if len(events) == 0 {
+		return vp, nil
+	}
+	scratch, err := os.MkdirTemp("", "bcetl-nightly-dry-run-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratch)
+	input := filepath.Join(scratch, "events.ndjson")
+	var buf []byte
+	for _, e := range events {
+		buf = append(append(buf, e.Payload...), '\n')
+	}
+	if err := atomicfile.WriteFile(input, buf); err != nil {
+		return nil, err
+	}
+	lo := o.Load
+	lo.DryRun = true
+	mr, err := Migrate(ctx, MigrateOptions{From: "voucherify:" + input, Work: filepath.Join(scratch, "migration"), Target: o.Target,
+		Transform: o.Transform, Load: lo, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	vp.Ledger, vp.Load = mr.Ledger, mr.Load.Plan
+	return vp, nil
+}
+
+// Print writes the plan for a person.
+func (p *NightlyPlan) Print(w io.Writer) {
+	fmt.Fprintf(w, "dry run for store %q: nothing written, no watermark moved, no event claimed or marked\n", p.StoreHash)
+	fmt.Fprintln(w, "spool, pending events:")
+	if len(p.Pending) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, c := range p.Pending {
+		fmt.Fprintf(w, "  %-12s %-42s %d\n", c.Provider, c.Scope, c.Pending)
+	}
+	e := p.Export
+	if e.Incremental {
+		fmt.Fprintf(w, "export: incremental, customers with date_modified:min %s (since watermark %s in %s): %d now\n",
+			e.Since.Format(time.RFC3339), e.Watermark.UTC().Format(time.RFC3339), e.StatePath, e.Customers)
+	} else {
+		fmt.Fprintf(w, "export: full (no watermark in %s yet): %d customers\n", e.StatePath, e.Customers)
+	}
+	p.Created.print(w, ScopeCustomerCreated, fmt.Sprintf("%d customers to fetch in %d id:in requests", p.Created.IDs, (p.Created.IDs+249)/250))
+	p.Carts.print(w, ScopeCartCreated, fmt.Sprintf("%d rows to append to %s", p.Carts.Events-len(p.Carts.Failing), CartEventsDataset))
+	if p.Voucherify == nil {
+		fmt.Fprintf(w, "%s (Voucherify): no target store given: the events stay pending\n", VoucherifyCustomerType)
+		return
+	}
+	v := p.Voucherify
+	v.print(w, VoucherifyCustomerType+" (Voucherify)", "customers to load into the target store")
+	if v.Load != nil {
+		fmt.Fprintln(w, "  ledger:")
+		var b strings.Builder
+		v.Ledger.Print(&b)
+		fmt.Fprint(w, indent(b.String(), "    "))
+		fmt.Fprintln(w, "  load plan:")
+		fmt.Fprint(w, indent(v.Load.String(), "    "))
+	}
+}
+
+func (pp PhasePlan) print(w io.Writer, what, outcome string) {
+	fmt.Fprintf(w, "%s: events %d → %s", what, pp.Events, outcome)
+	if pp.OpenClaim != "" {
+		fmt.Fprintf(w, " (resuming claim %s left by an interrupted run)", pp.OpenClaim)
+	}
+	fmt.Fprintf(w, "; %d would fail\n", len(pp.Failing))
+	for _, f := range pp.Failing {
+		fmt.Fprintf(w, "  event %d: %s\n", f.ID, f.Reason)
+	}
+}
+
+func indent(s, prefix string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "")
+}

@@ -63,7 +63,7 @@ type csvHandler struct {
 // A UTF-8 BOM is dropped; CRLF line ends are accepted (both parsers do).
 func scanCSV(ctx context.Context, r io.Reader, comma rune, h csvHandler) error {
 	br := bufio.NewReader(r)
-	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+	if b, _ := br.Peek(3); bytes.Equal(b, UTF8BOM) {
 		br.Discard(3)
 	}
 	raw := &rawTracker{r: br}

@@ -16,7 +16,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress/snappy"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
-	"github.com/bcetl/bcetl/internal/staging"
 )
 
 // The store extractor receives rows in an order it does not control (pages
@@ -119,20 +118,19 @@ func writeRun[T any](path string, rows []T, cmp func(a, b *T) int) error {
 	return f.Close()
 }
 
-// mergeStats is what the merge learned while writing the final file.
-type mergeStats struct {
-	staging.FileStats
-	Duplicates int64 // rows dropped because a row with the same key won
-}
+// rowWriter takes the merged rows: a Table of the sink, or in tests a
+// staging.Writer.
+type rowWriter[T any] interface{ Write(rows ...T) error }
 
-// merge writes every row received, ordered by key and without duplicate
-// keys, to path (atomically, owner-only), calling visit on each row
-// written. The runs are removed afterwards.
+// merge writes every row received to out, ordered by key and without
+// duplicate keys, calling visit on each row before it is written, and
+// returns the number of rows dropped because a row with the same key won.
+// The runs are removed afterwards.
 //
 // At most mergeFanIn runs are read at once: more are first merged in
 // groups into bigger runs (each row rewritten once per level), so the
 // merge's memory does not grow with the store.
-func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mergeStats, error) {
+func (r *runSet[T]) merge(ctx context.Context, out rowWriter[T], visit func(*T)) (int64, error) {
 	r.mu.Lock()
 	tail := r.buf
 	r.buf = nil
@@ -145,7 +143,7 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 			os.Remove(p)
 		}
 	}()
-	var st mergeStats
+	var dups int64
 	for len(runs) > mergeFanIn {
 		// Groups are contiguous and keep their place, so reception
 		// order, which breaks ties, is preserved.
@@ -155,18 +153,18 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 				next = append(next, group[0])
 				continue
 			}
-			out := filepath.Join(r.dir, r.name+".m"+strconv.Itoa(r.seq)+".run.parquet")
+			merged := filepath.Join(r.dir, r.name+".m"+strconv.Itoa(r.seq)+".run.parquet")
 			r.seq++
-			created = append(created, out)
-			dups, err := r.mergeGroup(ctx, group, out)
+			created = append(created, merged)
+			n, err := r.mergeGroup(ctx, group, merged)
+			dups += n
 			if err != nil {
-				return st, err
+				return dups, err
 			}
-			st.Duplicates += dups
 			for _, p := range group {
 				os.Remove(p)
 			}
-			next = append(next, out)
+			next = append(next, merged)
 		}
 		runs = next
 	}
@@ -174,31 +172,18 @@ func (r *runSet[T]) merge(ctx context.Context, path string, visit func(*T)) (mer
 	slices.SortStableFunc(tail, func(a, b T) int { return r.order.cmp(&a, &b) })
 	srcs, err := openRunSources[T](runs)
 	if err != nil {
-		return st, err
+		return dups, err
 	}
 	srcs = append(srcs, &runSource[T]{idx: len(runs), rows: tail})
-	w, err := staging.Create[T](path)
-	if err != nil {
-		closeSources(srcs)
-		return st, err
-	}
-	defer w.Abort()
-	dups, err := mergeSources(ctx, r.order, srcs, func(rows []T) error {
+	n, err := mergeSources(ctx, r.order, srcs, func(rows []T) error {
 		if visit != nil {
 			for i := range rows {
 				visit(&rows[i])
 			}
 		}
-		return w.Write(rows...)
+		return out.Write(rows...)
 	})
-	st.Duplicates += dups
-	if err != nil {
-		return st, err
-	}
-	if st.FileStats, err = w.Commit(); err != nil {
-		return st, err
-	}
-	return st, nil
+	return dups + n, err
 }
 
 // mergeGroup merges runs into one new run at out.

@@ -37,7 +37,15 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 		t.Fatalf("only %d runs spilled", len(rs.runs))
 	}
 	out := filepath.Join(dir, "customers.parquet")
-	st, err := rs.merge(context.Background(), out, nil)
+	w, err := staging.Create[staging.Customer](out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dups, err := rs.merge(context.Background(), w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.Commit()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +53,8 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int(st.Rows) != len(want) || len(rows) != len(want) || st.Duplicates != int64(500-len(want)) {
-		t.Fatalf("rows %d (stats %d, duplicates %d), want %d", len(rows), st.Rows, st.Duplicates, len(want))
+	if int(st.Rows) != len(want) || len(rows) != len(want) || dups != int64(500-len(want)) {
+		t.Fatalf("rows %d (stats %d, duplicates %d), want %d", len(rows), st.Rows, dups, len(want))
 	}
 	sortedIDs(t, "customers", rows, func(r *staging.Customer) *int64 { return r.ID })
 	for _, r := range rows {

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,21 +14,21 @@ import (
 func TestExtractOutputDirectory(t *testing.T) {
 	root := t.TempDir()
 	in := filepath.Join(root, "in")
-	if _, err := ExtractFile(context.Background(), "voucherify:"+voucherifySample, in, FileSourceOptions{}); err != nil {
+	if _, err := extractFile("voucherify:"+voucherifySample, in, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(in, filepath.Join(root, "alias")); err != nil {
 		t.Fatal(err)
 	}
 	for _, out := range []string{filepath.Join(root, "alias"), filepath.Join(in, "again"), filepath.Join(root, "alias", "x")} {
-		_, err := ExtractFile(context.Background(), "parquet:"+in, out, FileSourceOptions{})
+		_, err := extractFile("parquet:"+in, out, "")
 		if err == nil || !strings.Contains(err.Error(), "the output directory must") {
 			t.Errorf("parquet:%s into %s: %v", in, out, err)
 		}
 	}
 
 	out := filepath.Join(root, "out")
-	runs := filepath.Join(out, runsDirPrefix+"123")
+	runs := filepath.Join(out, scratchPrefix+"123")
 	tmp := filepath.Join(out, ".customers.parquet.bcetl-tmp-77")
 	mine := filepath.Join(out, "notes.txt")
 	if err := os.MkdirAll(runs, 0o700); err != nil {
@@ -40,7 +39,7 @@ func TestExtractOutputDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ExtractFile(context.Background(), "parquet:"+in, out, FileSourceOptions{}); err != nil {
+	if _, err := extractFile("parquet:"+in, out, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, gone := range []string{runs, tmp} {

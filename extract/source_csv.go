@@ -13,25 +13,73 @@ import (
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// readCSV streams a CSV source into the sink. m is the user's mapping for
-// kind csv; for shopify-csv it is nil and the preset is chosen from the
-// header.
-func readCSV(ctx context.Context, in *inputFile, s *fileSink, m *csvMapping, kind string) error {
-	r, err := in.open()
-	if err != nil {
-		return fmt.Errorf("%s: %w", kind, err)
+// The CSV sources: any CSV with a mapping file, and presets that choose
+// their mapping from the header (Shopify's export).
+const (
+	csvScheme     = "csv"
+	shopifyScheme = "shopify-csv"
+)
+
+func init() {
+	Register(&Registration{Scheme: csvScheme, Location: "PATH", Needs: Needs{Mapping: true},
+		Summary: "any CSV, with a column mapping file (--mapping FILE, see extract/SOURCES.md)",
+		New: func(path string, o Options) (Source, error) {
+			return &csvSource{kind: csvScheme, path: path, mapping: o.Mapping}, nil
+		}})
+	Register(&Registration{Scheme: shopifyScheme, Location: "PATH",
+		Summary: "Shopify's customer export (the current or the older header)",
+		New: func(path string, o Options) (Source, error) {
+			return &csvSource{kind: shopifyScheme, path: path, preset: shopifyMapping}, nil
+		}})
+}
+
+// csvSource is a CSV file read with the user's mapping file or a preset.
+type csvSource struct {
+	kind, path, mapping string
+	preset              func(header []string) (*csvMapping, error)
+}
+
+func (c *csvSource) Describe() Description {
+	d := FileDescription(c.kind, c.path)
+	if c.mapping != "" {
+		d.Mapping = c.mapping
+		name := filepath.Base(c.mapping)
+		if name == filepath.Base(c.path) {
+			name += " (mapping)"
+		}
+		d.Inputs[name] = c.mapping
 	}
-	defer in.close()
-	name := filepath.Base(in.path)
+	return d
+}
+
+// Read streams the file into the sink.
+func (c *csvSource) Read(ctx context.Context, s *Sink) (Report, error) {
+	var m *csvMapping
+	if c.mapping != "" {
+		var err error
+		if m, err = loadMapping(c.mapping); err != nil {
+			return Report{}, err
+		}
+		if err := s.Hash(c.mapping); err != nil {
+			return Report{}, err
+		}
+	}
+	in, err := s.Open(c.path)
+	if err != nil {
+		return Report{}, fmt.Errorf("%s: %w", c.kind, err)
+	}
+	defer in.Close()
+	name := filepath.Base(c.path)
 	comma := ','
 	if m != nil {
 		comma = m.delimiter
 	}
-	err = scanCSV(ctx, r, comma, csvHandler{
+	var skipped int64
+	err = scanCSV(ctx, in, comma, csvHandler{
 		header: func(header []string) error {
-			if kind == KindShopifyCSV {
+			if c.preset != nil {
 				var err error
-				if m, err = shopifyMapping(header); err != nil {
+				if m, err = c.preset(header); err != nil {
 					return fmt.Errorf("line 1: %w", err)
 				}
 			}
@@ -40,41 +88,41 @@ func readCSV(ctx context.Context, in *inputFile, s *fileSink, m *csvMapping, kin
 		batch: func(b *csvBatch) error {
 			// Good and bad rows are interleaved by line so that rejects
 			// come out in file order.
-			in.records += int64(b.rows() + len(b.bad))
+			in.Records += int64(b.rows() + len(b.bad))
 			bad := b.bad
 			for row := 0; row < b.rows() || len(bad) > 0; {
 				if len(bad) > 0 && (row == b.rows() || bad[0].line < b.lines[row]) {
-					if err := s.reject(badRowReject(kind, name, bad[0])); err != nil {
+					if err := s.Reject(badRowReject(c.kind, name, bad[0])); err != nil {
 						return err
 					}
 					bad = bad[1:]
 					continue
 				}
-				if err := mapRow(s, m, b, row, kind, name); err != nil {
+				if err := mapRow(s, m, b, row, c.kind, name); err != nil {
 					return err
 				}
 				row++
 			}
 			return nil
 		},
-		empty: func(int) { s.skippedEmpty++ },
+		empty: func(int) { skipped++ },
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %s: %w", kind, in.path, err)
+		return Report{}, fmt.Errorf("%s: %s: %w", c.kind, c.path, err)
 	}
-	return nil
+	return Report{Stats: []any{"skipped_empty_rows", skipped}}, nil
 }
 
 // mapRow maps one good row and writes it, or its Reject.
-func mapRow(s *fileSink, m *csvMapping, b *csvBatch, row int, kind, name string) error {
+func mapRow(s *Sink, m *csvMapping, b *csvBatch, row int, kind, name string) error {
 	line := b.lines[row]
 	where := fmt.Sprintf("%s line %d", name, line)
 	rec, rerr := m.apply(func(col int) string { return b.value(row, col) }, fmt.Sprintf("%s:%s:%d", kind, name, line))
 	if rerr != nil {
-		return s.reject(staging.Reject{Entity: staging.EntityCustomers, SourceKey: rerr.key,
+		return s.Reject(staging.Reject{Entity: staging.EntityCustomers, SourceKey: rerr.key,
 			Field: rerr.field, Rule: rerr.rule, Value: rerr.value, Message: where + ": " + rerr.msg})
 	}
-	return s.add(rec, where)
+	return s.Add(rec, where)
 }
 
 // badRowReject describes a row that could not be read as CSV. Its source
@@ -92,7 +140,7 @@ type csvRecordError struct {
 }
 
 // apply maps one row. get returns the value of a column by index.
-func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileRecord, *csvRecordError) {
+func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*Record, *csvRecordError) {
 	vals := make(map[string]string, len(m.fields))
 	for _, f := range m.fields {
 		v := ""
@@ -111,7 +159,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileR
 	if k := vals["source_key"]; k != "" {
 		key = m.keyPrefix + k
 	}
-	rec := &fileRecord{customer: staging.Customer{
+	rec := &Record{Customer: staging.Customer{
 		SourceKey:             key,
 		Email:                 vals["email"],
 		FirstName:             vals["first_name"],
@@ -122,9 +170,9 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileR
 		TaxExemptCategory:     vals["tax_exempt_category"],
 		RegistrationIPAddress: vals["registration_ip_address"],
 	}}
-	c := &rec.customer
+	c := &rec.Customer
 	if full := vals["name"]; full != "" && (c.FirstName == "" || c.LastName == "") {
-		first, last := splitName(full)
+		first, last := SplitName(full)
 		c.FirstName = cmp.Or(c.FirstName, first)
 		c.LastName = cmp.Or(c.LastName, last)
 	}
@@ -136,7 +184,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileR
 	if v := vals["customer_group_id"]; v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id < 0 {
-			return nil, bad("customer_group_id", "invalid-number", fmt.Sprintf("%q is not a customer group id (a whole number)", shortText(v)))
+			return nil, bad("customer_group_id", "invalid-number", fmt.Sprintf("%q is not a customer group id (a whole number)", Short(v)))
 		}
 		c.CustomerGroupID = &id
 	}
@@ -144,7 +192,7 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileR
 		if v := vals[f]; v != "" {
 			t, ok := parseCSVTime(v)
 			if !ok {
-				return nil, bad(f, "invalid-timestamp", fmt.Sprintf("%q is not a date; use 2024-02-01, 2024-02-01 10:42:59 (UTC) or RFC 3339", shortText(v)))
+				return nil, bad(f, "invalid-timestamp", fmt.Sprintf("%q is not a date; use 2024-02-01, 2024-02-01 10:42:59 (UTC) or RFC 3339", Short(v)))
 			}
 			*dst = &t
 		}
@@ -152,12 +200,12 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileR
 	if v := vals["accepts_product_review_abandoned_cart_emails"]; v != "" {
 		b, ok := parseYesNo(v)
 		if !ok {
-			return nil, bad("accepts_product_review_abandoned_cart_emails", "invalid-boolean", fmt.Sprintf("%q is not yes/no, true/false or 1/0", shortText(v)))
+			return nil, bad("accepts_product_review_abandoned_cart_emails", "invalid-boolean", fmt.Sprintf("%q is not yes/no, true/false or 1/0", Short(v)))
 		}
 		c.AcceptsProductReviewAbandonedCartEmails = &b
 	}
 	if a := m.address(vals, c); a != nil {
-		rec.addresses = append(rec.addresses, *a)
+		rec.Addresses = append(rec.Addresses, *a)
 	}
 	for _, f := range m.fields {
 		v := vals[f.target]
@@ -167,11 +215,11 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*fileR
 		switch {
 		case strings.HasPrefix(f.target, "attribute."):
 			name, typ, _ := strings.Cut(strings.TrimPrefix(f.target, "attribute."), ":")
-			rec.attrValues = append(rec.attrValues, fileAttrValue(key, name, cmp.Or(typ, "string"), v))
+			rec.AddAttribute(name, cmp.Or(typ, "string"), v)
 		case strings.HasPrefix(f.target, "form_field."):
 			name := strings.TrimPrefix(f.target, "form_field.")
 			lit, _ := json.Marshal(v)
-			rec.formValues = append(rec.formValues, staging.FormFieldValue{
+			rec.FormFieldValues = append(rec.FormFieldValues, staging.FormFieldValue{
 				SourceKey:         key + "/form_field/" + name,
 				CustomerSourceKey: key,
 				Name:              name,
@@ -215,7 +263,7 @@ func (m *csvMapping) address(vals map[string]string, c *staging.Customer) *stagi
 		AddressType:       vals["address.address_type"],
 	}
 	if a.CountryCode == "" {
-		a.CountryCode = countryCode(a.Country)
+		a.CountryCode = CountryCode(a.Country)
 	}
 	return a
 }
@@ -249,4 +297,16 @@ func parseYesNo(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// stripQuote removes the one leading apostrophe that spreadsheets put before
+// ids, phone numbers and zips to keep them text ("'0123" stays "0123" and
+// not 123). It is applied only to such fields: names like "'t Hooft" keep
+// theirs.
+func stripQuote(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "'") {
+		return strings.TrimSpace(s[1:])
+	}
+	return s
 }

@@ -70,7 +70,7 @@ func loadMapping(path string) (*csvMapping, error) {
 }
 
 func parseMapping(b []byte) (*csvMapping, error) {
-	b = bytes.TrimPrefix(b, utf8BOM)
+	b = bytes.TrimPrefix(b, UTF8BOM)
 	pairs := map[string]string{}
 	var delim string
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
@@ -109,7 +109,7 @@ func parseMapping(b []byte) (*csvMapping, error) {
 			}
 			k, v, ok := strings.Cut(line, "=")
 			if !ok {
-				return nil, fmt.Errorf("line %d: want field=Column Header, got %q", n, shortText(line))
+				return nil, fmt.Errorf("line %d: want field=Column Header, got %q", n, Short(line))
 			}
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if k == "delimiter" {
@@ -209,7 +209,7 @@ func (m *csvMapping) bind(file string, header []string) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s line 1: missing required column %s; the header has %s",
-			file, strings.Join(missing, ", "), clipText(strings.Join(header, ", "), 400))
+			file, strings.Join(missing, ", "), Clip(strings.Join(header, ", "), 400))
 	}
 	return nil
 }

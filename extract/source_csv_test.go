@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -137,7 +136,7 @@ func TestCSVFatalErrors(t *testing.T) {
 		{"header not UTF-8", "Email,F\xffirst,City\n", "line 1: header column 2 is not valid UTF-8; save the file as UTF-8"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ExtractFile(context.Background(), "csv:"+writeInput(t, "f.csv", c.body), filepath.Join(t.TempDir(), "o"), FileSourceOptions{Mapping: mapping})
+			_, err := extractFile("csv:"+writeInput(t, "f.csv", c.body), filepath.Join(t.TempDir(), "o"), mapping)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error\n got %v\nwant …%s", err, c.want)
 			}

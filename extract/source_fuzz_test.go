@@ -29,17 +29,17 @@ func FuzzVoucherifyRecord(f *testing.F) {
 			}
 			return
 		}
-		key := rec.customer.SourceKey
+		key := rec.Customer.SourceKey
 		if !strings.HasPrefix(key, "voucherify:") {
 			t.Fatalf("source key %q", key)
 		}
-		for _, a := range rec.addresses {
+		for _, a := range rec.Addresses {
 			if a.CustomerSourceKey != key {
 				t.Fatalf("address of %q under %q", a.CustomerSourceKey, key)
 			}
 		}
 		seen := map[string]bool{}
-		for _, a := range rec.attrValues {
+		for _, a := range rec.AttributeValues {
 			if a.CustomerSourceKey != key || seen[a.SourceKey] {
 				t.Fatalf("attribute value %+v", a)
 			}
@@ -122,8 +122,8 @@ func FuzzShopifyRow(f *testing.F) {
 			batch: func(b *csvBatch) error {
 				for r := 0; r < b.rows(); r++ {
 					rec, rerr := m.apply(func(c int) string { return b.value(r, c) }, "shopify-csv:s.csv:2")
-					if rerr == nil && !strings.HasPrefix(rec.customer.SourceKey, "shopify") {
-						t.Fatalf("source key %q", rec.customer.SourceKey)
+					if rerr == nil && !strings.HasPrefix(rec.Customer.SourceKey, "shopify") {
+						t.Fatalf("source key %q", rec.Customer.SourceKey)
 					}
 				}
 				return nil
@@ -142,11 +142,11 @@ func FuzzSplitName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		first, last := splitName(s)
+		first, last := SplitName(s)
 		if (first == "") != (last == "") {
-			t.Fatalf("splitName(%q) = %q, %q", s, first, last)
+			t.Fatalf("SplitName(%q) = %q, %q", s, first, last)
 		}
-		if f2, l2 := splitName(first + " " + last); f2 != first || l2 != last {
+		if f2, l2 := SplitName(first + " " + last); f2 != first || l2 != last {
 			t.Fatalf("not stable: %q -> (%q, %q) -> (%q, %q)", s, first, last, f2, l2)
 		}
 		if strings.TrimSpace(first) != first || strings.TrimSpace(last) != last {

@@ -4,29 +4,47 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// extractParquet takes an existing staging directory as the source: it
-// checks the manifest (if any) against the files, checks that each entity
-// file has the staging schema, and re-writes every row into outDir. Rows
-// are re-written rather than the files copied, so that each row is read
-// once (a file that parses but holds a broken page fails here, not in
-// load) and the output is in this version's encoding. Extract-stage
-// rejects of the input are carried over; later stages' rejects are not,
-// since re-running those stages produces them again.
-func extractParquet(ctx context.Context, dir, outDir string, started time.Time, log *slog.Logger) (*staging.Manifest, error) {
-	fail := func(err error) (*staging.Manifest, error) {
-		return nil, fmt.Errorf("parquet: %s: %w", dir, err)
+// parquetScheme is the --from scheme and source kind of a staging directory.
+const parquetScheme = "parquet"
+
+func init() {
+	Register(&Registration{Scheme: parquetScheme, Location: "DIR",
+		Summary: "an existing staging directory (an extract or a transform output)",
+		New:     func(dir string, _ Options) (Source, error) { return parquetSource(dir), nil }})
+}
+
+// parquetSource is a staging directory taken as the source: it checks the
+// manifest (if any) against the files, checks that each entity file has
+// the staging schema, and re-writes every row. Rows are re-written rather
+// than the files copied, so that each row is read once (a file that parses
+// but holds a broken page fails here, not in load) and the output is in
+// this version's encoding. Extract-stage rejects of the input are carried
+// over; later stages' rejects are not, since re-running those stages
+// produces them again.
+type parquetSource string
+
+func (p parquetSource) Describe() Description {
+	in := map[string]string{}
+	for _, e := range staging.Entities {
+		in[staging.FileName(e)] = filepath.Join(string(p), staging.FileName(e))
+	}
+	return Description{Source: staging.Source{Kind: parquetScheme, Path: string(p)}, Inputs: in, Rejects: true}
+}
+
+func (p parquetSource) Read(ctx context.Context, s *Sink) (Report, error) {
+	dir := string(p)
+	fail := func(err error) (Report, error) {
+		return Report{}, fmt.Errorf("parquet: %s: %w", dir, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, staging.ManifestFile)); err == nil {
 		in, err := staging.ReadManifest(dir)
@@ -39,116 +57,55 @@ func extractParquet(ctx context.Context, dir, outDir string, started time.Time, 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fail(err)
 	} else {
-		log.Warn("staging directory has no manifest; checking the files only", "dir", dir)
+		s.Log.Warn("staging directory has no manifest; checking the files only", "dir", dir)
 	}
-
-	m := &staging.Manifest{
-		FormatVersion: staging.FormatVersion,
-		Stage:         "extract",
-		Source:        staging.Source{Kind: KindParquet, Path: dir},
-		StartedAt:     started,
-		Entities:      map[string]staging.EntityManifest{},
-		Inputs:        map[string]staging.FileStats{},
-	}
-	// Files are committed only once every one has been read whole, so a
-	// failed run leaves no entity file behind.
-	var pending []pendingFile
-	defer func() {
-		for _, p := range pending {
-			p.w.Abort() // a no-op for committed files
-		}
-	}()
-	rw, err := staging.Create[staging.Reject](filepath.Join(outDir, staging.RejectsFile))
-	if err != nil {
-		return fail(err)
-	}
-	pending = append(pending, pendingFile{"", rw})
-	if err := copyRejects(dir, rw); err != nil {
+	if err := copyRejects(dir, s); err != nil {
 		return fail(err)
 	}
 	for _, e := range []struct {
 		entity string
-		fn     func(in, out string, rejects *staging.Writer[staging.Reject]) (committer, error)
+		copy   func(in string) error
 	}{
-		{staging.EntityCustomers, copyStagingRows[staging.Customer]},
-		{staging.EntityAddresses, copyStagingRows[staging.Address]},
-		{staging.EntityAttributeValues, copyStagingRows[staging.AttributeValue]},
-		{staging.EntityFormFieldValues, copyStagingRows[staging.FormFieldValue]},
-		{staging.EntityAttributes, copyStagingRows[staging.Attribute]},
+		{staging.EntityCustomers, func(in string) error { return copyStagingRows(in, s.Customers, s) }},
+		{staging.EntityAddresses, func(in string) error { return copyStagingRows(in, s.Addresses, s) }},
+		{staging.EntityAttributeValues, func(in string) error { return copyStagingRows(in, s.AttributeValues, s) }},
+		{staging.EntityFormFieldValues, func(in string) error { return copyStagingRows(in, s.FormFieldValues, s) }},
+		{staging.EntityAttributes, func(in string) error { return copyStagingRows(in, s.Attributes, s) }},
 	} {
 		name := staging.FileName(e.entity)
 		in := filepath.Join(dir, name)
-		st, err := staging.FileHash(in)
-		if err != nil {
+		if err := s.Hash(in); err != nil {
 			return fail(fmt.Errorf("%s: %w (a staging directory holds all five entity files)", name, err))
 		}
-		m.Inputs[name] = st
-		w, err := e.fn(in, filepath.Join(outDir, name), rw)
-		if w != nil {
-			pending = append(pending, pendingFile{e.entity, w})
-		}
-		if err != nil {
+		if err := e.copy(in); err != nil {
 			return fail(err)
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return Report{}, err
 		}
 	}
-	for _, p := range pending {
-		st, err := p.w.Commit()
-		if err != nil {
-			return fail(err)
-		}
-		if p.entity != "" {
-			m.Entities[p.entity] = staging.EntityManifest{File: staging.FileName(p.entity), FileStats: st}
-		}
-	}
-	if err := setDateRange(outDir, m); err != nil {
-		return fail(err)
-	}
-	m.FinishedAt = time.Now().UTC()
-	if err := staging.WriteManifest(outDir, m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return Report{}, nil
 }
 
-// committer is a staging.Writer of any row type.
-type committer interface {
-	Commit() (staging.FileStats, error)
-	Abort()
-}
-
-type pendingFile struct {
-	entity string // "" for rejects.parquet
-	w      committer
-}
-
-// copyStagingRows checks a file's schema and streams its rows into a new
-// file, left uncommitted. A row holding a string that is not valid UTF-8
-// (another tool wrote the file; parquet-go does not check) becomes a
-// reject, rule "utf8", as in every other source: DuckDB would refuse the
-// whole file for it, and the API cannot carry it.
-func copyStagingRows[T any](in, out string, rejects *staging.Writer[staging.Reject]) (committer, error) {
+// copyStagingRows checks a file's schema and streams its rows into out. A
+// row holding a string that is not valid UTF-8 (another tool wrote the
+// file; parquet-go does not check) becomes a reject, rule "utf8", as in
+// every other source: DuckDB would refuse the whole file for it, and the
+// API cannot carry it.
+func copyStagingRows[T any](in string, out *Table[T], s *Sink) error {
 	if err := checkParquetSchema[T](in); err != nil {
-		return nil, err
+		return err
 	}
-	w, err := staging.Create[T](out)
-	if err != nil {
-		return nil, err
-	}
-	entity := strings.TrimSuffix(filepath.Base(out), ".parquet")
+	entity := strings.TrimSuffix(filepath.Base(in), ".parquet")
 	row := 0
-	err = staging.Scan(in, func(r T) error {
+	return staging.Scan(in, func(r T) error {
 		row++
 		if col, v, bad := staging.InvalidUTF8(&r); bad {
-			return rejects.Write(staging.Reject{Stage: "extract", Entity: entity, SourceKey: sourceKeyOf(r), Field: col, Rule: "utf8",
-				Value:   staging.TruncateValue(v),
+			return s.Reject(staging.Reject{Entity: entity, SourceKey: sourceKeyOf(r), Field: col, Rule: "utf8", Value: v,
 				Message: fmt.Sprintf("%s row %d: column %s is not valid UTF-8 (the value shows the bytes escaped); rewrite the file with UTF-8 text", filepath.Base(in), row, col)})
 		}
-		return w.Write(r)
+		return out.Write(r)
 	})
-	return w, err
 }
 
 // sourceKeyOf is the source_key of a staging row of any entity.
@@ -184,9 +141,9 @@ func checkParquetSchema[T any](path string) error {
 	return nil
 }
 
-// copyRejects carries the input's extract-stage rejects over into w; an
-// input without rejects.parquet adds none.
-func copyRejects(dir string, w *staging.Writer[staging.Reject]) error {
+// copyRejects carries the input's extract-stage rejects over; an input
+// without rejects.parquet adds none.
+func copyRejects(dir string, s *Sink) error {
 	in := filepath.Join(dir, staging.RejectsFile)
 	if _, err := os.Stat(in); err != nil {
 		return nil
@@ -198,27 +155,6 @@ func copyRejects(dir string, w *staging.Writer[staging.Reject]) error {
 		if r.Stage != "extract" {
 			return nil
 		}
-		return w.Write(r)
+		return s.Reject(r)
 	})
-}
-
-// setDateRange records the customers' date_modified range, as the store
-// extractor does.
-func setDateRange(outDir string, m *staging.Manifest) error {
-	var lo, hi *time.Time
-	err := staging.Scan(filepath.Join(outDir, staging.FileName(staging.EntityCustomers)), func(c staging.Customer) error {
-		if dm := c.DateModified; dm != nil {
-			if lo == nil || dm.Before(*lo) {
-				lo = dm
-			}
-			if hi == nil || dm.After(*hi) {
-				hi = dm
-			}
-		}
-		return nil
-	})
-	e := m.Entities[staging.EntityCustomers]
-	e.MinDateModified, e.MaxDateModified = lo, hi
-	m.Entities[staging.EntityCustomers] = e
-	return err
 }

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -76,7 +75,7 @@ func TestParquetSourceRejectsBadDirectories(t *testing.T) {
 			dir := fresh(t)
 			c.spoil(t, dir)
 			out := filepath.Join(t.TempDir(), "out")
-			_, err := ExtractFile(context.Background(), "parquet:"+dir, out, FileSourceOptions{})
+			_, err := extractFile("parquet:"+dir, out, "")
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error\n got %v\nwant …%s", err, c.want)
 			}

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"context"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -116,13 +115,13 @@ func TestShopifyOlderTemplate(t *testing.T) {
 	}
 	row := []string{"A", "B", "a@b.c", "", "QC"}
 	rec, rerr := m.apply(func(i int) string { return row[i] }, "k")
-	if rerr != nil || rec.addresses[0].StateOrProvince != "QC" {
+	if rerr != nil || rec.Addresses[0].StateOrProvince != "QC" {
 		t.Errorf("Province Code fallback: %+v %v", rec, rerr)
 	}
 }
 
 func TestShopifyNotAnExport(t *testing.T) {
-	_, err := ExtractFile(context.Background(), "shopify-csv:"+writeInput(t, "x.csv", "Name,Mail\na,b\n"), filepath.Join(t.TempDir(), "o"), FileSourceOptions{})
+	_, err := extractFile("shopify-csv:"+writeInput(t, "x.csv", "Name,Mail\na,b\n"), filepath.Join(t.TempDir(), "o"), "")
 	if err == nil || !strings.Contains(err.Error(), `x.csv: line 1: not a Shopify customer export: missing required column "First Name" (headers are case-sensitive)`) {
 		t.Fatalf("error %v", err)
 	}

@@ -21,15 +21,25 @@ type fileOutput struct {
 	rejects    []staging.Reject
 }
 
-// mustExtractFile runs ExtractFile into a fresh directory, checks that all
+// extractFile opens the source spec (with a mapping file, if any) and
+// extracts it into dir.
+func extractFile(spec, dir, mapping string) (*staging.Manifest, error) {
+	j, err := Open(spec, Options{Mapping: mapping})
+	if err != nil {
+		return nil, err
+	}
+	return j.Extract(context.Background(), dir)
+}
+
+// mustExtractFile extracts a file source into a fresh directory, checks that all
 // five entity files, rejects.parquet and manifest.json exist and that
 // Arrow reads every file as parquet-go does, and returns the rows.
 func mustExtractFile(t *testing.T, spec, mapping string) *fileOutput {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "out")
-	m, err := ExtractFile(context.Background(), spec, dir, FileSourceOptions{Mapping: mapping})
+	m, err := extractFile(spec, dir, mapping)
 	if err != nil {
-		t.Fatalf("ExtractFile(%s): %v", spec, err)
+		t.Fatalf("extract %s: %v", spec, err)
 	}
 	return readFileOutput(t, dir, m)
 }

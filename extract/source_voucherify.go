@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -20,10 +19,22 @@ import (
 // longer line is garbage, and holding it whole would cost memory for nothing.
 const maxJSONRecord = 16 << 20
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+// voucherifyScheme is the --from scheme and source kind of a Voucherify export.
+const voucherifyScheme = "voucherify"
 
-// readVoucherify streams a Voucherify export into the sink. Three layouts
-// are told apart by their first bytes (see SOURCES.md):
+func init() {
+	Register(&Registration{Scheme: voucherifyScheme, Location: "PATH",
+		Summary: "a Voucherify export: customers or customer events, as a JSON array, NDJSON or concatenated JSON",
+		New:     func(path string, _ Options) (Source, error) { return voucherifySource(path), nil }})
+}
+
+// voucherifySource is the export file's path.
+type voucherifySource string
+
+func (v voucherifySource) Describe() Description { return FileDescription(voucherifyScheme, string(v)) }
+
+// Read streams the export into the sink. Three layouts are told apart by
+// their first bytes (see SOURCES.md):
 //
 //   - a JSON array "[...]": decoded element by element; a syntax error
 //     cannot be resynchronised, so it ends the run with its line and offset;
@@ -32,25 +43,29 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 //   - otherwise a stream of concatenated JSON values (pretty-printed
 //     objects, as Voucherify's docs and webhook logs show them); a syntax
 //     error ends the run like in an array.
-func readVoucherify(ctx context.Context, in *inputFile, s *fileSink) error {
-	r, err := in.open()
+func (v voucherifySource) Read(ctx context.Context, s *Sink) (Report, error) {
+	return Report{}, readVoucherify(ctx, string(v), s)
+}
+
+func readVoucherify(ctx context.Context, path string, s *Sink) error {
+	in, err := s.Open(path)
 	if err != nil {
 		return fmt.Errorf("voucherify: %w", err)
 	}
-	defer in.close()
-	br := bufio.NewReaderSize(r, 1<<20)
+	defer in.Close()
+	br := bufio.NewReaderSize(in, 1<<20)
 	skip := 0
-	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+	if b, _ := br.Peek(3); bytes.Equal(b, UTF8BOM) {
 		br.Discard(3)
 		skip = 3
 	}
 	// The layout is decided on the first MiB without consuming it.
 	head, err := br.Peek(br.Size())
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return fmt.Errorf("voucherify: %s: %w", in.path, err)
+		return fmt.Errorf("voucherify: %s: %w", path, err)
 	}
-	v := &voucherifyReader{ctx: ctx, path: in.path, name: filepath.Base(in.path), s: s, skip: int64(skip)}
-	defer func() { in.records = int64(v.recs) }()
+	v := &voucherifyReader{ctx: ctx, path: path, name: filepath.Base(path), s: s, skip: int64(skip)}
+	defer func() { in.Records = int64(v.recs) }()
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	switch {
 	case len(trimmed) == 0:
@@ -92,7 +107,7 @@ type voucherifyReader struct {
 	ctx  context.Context
 	path string
 	name string
-	s    *fileSink
+	s    *Sink
 	skip int64 // bytes before the JSON (a BOM), for byte offsets in errors
 	recs int   // records seen, for record numbers
 }
@@ -104,7 +119,7 @@ func (v *voucherifyReader) ndjson(br *bufio.Reader) error {
 		if errors.Is(err, errLineTooLong) {
 			v.recs++
 			where := fmt.Sprintf("%s record %d (line %d)", v.name, v.recs, lineNo)
-			if err := v.s.reject(staging.Reject{
+			if err := v.s.Reject(staging.Reject{
 				Entity: staging.EntityCustomers, SourceKey: v.fallbackKey(), Rule: "record-too-large", Value: string(line[:min(len(line), 200)]),
 				Message: fmt.Sprintf("%s: the line is longer than %d MiB; a customer record is a few KB. Check that the file is NDJSON.", where, maxJSONRecord>>20),
 			}); err != nil {
@@ -258,18 +273,18 @@ func (v *voucherifyReader) record(raw []byte, line int) error {
 		if key == "" {
 			key = v.fallbackKey()
 		}
-		return v.s.reject(staging.Reject{
+		return v.s.Reject(staging.Reject{
 			Entity: staging.EntityCustomers, SourceKey: key, Field: rerr.field, Rule: rerr.rule,
 			Value: string(raw), Message: where + ": " + rerr.msg,
 		})
 	}
-	return v.s.add(rec, where)
+	return v.s.Add(rec, where)
 }
 
 // fallbackKey names a record that has no id of its own: file and record
 // number, stable as long as the file is.
 func (v *voucherifyReader) fallbackKey() string {
-	return fmt.Sprintf("%s:%s:%d", KindVoucherify, v.name, v.recs)
+	return fmt.Sprintf("%s:%s:%d", voucherifyScheme, v.name, v.recs)
 }
 
 var errLineTooLong = errors.New("line too long")
@@ -318,17 +333,4 @@ func lineOfOffset(path string, off int64) int {
 			line++
 		}
 	}
-}
-
-// errText keeps values short in messages.
-func shortText(s string) string { return clipText(s, 60) }
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }

@@ -60,7 +60,7 @@ type jsonObject = map[string]json.RawMessage
 // event envelope ({id, type, data:{customer}}) or the bare {"customer": …}
 // shape of webhook logs. fallbackKey is used when the customer has neither
 // source_id nor id.
-func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
+func mapVoucherify(raw []byte, fallbackKey string) (*Record, *recordError) {
 	if !json.Valid(raw) {
 		var v any
 		err := json.Unmarshal(raw, &v)
@@ -81,7 +81,7 @@ func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
 			return nil, &recordError{field: f, rule: "invalid-type", msg: err.Error()}
 		}
 		if id != "" {
-			key = KindVoucherify + ":" + id
+			key = voucherifyScheme + ":" + id
 			break
 		}
 	}
@@ -99,14 +99,14 @@ func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
 		}
 		str[f] = s
 	}
-	rec := &fileRecord{customer: staging.Customer{
+	rec := &Record{Customer: staging.Customer{
 		SourceKey: key,
 		Email:     str["email"],
 		Phone:     str["phone"],
 		Notes:     str["description"],
 	}}
-	c := &rec.customer
-	c.FirstName, c.LastName = splitName(str["name"])
+	c := &rec.Customer
+	c.FirstName, c.LastName = SplitName(str["name"])
 	for f, dst := range map[string]**time.Time{"created_at": &c.DateCreated, "updated_at": &c.DateModified} {
 		if str[f] == "" {
 			continue
@@ -114,7 +114,7 @@ func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
 		t, err := time.Parse(time.RFC3339Nano, str[f])
 		if err != nil {
 			return nil, &recordError{key: key, field: f, rule: "invalid-timestamp",
-				msg: fmt.Sprintf("%s %q is not an RFC 3339 timestamp like 2024-02-01T10:42:59.594Z", f, shortText(str[f]))}
+				msg: fmt.Sprintf("%s %q is not an RFC 3339 timestamp like 2024-02-01T10:42:59.594Z", f, Short(str[f]))}
 		}
 		t = t.UTC().Truncate(time.Millisecond) // the staging files keep milliseconds
 		*dst = &t
@@ -124,12 +124,12 @@ func mapVoucherify(raw []byte, fallbackKey string) (*fileRecord, *recordError) {
 		rerr.key = key
 		return nil, rerr
 	} else if addr != nil {
-		rec.addresses = append(rec.addresses, *addr)
+		rec.Addresses = append(rec.Addresses, *addr)
 	}
 
 	// birthdate is the current field, birthday the deprecated one.
 	if b := cmp.Or(str["birthdate"], str["birthday"]); b != "" {
-		rec.attrValues = append(rec.attrValues, fileAttrValue(key, "birthdate", "date", b))
+		rec.AddAttribute("birthdate", "date", b)
 	}
 	if rerr := voucherifyMetadata(cust, rec); rerr != nil {
 		rerr.key = key
@@ -147,7 +147,7 @@ func unwrapCustomer(obj jsonObject) (jsonObject, *recordError) {
 		}
 		if typ != "" && !voucherifyEvents[typ] {
 			return nil, &recordError{field: "type", rule: "unsupported-event",
-				msg: fmt.Sprintf("event type %q is not a customer to import (only customer.created and customer.updated are)", shortText(typ))}
+				msg: fmt.Sprintf("event type %q is not a customer to import (only customer.created and customer.updated are)", Short(typ))}
 		}
 		d, err := jsonObj(data)
 		if err != nil {
@@ -170,7 +170,7 @@ func unwrapCustomer(obj jsonObject) (jsonObject, *recordError) {
 	return nil, &recordError{rule: "not-a-customer", msg: "no customer found: want a Voucherify customer (with email, name, source_id or id), {\"customer\": {…}} or an event with data.customer"}
 }
 
-func voucherifyAddress(cust jsonObject, rec *fileRecord) (*staging.Address, *recordError) {
+func voucherifyAddress(cust jsonObject, rec *Record) (*staging.Address, *recordError) {
 	raw, ok := cust["address"]
 	if !ok || jsonNull(raw) {
 		return nil, nil
@@ -192,7 +192,7 @@ func voucherifyAddress(cust jsonObject, rec *fileRecord) (*staging.Address, *rec
 	if !has {
 		return nil, nil // {} or all-null: no address, not an empty one
 	}
-	c := rec.customer
+	c := rec.Customer
 	return &staging.Address{
 		SourceKey:         c.SourceKey + "/address",
 		CustomerSourceKey: c.SourceKey,
@@ -204,14 +204,14 @@ func voucherifyAddress(cust jsonObject, rec *fileRecord) (*staging.Address, *rec
 		StateOrProvince:   f["state"],
 		PostalCode:        f["postal_code"],
 		Country:           f["country"],
-		CountryCode:       countryCode(f["country"]),
+		CountryCode:       CountryCode(f["country"]),
 	}, nil
 }
 
 // voucherifyMetadata makes each metadata key a string attribute value.
 // Strings are kept as they are; numbers, booleans, arrays and objects as
 // their compact JSON, so nothing is lost; nulls are absent values.
-func voucherifyMetadata(cust jsonObject, rec *fileRecord) *recordError {
+func voucherifyMetadata(cust jsonObject, rec *Record) *recordError {
 	raw, ok := cust["metadata"]
 	if !ok || jsonNull(raw) {
 		return nil
@@ -241,29 +241,18 @@ func voucherifyMetadata(cust jsonObject, rec *fileRecord) *recordError {
 		if hasAttr(rec, k) {
 			continue // an explicit field (birthdate) wins over metadata of the same name
 		}
-		rec.attrValues = append(rec.attrValues, fileAttrValue(rec.customer.SourceKey, k, "string", s))
+		rec.AddAttribute(k, "string", s)
 	}
 	return nil
 }
 
-func hasAttr(rec *fileRecord, name string) bool {
-	for _, a := range rec.attrValues {
+func hasAttr(rec *Record, name string) bool {
+	for _, a := range rec.AttributeValues {
 		if a.AttributeName == name {
 			return true
 		}
 	}
 	return false
-}
-
-// attrValue builds an attribute value keyed by customer and attribute name.
-func fileAttrValue(customerKey, name, typ, value string) staging.AttributeValue {
-	return staging.AttributeValue{
-		SourceKey:         customerKey + "/attribute/" + name,
-		CustomerSourceKey: customerKey,
-		AttributeName:     name,
-		AttributeType:     typ,
-		AttributeValue:    value,
-	}
 }
 
 func jsonObj(raw []byte) (jsonObject, error) {
@@ -301,5 +290,5 @@ func jsonText(o jsonObject, field string) (string, error) {
 	case raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'):
 		return string(raw), nil
 	}
-	return "", fmt.Errorf("%s: want text, got %s", field, shortText(string(raw)))
+	return "", fmt.Errorf("%s: want text, got %s", field, Short(string(raw)))
 }

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"context"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -189,7 +188,7 @@ func TestVoucherifyFatalSyntax(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			_, err := ExtractFile(context.Background(), "voucherify:"+writeInput(t, c.name, c.in), out, FileSourceOptions{})
+			_, err := extractFile("voucherify:"+writeInput(t, c.name, c.in), out, "")
 			if err == nil || !strings.HasSuffix(err.Error(), c.want) {
 				t.Fatalf("error\n got %v\nwant …%s", err, c.want)
 			}
@@ -243,14 +242,14 @@ func TestVoucherifyEmptyInput(t *testing.T) {
 func TestExtractFileSpecErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ spec, mapping, want string }{
-		{"customers.json", "", "want KIND:PATH"},
+		{"customers.json", "", "or KIND:PATH with KIND one of csv, parquet, shopify-csv, voucherify"},
 		{"xml:" + voucherifySample, "", `unknown kind "xml"`},
 		{"voucherify:/nonexistent/x.json", "", "/nonexistent/x.json does not exist"},
 		{"csv:../samples/csv/contacts.csv", "", "needs --mapping FILE"},
 		{"voucherify:" + voucherifySample, "m.json", "--mapping applies to csv: sources only"},
 		{"parquet:" + dir, "", "the output directory must differ from the input"},
 	} {
-		_, err := ExtractFile(context.Background(), c.spec, dir, FileSourceOptions{Mapping: c.mapping})
+		_, err := extractFile(c.spec, dir, c.mapping)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.spec, err, c.want)
 		}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,15 +20,12 @@ import (
 // overflow, merge, watermark) and store_walk.go, store_overflow.go and
 // merge.go for its parts.
 
-// StoreEntities are the entities ExtractStore can write, in the order the
+// StoreEntities are the entities a store extract can write, in the order the
 // manifest and progress show them.
 var StoreEntities = []string{
 	staging.EntityCustomers, staging.EntityAddresses, staging.EntityAttributeValues,
 	staging.EntityFormFieldValues, staging.EntityAttributes,
 }
-
-// DefaultConcurrency is the default cap on requests in flight.
-const DefaultConcurrency = 4
 
 // pageSize is the API's maximum page size: every list request asks for it.
 const pageSize = bigcommerce.MaxPageSize
@@ -39,85 +33,106 @@ const pageSize = bigcommerce.MaxPageSize
 // pageConverters turn customer pages into rows while the walkers fetch.
 const pageConverters = 2
 
-// StoreOptions configures ExtractStore.
-type StoreOptions struct {
-	// StoreHash and APIURL are recorded in the manifest and the state
-	// file (never the token, which only the client holds).
-	StoreHash string
-	APIURL    string
+// BigCommerceScheme is the --from scheme and source kind of a store.
+const BigCommerceScheme = "bigcommerce"
 
-	// Entities to write; nil means all of StoreEntities.
-	Entities []string
-	// Concurrency caps the requests in flight (default 4). The client's
-	// pacer keeps them within the store's quota whatever this is.
-	Concurrency int
-
-	// Since, when set, makes the run incremental: the customers modified
-	// at or after this second (--since), whichever way the API reads
-	// date_modified:min. Otherwise the state file's watermark minus
-	// StateOverlap is used, and without either the run is full.
-	Since *time.Time
-	// StatePath is the --state file: read for the watermark, written
-	// after a successful run.
-	StatePath string
-
-	// Log receives progress lines and the summary; nil discards them.
-	Log *slog.Logger
-	// Terminal, when set, gets live progress bars instead of periodic
-	// progress log lines.
-	Terminal io.Writer
-	// ProgressEvery is the interval of progress log lines (default 10 s;
-	// negative: none).
-	ProgressEvery time.Duration
-
-	// IDs, when set, restricts the run to these customers (e.g. those a
-	// store/customer/created webhook named): they are read with id:in,
-	// 250 per request, in parallel. Such a run covers no time range, so
-	// its manifest has no watermark and it cannot use StatePath.
-	IDs []int64
-	// RejectedID, when set, takes each id of IDs that the API refuses
-	// with a 422 (see fetchIDs) instead of failing the run; the other ids
-	// are read. It is called from several goroutines.
-	RejectedID func(id int64, err error)
-
-	// Now is the clock that stamps the run (its start is the next
-	// watermark); nil means time.Now. Tests pass the sandbox's clock.
-	Now func() time.Time
-	// Windows overrides the number of date_created windows (0: chosen
-	// from the store's size, see planWindows).
-	Windows int
-	// SpillRows overrides the rows buffered per entity before a sorted
-	// run is spilled to disk (0: defaultSpillRows).
-	SpillRows int
+func init() {
+	Register(&Registration{Scheme: BigCommerceScheme,
+		Summary: "a BigCommerce store, through the Customers V3 API (the source store's credentials)",
+		Needs:   Needs{Store: true, Watermark: true, IDs: true, Entities: StoreEntities},
+		New:     func(_ string, o Options) (Source, error) { return newStoreSource(o) }})
 }
 
-// ExtractStore reads a BigCommerce store through c and writes the staging
-// files of the selected entities and manifest.json into outDir. Each file
-// is completed in a temporary directory inside outDir and renamed into
-// place only when every file is complete, the manifest last; on error
-// outDir keeps what it held before.
-func ExtractStore(ctx context.Context, c *bigcommerce.Client, outDir string, opts StoreOptions) (*staging.Manifest, error) {
-	x, err := newStoreRun(c, outDir, opts)
-	if err != nil {
-		return nil, err
+// storeSource is a store opened as a source. Options it reads:
+//
+//   - Store, StoreHash: the client (which alone holds the token) and the
+//     store hash the manifest and the state file record;
+//   - Entities (nil: all of StoreEntities) and Concurrency, the cap on
+//     requests in flight (default 4; the client's pacer keeps them within
+//     the store's quota whatever this is);
+//   - Since: the customers modified at or after this second, whichever
+//     way the API reads date_modified:min; otherwise the StatePath file's
+//     watermark minus StateOverlap, and without either the run is full;
+//     the state file is written after a successful run;
+//   - IDs: only these customers (e.g. those a store/customer/created
+//     webhook named), read with id:in in URL-sized chunks, in parallel.
+//     Such a run covers no time range, so its manifest has no watermark
+//     and it cannot use StatePath. RejectedID takes each id the API
+//     refuses with a 422 (see fetchIDs) instead of failing the run; it is
+//     called from several goroutines;
+//   - Terminal and ProgressEvery (default 10 s) for progress, Now for the
+//     clock (tests pass the sandbox's).
+type storeSource struct {
+	c    *bigcommerce.Client
+	opts Options
+	want map[string]bool
+	conc int
+	// windows overrides the number of date_created windows (0: chosen
+	// from the store's size, see planWindows); spillRows the rows
+	// buffered per entity before a sorted run is spilled (0:
+	// defaultSpillRows). Tests set them.
+	windows, spillRows int
+}
+
+func newStoreSource(opts Options) (*storeSource, error) {
+	if opts.Store == nil {
+		return nil, errors.New("extract: no client")
 	}
-	defer x.cleanup()
+	if opts.ProgressEvery == 0 {
+		opts.ProgressEvery = 10 * time.Second
+	}
+	x := &storeSource{c: opts.Store, opts: opts, want: map[string]bool{}, conc: opts.Concurrency}
+	if x.conc <= 0 {
+		x.conc = DefaultConcurrency
+	}
+	if len(opts.IDs) > 0 && opts.StatePath != "" {
+		return nil, errors.New("extract: a run restricted to ids cannot move a state file's watermark")
+	}
+	ents := opts.Entities
+	if len(ents) == 0 {
+		ents = StoreEntities
+	}
+	for _, e := range ents {
+		x.want[e] = true
+	}
+	return x, nil
+}
+
+func (s *storeSource) Describe() Description {
+	var ents []string
+	for _, e := range staging.Entities {
+		if s.want[e] {
+			ents = append(ents, e)
+		}
+	}
+	return Description{Source: staging.Source{Kind: BigCommerceScheme, StoreHash: s.opts.StoreHash, APIURL: s.c.BaseURL()}, Entities: ents}
+}
+
+// Read runs one extraction into out: see STORE.md.
+func (s *storeSource) Read(ctx context.Context, out *Sink) (Report, error) {
+	x := &storeRun{storeSource: s, out: out, log: out.Log, started: out.Started()}
+	x.requests = map[string]*atomic.Int64{}
+	for _, e := range StoreEntities {
+		x.requests[e] = new(atomic.Int64)
+	}
+	defer func() {
+		if x.prog != nil {
+			x.prog.close()
+		}
+	}()
 	return x.run(ctx)
 }
 
 // storeRun is one extraction.
 type storeRun struct {
-	c      *bigcommerce.Client
-	opts   StoreOptions
-	outDir string
-	tmpDir string
+	*storeSource
+	out    *Sink
+	tmpDir string // the sink's scratch directory: spilled runs
 	log    *slog.Logger
-	want   map[string]bool
-	conc   int
 
 	since       *time.Time // date_modified:min, nil for a full run
 	incremental bool
-	started     time.Time
+	started     time.Time // the run's start: the next watermark
 
 	sem  chan struct{} // one token per request in flight
 	prog *progress
@@ -145,43 +160,6 @@ type storeRun struct {
 	customersSeen atomic.Int64
 }
 
-func newStoreRun(c *bigcommerce.Client, outDir string, opts StoreOptions) (*storeRun, error) {
-	if c == nil {
-		return nil, errors.New("extract: no client")
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	if opts.ProgressEvery == 0 {
-		opts.ProgressEvery = 10 * time.Second
-	}
-	x := &storeRun{c: c, opts: opts, outDir: outDir, log: opts.Log, want: map[string]bool{}, conc: opts.Concurrency}
-	if x.conc <= 0 {
-		x.conc = DefaultConcurrency
-	}
-	ents := opts.Entities
-	if len(ents) == 0 {
-		ents = StoreEntities
-	}
-	if len(opts.IDs) > 0 && opts.StatePath != "" {
-		return nil, errors.New("extract: a run restricted to ids cannot move a state file's watermark")
-	}
-	for _, e := range ents {
-		if !slices.Contains(StoreEntities, e) {
-			return nil, fmt.Errorf("extract: unknown entity %q (want %s)", e, strings.Join(StoreEntities, ", "))
-		}
-		x.want[e] = true
-	}
-	x.requests = map[string]*atomic.Int64{}
-	for _, e := range StoreEntities {
-		x.requests[e] = new(atomic.Int64)
-	}
-	return x, nil
-}
-
 // needCustomers reports whether the customer walk is needed: every entity
 // but the attribute definitions comes from it.
 func (x *storeRun) needCustomers() bool {
@@ -189,35 +167,22 @@ func (x *storeRun) needCustomers() bool {
 		x.want[staging.EntityAttributeValues] || x.want[staging.EntityFormFieldValues]
 }
 
-// runsDirPrefix names the directory of a run's spilled sorted runs in the
-// output directory. It is removed when the run ends, and by the next run
-// in the same directory when a killed one left it (sweepOutputs).
-const runsDirPrefix = ".extract-runs-"
-
-func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
+func (x *storeRun) run(ctx context.Context) (Report, error) {
 	// The watermark is the start time, taken before the first request:
 	// see STORE.md "Watermark" for why not the newest date_modified seen.
-	x.started = x.opts.Now().UTC()
 	if err := x.resolveSince(); err != nil {
-		return nil, err
+		return Report{}, err
 	}
-	if err := os.MkdirAll(x.outDir, 0o700); err != nil {
-		return nil, err
-	}
-	// Runs spilled by a killed extract hold personal data.
-	if err := sweepOutputs(x.outDir); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(x.outDir, runsDirPrefix) // created 0700
+	tmp, err := x.out.Scratch()
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	x.tmpDir = tmp
 	x.sem = make(chan struct{}, x.conc)
-	x.customers = newRunSet(tmp, staging.EntityCustomers, customerOrder, x.opts.SpillRows)
-	x.addresses = newRunSet(tmp, staging.EntityAddresses, addressOrder, x.opts.SpillRows)
-	x.values = newRunSet(tmp, staging.EntityAttributeValues, attributeValueOrder, x.opts.SpillRows)
-	x.formFields = newRunSet(tmp, staging.EntityFormFieldValues, formFieldOrder, x.opts.SpillRows)
+	x.customers = newRunSet(tmp, staging.EntityCustomers, customerOrder, x.spillRows)
+	x.addresses = newRunSet(tmp, staging.EntityAddresses, addressOrder, x.spillRows)
+	x.values = newRunSet(tmp, staging.EntityAttributeValues, attributeValueOrder, x.spillRows)
+	x.formFields = newRunSet(tmp, staging.EntityFormFieldValues, formFieldOrder, x.spillRows)
 
 	var shown []string
 	for _, e := range StoreEntities {
@@ -226,57 +191,49 @@ func (x *storeRun) run(ctx context.Context) (*staging.Manifest, error) {
 		}
 	}
 	x.prog = newProgress(shown, x.opts.Terminal, x.log, x.opts.ProgressEvery)
-	defer x.prog.close()
-	x.log.Info("extract started", "store_hash", x.opts.StoreHash, "api_url", x.opts.APIURL,
+	x.log.Info("extract started", "store_hash", x.opts.StoreHash, "api_url", x.c.BaseURL(),
 		"entities", strings.Join(shown, ","), "concurrency", x.conc, "incremental", x.incremental, "since", x.since)
 
-	man := &staging.Manifest{
-		FormatVersion: staging.FormatVersion,
-		Stage:         "extract",
-		Source:        staging.Source{Kind: "bigcommerce", StoreHash: x.opts.StoreHash, APIURL: x.opts.APIURL},
-		StartedAt:     x.started,
-		Entities:      map[string]staging.EntityManifest{},
-		Incremental:   x.incremental,
-		Since:         x.since,
-	}
 	// Definitions first: value rows carry their attribute's name and type.
 	if x.want[staging.EntityAttributes] || x.want[staging.EntityAttributeValues] {
-		em, err := x.fetchAttributes(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if em != nil {
-			man.Entities[staging.EntityAttributes] = *em
+		if err := x.fetchAttributes(ctx); err != nil {
+			return Report{}, err
 		}
 	}
 	if x.needCustomers() {
 		if err := x.fetchCustomers(ctx); err != nil {
-			return nil, err
+			return Report{}, err
 		}
 	}
 	x.prog.close()
-	if err := x.mergeAll(ctx, man); err != nil {
-		return nil, err
+	if err := x.mergeAll(ctx); err != nil {
+		return Report{}, err
 	}
-	man.FinishedAt = x.opts.Now().UTC()
-	wm := x.started
+	r := Report{Incremental: x.incremental, Since: x.since, Requests: map[string]Requests{}}
+	for _, e := range StoreEntities {
+		r.Requests[e] = Requests{Made: x.requests[e].Load(), Minimum: x.minRequests(e)}
+	}
 	if len(x.opts.IDs) == 0 {
-		man.Watermark = &wm
-	}
-	if err := staging.WriteManifest(x.outDir, man); err != nil {
-		return nil, err
+		wm := x.started
+		r.Watermark = &wm
 	}
 	// The state moves forward only after the files and manifest are in
-	// place: a crash before this line means the next run re-reads this
-	// run's changes, never skips them.
+	// place: a crash before then means the next run re-reads this run's
+	// changes, never skips them.
 	if x.opts.StatePath != "" {
-		st := &State{StoreHash: x.opts.StoreHash, APIURL: x.opts.APIURL, Watermark: wm, LastOutput: x.outDir, FinishedAt: man.FinishedAt}
-		if err := SaveState(x.opts.StatePath, st); err != nil {
-			return nil, fmt.Errorf("files written, but saving the state failed (the next run repeats this one's window): %w", err)
+		r.Committed = func(m *staging.Manifest) error {
+			st := &State{StoreHash: x.opts.StoreHash, APIURL: x.c.BaseURL(), Watermark: x.started, LastOutput: x.out.Dir(), FinishedAt: m.FinishedAt}
+			if err := SaveState(x.opts.StatePath, st); err != nil {
+				return fmt.Errorf("files written, but saving the state failed (the next run repeats this one's window): %w", err)
+			}
+			return nil
 		}
 	}
-	x.logSummary(man)
-	return man, nil
+	made, minimum := x.totalRequests()
+	st := x.c.Stats()
+	r.Stats = []any{"requests", made, "min_requests", minimum, "http_requests", st.Requests.Load(), "retries", st.Retries.Load(),
+		"rate_limited", st.RateLimited.Load(), "incremental", x.incremental}
+	return r, nil
 }
 
 // resolveSince picks the lower date_modified bound: --since as given, else
@@ -294,7 +251,7 @@ func (x *storeRun) resolveSince() error {
 	if err != nil {
 		return err
 	}
-	if err := st.checkStore(x.opts.StoreHash, x.opts.APIURL); err != nil {
+	if err := st.checkStore(x.opts.StoreHash, x.c.BaseURL()); err != nil {
 		return err
 	}
 	if st != nil {
@@ -371,25 +328,25 @@ func (x *storeRun) release() { <-x.sem }
 
 // fetchAttributes reads the attribute definitions (at most 50 per store:
 // one request) and writes attributes.parquet when selected.
-func (x *storeRun) fetchAttributes(ctx context.Context) (*staging.EntityManifest, error) {
+func (x *storeRun) fetchAttributes(ctx context.Context) error {
 	x.defs = map[int64]attrDef{}
 	set := newRunSet(x.tmpDir, staging.EntityAttributes, attributeOrder, 0)
 	opts := bigcommerce.AttributeListOptions{ListOptions: bigcommerce.ListOptions{Limit: pageSize}}
 	for {
 		if err := x.acquire(ctx); err != nil {
-			return nil, err
+			return err
 		}
 		page, resp, err := x.c.Attributes.List(ctx, &opts)
 		x.release()
 		x.requests[staging.EntityAttributes].Add(1)
 		if err != nil {
-			return nil, fmt.Errorf("attribute definitions: %w", err)
+			return fmt.Errorf("attribute definitions: %w", err)
 		}
 		for i := range page {
 			a := &page[i]
 			x.defs[a.ID] = attrDef{name: a.Name, typ: a.Type}
 			if err := set.add(attributeRow(a)); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		x.prog.add(staging.EntityAttributes, len(page))
@@ -398,21 +355,7 @@ func (x *storeRun) fetchAttributes(ctx context.Context) (*staging.EntityManifest
 		}
 	}
 	if !x.want[staging.EntityAttributes] {
-		return nil, nil
+		return nil
 	}
-	em, err := mergeEntity(ctx, x, set, staging.EntityAttributes, func(a *staging.Attribute) *time.Time { return a.DateModified })
-	if err != nil {
-		return nil, err
-	}
-	return &em, nil
-}
-
-// cleanup removes the temporary runs, whatever happened.
-func (x *storeRun) cleanup() {
-	if x.prog != nil {
-		x.prog.close()
-	}
-	if x.tmpDir != "" {
-		os.RemoveAll(x.tmpDir)
-	}
+	return mergeEntity(ctx, x, set, x.out.Attributes, nil)
 }

@@ -38,7 +38,7 @@ func benchmarkExtract(b *testing.B, n int, md mode) {
 	var rows, customers, made, minimum int64
 	b.ResetTimer()
 	for b.Loop() {
-		m, _ := e.extract(b.TempDir(), StoreOptions{})
+		m, _ := e.extract(b.TempDir(), storeOptions{})
 		for _, em := range m.Entities {
 			rows += em.Rows
 			made += em.Requests

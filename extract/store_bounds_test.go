@@ -52,7 +52,7 @@ func TestExtractStoreWindowBoundaries(t *testing.T) {
 
 		lists := customerIDLists(e)
 		dir := t.TempDir()
-		m, _ := e.extract(dir, StoreOptions{Windows: windows})
+		m, _ := e.extract(dir, storeOptions{Windows: windows})
 		e.onRequest.Store(nil)
 		checkFiles(t, dir, m, StoreEntities)
 		ids := sortedIDs(t, "customers", readRows[staging.Customer](t, dir, staging.EntityCustomers), func(r *staging.Customer) *int64 { return r.ID })
@@ -100,14 +100,14 @@ func TestExtractStoreWatermarkBoundary(t *testing.T) {
 		t.Run(md.String(), func(t *testing.T) {
 			e := newStoreEnvMode(t, 200, md)
 			state := filepath.Join(t.TempDir(), "extract.state")
-			m1, _ := e.extract(t.TempDir(), StoreOptions{StatePath: state})
+			m1, _ := e.extract(t.TempDir(), storeOptions{StatePath: state})
 			skewed := m1.StartedAt.Add(-StateOverlap)
 			if _, err := e.srv.ModifyCustomers([]int64{7}, func(f *sandbox.CustomerFields) { f.Notes, f.DateModified = "skewed", skewed }); err != nil {
 				t.Fatal(err)
 			}
 			e.clock.Advance(time.Hour)
 			dir := t.TempDir()
-			m2, _ := e.extract(dir, StoreOptions{StatePath: state})
+			m2, _ := e.extract(dir, storeOptions{StatePath: state})
 			if !m2.Since.Equal(skewed) {
 				t.Errorf("since %v, want %v", m2.Since, skewed)
 			}
@@ -121,7 +121,7 @@ func TestExtractStoreWatermarkBoundary(t *testing.T) {
 			}
 			e.clock.Advance(time.Hour)
 			dir = t.TempDir()
-			e.extract(dir, StoreOptions{Since: &at})
+			e.extract(dir, storeOptions{Since: &at})
 			if got := customerIDs(t, dir); !slices.Equal(got, []int64{9}) {
 				t.Errorf("--since %v, a change at that second: customers %v, want [9]", at, got)
 			}

@@ -110,19 +110,30 @@ func (e *storeEnv) client() *bigcommerce.Client {
 	return c
 }
 
+// storeOptions are a test's options of a store extract.
+type storeOptions struct {
+	Entities           []string
+	Concurrency        int
+	Since              *time.Time
+	StatePath          string
+	IDs                []int64
+	Windows, SpillRows int
+}
+
 // extract runs the store extractor with the sandbox's clock.
-func (e *storeEnv) extract(dir string, opts StoreOptions) (*staging.Manifest, *bigcommerce.Client) {
+func (e *storeEnv) extract(dir string, so storeOptions) (*staging.Manifest, *bigcommerce.Client) {
 	e.t.Helper()
 	c := e.client()
-	opts.Now = e.clock.Now
-	opts.StoreHash = envStoreHash
-	opts.APIURL = c.BaseURL()
-	if opts.ProgressEvery == 0 {
-		opts.ProgressEvery = -1
-	}
-	m, err := ExtractStore(context.Background(), c, dir, opts)
+	o := Options{Store: c, StoreHash: envStoreHash, Entities: so.Entities, Concurrency: so.Concurrency, Since: so.Since,
+		StatePath: so.StatePath, IDs: so.IDs, Now: e.clock.Now, ProgressEvery: -1}
+	src, err := newStoreSource(o)
 	if err != nil {
-		e.t.Fatalf("ExtractStore: %v", err)
+		e.t.Fatal(err)
+	}
+	src.windows, src.spillRows = so.Windows, so.SpillRows
+	m, err := Run(context.Background(), src, dir, o)
+	if err != nil {
+		e.t.Fatalf("extract: %v", err)
 	}
 	if n := e.srv.Stats().URITooLong; n > 0 {
 		e.t.Fatalf("%d requests refused with 414: a list filter was not chunked by URL length", n)

@@ -22,7 +22,7 @@ func testExtractStoreIncremental(t *testing.T, md mode) {
 	e := newStoreEnvMode(t, 3000, md)
 	state := filepath.Join(t.TempDir(), "extract.state")
 	full := t.TempDir()
-	m1, _ := e.extract(full, StoreOptions{StatePath: state})
+	m1, _ := e.extract(full, storeOptions{StatePath: state})
 	if m1.Incremental {
 		t.Fatal("first run with a new state file must be full")
 	}
@@ -58,7 +58,7 @@ func testExtractStoreIncremental(t *testing.T, md mode) {
 	e.clock.Advance(time.Hour)
 
 	inc := t.TempDir()
-	m2, _ := e.extract(inc, StoreOptions{StatePath: state})
+	m2, _ := e.extract(inc, storeOptions{StatePath: state})
 	checkFiles(t, inc, m2, StoreEntities)
 	if !m2.Incremental || m2.Since == nil || !m2.Since.Equal(m1.StartedAt.Add(-StateOverlap)) {
 		t.Errorf("run 2: incremental %v since %v, want since %v", m2.Incremental, m2.Since, m1.StartedAt.Add(-StateOverlap))
@@ -94,7 +94,7 @@ func testExtractStoreIncremental(t *testing.T, md mode) {
 	// --since overrides the state: nothing was modified after the
 	// second run's start.
 	since := m2.StartedAt.Add(time.Second)
-	m3, _ := e.extract(t.TempDir(), StoreOptions{StatePath: state, Since: &since})
+	m3, _ := e.extract(t.TempDir(), storeOptions{StatePath: state, Since: &since})
 	if m3.Entities[staging.EntityCustomers].Rows != 0 || !m3.Since.Equal(since) {
 		t.Errorf("--since after every change: %d customers, since %v", m3.Entities[staging.EntityCustomers].Rows, m3.Since)
 	}
@@ -138,7 +138,7 @@ func TestExtractStoreIDs(t *testing.T) {
 	}
 	ids = append(ids, 999999, 3) // unknown and repeated ids are harmless
 	dir := t.TempDir()
-	m, _ := e.extract(dir, StoreOptions{IDs: ids})
+	m, _ := e.extract(dir, storeOptions{IDs: ids})
 	got := sortedIDs(t, "customers", readRows[staging.Customer](t, dir, staging.EntityCustomers), func(r *staging.Customer) *int64 { return r.ID })
 	if len(got) != 400 || got[0] != 1 || got[399] != 799 {
 		t.Fatalf("%d customers, want the 400 odd ids", len(got))
@@ -153,7 +153,7 @@ func TestExtractStoreIDs(t *testing.T) {
 		assertArrowAgrees(t, filepath.Join(dir, staging.FileName(en)))
 	}
 	c := e.client()
-	if _, err := ExtractStore(t.Context(), c, t.TempDir(), StoreOptions{IDs: ids, StatePath: filepath.Join(t.TempDir(), "s")}); err == nil {
+	if _, err := Open(BigCommerceScheme, Options{Store: c, IDs: ids, StatePath: filepath.Join(t.TempDir(), "s")}); err == nil {
 		t.Error("ids with a state file were accepted")
 	}
 }

@@ -2,10 +2,6 @@ package extract
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -15,97 +11,36 @@ import (
 // mergeParallel is how many entities are merged at once.
 const mergeParallel = 1
 
-// mergeAll merges each selected entity's runs into its final file (in
-// parallel: the merges are independent), then moves the files into outDir
-// together, so a failure in one merge leaves outDir as it was.
-func (x *storeRun) mergeAll(ctx context.Context, man *staging.Manifest) error {
-	var mu sync.Mutex
-	put := func(name string, em staging.EntityManifest) {
-		mu.Lock()
-		man.Entities[name] = em
-		mu.Unlock()
-	}
+// mergeAll merges each selected entity's runs into its table of the sink.
+func (x *storeRun) mergeAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	// One merge at a time: each holds a page per column of every run of
 	// its entity plus a row group of its output, and running them
 	// together would add those up.
 	g.SetLimit(mergeParallel)
 	if x.want[staging.EntityCustomers] {
-		g.Go(func() error {
-			em, err := mergeEntity(ctx, x, x.customers, staging.EntityCustomers, func(r *staging.Customer) *time.Time {
-				x.patchCounts(r)
-				return r.DateModified
-			})
-			put(staging.EntityCustomers, em)
-			return err
-		})
+		g.Go(func() error { return mergeEntity(ctx, x, x.customers, x.out.Customers, x.patchCounts) })
 	}
 	if x.want[staging.EntityAddresses] {
-		g.Go(func() error {
-			em, err := mergeEntity[staging.Address](ctx, x, x.addresses, staging.EntityAddresses, nil)
-			put(staging.EntityAddresses, em)
-			return err
-		})
+		g.Go(func() error { return mergeEntity(ctx, x, x.addresses, x.out.Addresses, nil) })
 	}
 	if x.want[staging.EntityAttributeValues] {
-		g.Go(func() error {
-			em, err := mergeEntity(ctx, x, x.values, staging.EntityAttributeValues, func(r *staging.AttributeValue) *time.Time { return r.DateModified })
-			put(staging.EntityAttributeValues, em)
-			return err
-		})
+		g.Go(func() error { return mergeEntity(ctx, x, x.values, x.out.AttributeValues, nil) })
 	}
 	if x.want[staging.EntityFormFieldValues] {
-		g.Go(func() error {
-			em, err := mergeEntity[staging.FormFieldValue](ctx, x, x.formFields, staging.EntityFormFieldValues, nil)
-			put(staging.EntityFormFieldValues, em)
-			return err
-		})
+		g.Go(func() error { return mergeEntity(ctx, x, x.formFields, x.out.FormFieldValues, nil) })
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for name, em := range man.Entities {
-		em.Requests, em.MinRequests = x.requests[name].Load(), x.minRequests(name)
-		man.Entities[name] = em
-		if err := os.Rename(filepath.Join(x.tmpDir, em.File), filepath.Join(x.outDir, em.File)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return g.Wait()
 }
 
-// mergeEntity writes one entity's final file into the temporary directory
-// and describes it. dm gives a row's date_modified (nil: the entity has
-// none).
-func mergeEntity[T any](ctx context.Context, x *storeRun, set *runSet[T], entity string, dm func(*T) *time.Time) (staging.EntityManifest, error) {
-	em := staging.EntityManifest{File: staging.FileName(entity)}
-	var lo, hi *time.Time
-	visit := func(r *T) {
-		if dm == nil {
-			return
-		}
-		t := dm(r)
-		if t == nil {
-			return
-		}
-		if lo == nil || t.Before(*lo) {
-			v := *t
-			lo = &v
-		}
-		if hi == nil || t.After(*hi) {
-			v := *t
-			hi = &v
-		}
+// mergeEntity writes one entity's rows into its table, calling visit (if
+// set) on each row before it is written.
+func mergeEntity[T any](ctx context.Context, x *storeRun, set *runSet[T], out *Table[T], visit func(*T)) error {
+	dups, err := set.merge(ctx, out, visit)
+	if dups > 0 {
+		x.log.Info("extract dropped duplicate rows", "entity", out.name(), "duplicates", dups)
 	}
-	st, err := set.merge(ctx, filepath.Join(x.tmpDir, em.File), visit)
-	if err != nil {
-		return em, err
-	}
-	if st.Duplicates > 0 {
-		x.log.Info("extract dropped duplicate rows", "entity", entity, "duplicates", st.Duplicates)
-	}
-	em.FileStats, em.MinDateModified, em.MaxDateModified = st.FileStats, lo, hi
-	return em, nil
+	return err
 }
 
 // patchCounts puts into an uncounted customer's address_count and
@@ -171,18 +106,4 @@ func (x *storeRun) totalRequests() (made, minimum int64) {
 		}
 	}
 	return made, minimum
-}
-
-func (x *storeRun) logSummary(man *staging.Manifest) {
-	made, minimum := x.totalRequests()
-	st := x.c.Stats()
-	args := []any{"took", man.FinishedAt.Sub(man.StartedAt).Round(time.Millisecond),
-		"requests", made, "min_requests", minimum, "http_requests", st.Requests.Load(), "retries", st.Retries.Load(),
-		"rate_limited", st.RateLimited.Load(), "incremental", man.Incremental}
-	for _, e := range StoreEntities {
-		if em, ok := man.Entities[e]; ok {
-			args = append(args, e, em.Rows)
-		}
-	}
-	x.log.Info("extract finished", args...)
 }

@@ -82,7 +82,7 @@ func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 	)
 	e.onRequest.Store(&mutateOn)
 	dir := t.TempDir()
-	m, _ := e.extract(dir, StoreOptions{Windows: 3, Concurrency: 4, SpillRows: 700})
+	m, _ := e.extract(dir, storeOptions{Windows: 3, Concurrency: 4, SpillRows: 700})
 	e.onRequest.Store(nil)
 	checkFiles(t, dir, m, StoreEntities)
 	if rounds < 5 {

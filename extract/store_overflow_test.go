@@ -103,7 +103,7 @@ func TestExtractStoreExactlyTen(t *testing.T) {
 
 			lists := customerIDLists(e)
 			dir := t.TempDir()
-			m, _ := e.extract(dir, StoreOptions{})
+			m, _ := e.extract(dir, storeOptions{})
 			e.onRequest.Store(nil)
 			checkFiles(t, dir, m, StoreEntities)
 			asked := map[int64]int{}
@@ -167,7 +167,7 @@ func TestExtractStoreOverflowChangesWhileRead(t *testing.T) {
 	}
 	e.onRequest.Store(&f)
 	dir := t.TempDir()
-	m, _ := e.extract(dir, StoreOptions{})
+	m, _ := e.extract(dir, storeOptions{})
 	e.onRequest.Store(nil)
 	checkFiles(t, dir, m, StoreEntities)
 	if deleted == 0 {
@@ -246,7 +246,7 @@ func TestExtractStoreOverflowFillsURLs(t *testing.T) {
 	}
 	e.onRequest.Store(&f)
 	dir := t.TempDir()
-	m, _ := e.extract(dir, StoreOptions{Entities: []string{staging.EntityCustomers, staging.EntityAddresses}})
+	m, _ := e.extract(dir, storeOptions{Entities: []string{staging.EntityCustomers, staging.EntityAddresses}})
 	e.onRequest.Store(nil)
 
 	_, na, _, _ := e.srv.Counts()

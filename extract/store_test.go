@@ -27,7 +27,7 @@ func testExtractStoreFull(t *testing.T, md mode) {
 	dir := t.TempDir()
 	// A small spill size forces many sorted runs, so the k-way merge is
 	// exercised, not just the in-memory tail.
-	m, c := e.extract(dir, StoreOptions{SpillRows: 3000})
+	m, c := e.extract(dir, storeOptions{SpillRows: 3000})
 	checkFiles(t, dir, m, StoreEntities)
 
 	customers := readRows[staging.Customer](t, dir, staging.EntityCustomers)
@@ -309,13 +309,13 @@ func TestExtractStoreSomeEntities(t *testing.T) {
 func testExtractStoreSomeEntities(t *testing.T, md mode) {
 	e := newStoreEnvMode(t, 1500, md)
 	dir := t.TempDir()
-	m, _ := e.extract(dir, StoreOptions{Entities: []string{staging.EntityCustomers, staging.EntityAttributes}})
+	m, _ := e.extract(dir, storeOptions{Entities: []string{staging.EntityCustomers, staging.EntityAttributes}})
 	checkFiles(t, dir, m, []string{staging.EntityCustomers, staging.EntityAttributes})
 	if got := e.n.Load(); got != m.Entities[staging.EntityCustomers].Requests+1 {
 		t.Errorf("%d requests for customers and definitions only", got)
 	}
 	dir = t.TempDir()
-	m, _ = e.extract(dir, StoreOptions{Entities: []string{staging.EntityFormFieldValues}})
+	m, _ = e.extract(dir, storeOptions{Entities: []string{staging.EntityFormFieldValues}})
 	checkFiles(t, dir, m, []string{staging.EntityFormFieldValues})
 	_, _, _, nf := e.srv.Counts()
 	if got := m.Entities[staging.EntityFormFieldValues].Rows; got != int64(nf) {

@@ -147,7 +147,7 @@ func (x *storeRun) walkCustomers(ctx context.Context) error {
 		total = resp.Meta.Pagination.Total
 		x.prog.setTotal(staging.EntityCustomers, int64(total))
 	}
-	n := x.opts.Windows
+	n := x.windows
 	if n <= 0 {
 		n = planWindows((max(total, 0)+pageSize-1)/pageSize, x.conc)
 	}

@@ -83,12 +83,16 @@ func export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	tmp := filepath.Join(o.Out, stagingDir, runID)
 	defer os.RemoveAll(tmp)
 
-	opts := extract.StoreOptions{StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Log: o.Log, Terminal: o.Terminal, Now: o.Now}
+	opts := extract.Options{Store: o.Client, StoreHash: o.StoreHash, Log: o.Log, Terminal: o.Terminal, Now: o.Now}
 	if st != nil {
 		since := st.Watermark.Add(-extract.StateOverlap).UTC()
 		opts.Since = &since
 	}
-	m, err := extract.ExtractStore(ctx, o.Client, tmp, opts)
+	src, err := extract.Open(extract.BigCommerceScheme, opts)
+	if err != nil {
+		return nil, err
+	}
+	m, err := src.Extract(ctx, tmp)
 	if err != nil {
 		return nil, err
 	}

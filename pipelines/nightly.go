@@ -150,9 +150,12 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, work string, res *Nig
 	defer os.RemoveAll(tmp)
 	var mu sync.Mutex
 	rejected := map[int64]string{}
-	m, err := extract.ExtractStore(ctx, o.Store, tmp, extract.StoreOptions{StoreHash: o.StoreHash, APIURL: o.Store.BaseURL(),
-		IDs: ids, Log: o.Log, Now: o.Now,
+	src, err := extract.Open(extract.BigCommerceScheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Log: o.Log, Now: o.Now,
 		RejectedID: func(id int64, err error) { mu.Lock(); rejected[id] = err.Error(); mu.Unlock() }})
+	if err != nil {
+		return err
+	}
+	m, err := src.Extract(ctx, tmp)
 	if err != nil {
 		return err
 	}

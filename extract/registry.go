@@ -95,24 +95,16 @@ func Help() string {
 func Lookup(spec string) (*Registration, string, error) {
 	scheme, location, colon := strings.Cut(spec, ":")
 	r := registry[scheme]
-	if r == nil {
-		var alone, kinds []string
-		for _, r := range Registered() {
-			if r.Location == "" {
-				alone = append(alone, r.Scheme)
-			} else {
-				kinds = append(kinds, r.Scheme)
-			}
-		}
-		want := fmt.Sprintf("want %s or KIND:PATH with KIND one of %s", strings.Join(alone, ", "), strings.Join(kinds, ", "))
+	switch {
+	case r == nil:
+		want := fmt.Sprintf("want %s or KIND:PATH with KIND one of %s",
+			schemes(func(r *Registration) bool { return r.Location == "" }), schemes(func(r *Registration) bool { return r.Location != "" }))
 		if !colon {
 			return nil, "", usagef("source %q: %s", spec, want)
 		}
 		return nil, "", usagef("source %q: unknown kind %q (%s)", spec, scheme, want)
-	}
-	switch {
 	case r.Location == "" && colon:
-		return nil, "", usagef("source %q: %s takes no %s", spec, r.Scheme, "path")
+		return nil, "", usagef("source %q: %s takes no path", spec, r.Scheme)
 	case r.Location != "" && location == "":
 		return nil, "", usagef("source %q: want %s", spec, r.Spec())
 	}
@@ -128,29 +120,23 @@ func Open(spec string, o Options) (*Job, error) {
 		return nil, err
 	}
 	n := r.Needs
-	var mapped []string
-	for _, r := range Registered() {
-		if r.Needs.Mapping {
-			mapped = append(mapped, r.Scheme+":")
-		}
-	}
 	switch {
 	case o.Mapping != "" && !n.Mapping:
-		return nil, usagef("source %q: --mapping applies to %s sources only", spec, strings.Join(mapped, ", "))
+		return nil, usagef("source %q: --mapping applies to %s: sources only", spec, schemes(func(r *Registration) bool { return r.Needs.Mapping }))
 	case o.Mapping == "" && n.Mapping:
 		return nil, usagef("source %q: a %s: source needs --mapping FILE (see extract/SOURCES.md)", spec, r.Scheme)
 	case o.Store == nil && n.Store:
 		return nil, usagef("source %q: no store client for the source store", spec)
 	case (o.StatePath != "" || o.Since != nil) && !n.Watermark:
-		return nil, usagef("--state and --since apply to a source with a watermark (%s), not to --from %s", schemesWith(func(n Needs) bool { return n.Watermark }), spec)
+		return nil, usagef("--state and --since apply to a source with a watermark (%s), not to --from %s", schemes(func(r *Registration) bool { return r.Needs.Watermark }), spec)
 	case len(o.IDs) > 0 && !n.IDs:
-		return nil, usagef("source %q: a run restricted to ids applies to %s only", spec, schemesWith(func(n Needs) bool { return n.IDs }))
+		return nil, usagef("source %q: a run restricted to ids applies to %s only", spec, schemes(func(r *Registration) bool { return r.Needs.IDs }))
 	}
 	for _, e := range o.Entities {
-		if !slices.Contains(n.Entities, e) {
-			if n.Entities == nil {
-				return nil, usagef("--entities applies to %s, not to --from %s (it writes every entity)", schemesWith(func(n Needs) bool { return n.Entities != nil }), spec)
-			}
+		switch {
+		case n.Entities == nil:
+			return nil, usagef("--entities applies to %s, not to --from %s (it writes every entity)", schemes(func(r *Registration) bool { return r.Needs.Entities != nil }), spec)
+		case !slices.Contains(n.Entities, e):
 			return nil, usagef("--entities: unknown entity %q (want %s)", e, strings.Join(n.Entities, ","))
 		}
 	}
@@ -161,10 +147,11 @@ func Open(spec string, o Options) (*Job, error) {
 	return &Job{Source: src, opts: o}, nil
 }
 
-func schemesWith(has func(Needs) bool) string {
+// schemes lists the schemes of the registrations that have a property.
+func schemes(has func(*Registration) bool) string {
 	var s []string
 	for _, r := range Registered() {
-		if has(r.Needs) {
+		if has(r) {
 			s = append(s, r.Scheme)
 		}
 	}

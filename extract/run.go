@@ -55,7 +55,7 @@ func Run(ctx context.Context, src Source, dir string, o Options) (*staging.Manif
 	}
 	args := []any{"source", d.String(), "took", m.FinishedAt.Sub(m.StartedAt).Round(time.Millisecond)}
 	for _, t := range s.tables {
-		args = append(args, t.name(), t.Rows())
+		args = append(args, t.Entity(), t.Rows())
 	}
 	if s.rejects != nil {
 		args = append(args, "rejects", s.rejects.Rows())
@@ -96,7 +96,7 @@ func sweepOutputs(outDir string) error {
 	if err := atomicfile.Sweep(paths...); err != nil {
 		return err
 	}
-	scratch, _ := filepath.Glob(filepath.Join(outDir, scratchPrefix+"*"))
+	scratch, _ := filepath.Glob(filepath.Join(outDir, ScratchPrefix+"*"))
 	for _, d := range scratch {
 		if err := os.RemoveAll(d); err != nil {
 			return err

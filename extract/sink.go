@@ -44,7 +44,7 @@ type Sink struct {
 
 // table is a Table of any row type.
 type table interface {
-	name() string
+	Entity() string
 	commit() (staging.EntityManifest, error)
 	abort()
 	Rows() int64
@@ -80,7 +80,7 @@ func (t *Table[T]) Write(rows ...T) error {
 // Rows is the number of rows written so far.
 func (t *Table[T]) Rows() int64 { return t.w.Rows() }
 
-func (t *Table[T]) name() string { return t.entity }
+func (t *Table[T]) Entity() string { return t.entity }
 
 func (t *Table[T]) commit() (staging.EntityManifest, error) {
 	st, err := t.w.Commit()
@@ -160,13 +160,13 @@ func (s *Sink) Scratch() (string, error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp(s.dir, scratchPrefix) // created 0700
+	dir, err := os.MkdirTemp(s.dir, ScratchPrefix) // created 0700
 	s.scratch = dir
 	return dir, err
 }
 
-// scratchPrefix names a scratch directory in the output directory.
-const scratchPrefix = ".extract-runs-"
+// ScratchPrefix names a scratch directory in the output directory.
+const ScratchPrefix = ".extract-runs-"
 
 // abort discards every uncommitted file and the scratch directory; after
 // commit only the latter.
@@ -217,9 +217,9 @@ func (s *Sink) commit(d Description, r Report, finished func() time.Time) (*stag
 		if err != nil {
 			return nil, err
 		}
-		req := r.Requests[t.name()]
+		req := r.Requests[t.Entity()]
 		em.Requests, em.MinRequests = req.Made, req.Minimum
-		m.Entities[t.name()] = em
+		m.Entities[t.Entity()] = em
 	}
 	if s.rejects != nil {
 		if _, err := s.rejects.Commit(); err != nil {

@@ -76,8 +76,10 @@ type Requests struct{ Made, Minimum int64 }
 // DefaultConcurrency is the default cap on a source's requests in flight.
 const DefaultConcurrency = 4
 
-// Options is everything cmd and pipelines can give a source. A source
-// uses what its Registration.Needs declares; Open refuses the rest.
+// Options is everything cmd and pipelines can give a source. Open refuses
+// a mapping, store, watermark, id list or entity selection the source's
+// Registration.Needs does not declare; the rest (concurrency, progress,
+// clock, logger) a source uses or ignores.
 type Options struct {
 	// Mapping is the column mapping file (Needs.Mapping).
 	Mapping string

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -85,10 +86,10 @@ func export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 
 	opts := extract.Options{Store: o.Client, StoreHash: o.StoreHash, Log: o.Log, Terminal: o.Terminal, Now: o.Now}
 	if st != nil {
-		since := st.Watermark.Add(-extract.StateOverlap).UTC()
+		since := st.Watermark.Add(-store.StateOverlap).UTC()
 		opts.Since = &since
 	}
-	src, err := extract.Open(extract.BigCommerceScheme, opts)
+	src, err := extract.Open(store.Scheme, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 		return nil, err
 	}
 	if o.StatePath != "" && m.Watermark != nil {
-		err := extract.SaveState(o.StatePath, &extract.State{
+		err := store.SaveState(o.StatePath, &store.State{
 			StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Watermark: *m.Watermark,
 			LastOutput: res.ManifestPath, FinishedAt: m.FinishedAt,
 		})
@@ -134,8 +135,8 @@ func export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 
 // loadExportState reads the watermark (nil: a full export) and refuses a
 // state written for another store.
-func loadExportState(path, storeHash string) (*extract.State, error) {
-	st, err := extract.LoadState(path)
+func loadExportState(path, storeHash string) (*store.State, error) {
+	st, err := store.LoadState(path)
 	if path != "" && err != nil {
 		return nil, err
 	}

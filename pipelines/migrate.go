@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	_ "github.com/bcetl/bcetl/extract/all" // every --from source
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -150,7 +151,7 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, work string, res *Nig
 	defer os.RemoveAll(tmp)
 	var mu sync.Mutex
 	rejected := map[int64]string{}
-	src, err := extract.Open(extract.BigCommerceScheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Log: o.Log, Now: o.Now,
+	src, err := extract.Open(store.Scheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Log: o.Log, Now: o.Now,
 		RejectedID: func(id int64, err error) { mu.Lock(); rejected[id] = err.Error(); mu.Unlock() }})
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/webhooks"
@@ -98,7 +98,7 @@ func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
 	opts := bigcommerce.CustomerListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}}
 	if st != nil {
 		ep.Incremental, ep.Watermark = true, st.Watermark
-		ep.Since = st.Watermark.Add(-extract.StateOverlap).UTC()
+		ep.Since = st.Watermark.Add(-store.StateOverlap).UTC()
 		opts.DateModified.Min = ep.Since
 	}
 	_, resp, err := o.Store.Customers.List(ctx, &opts)

@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
@@ -64,7 +64,7 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		res, err := pipelines.Migrate(ctx, pipelines.MigrateOptions{
-			From: extract.BigCommerceScheme, Source: srcClient, SourceStoreHash: src.Hash,
+			From: store.Scheme, Source: srcClient, SourceStoreHash: src.Hash,
 			Work: dir, Target: tgtClient, Log: a.log, Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 		})
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	_ "github.com/bcetl/bcetl/extract/all" // every --from source
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -31,12 +33,12 @@ func init() {
 
 func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "staging directory to write (required)")
-	store := addStoreFlags(fs, "", "")
+	creds := addStoreFlags(fs, "", "")
 	state := fs.String("state", "", "state FILE: read for the watermark of an incremental run, written after success")
 	since := fs.String("since", "", "extract only records modified at or after this RFC 3339 time (overrides --state)")
 	entities := fs.String("entities", strings.Join(staging.Entities, ","), "comma-separated entities to write (a store source)")
 	concurrency := fs.Int("concurrency", extract.DefaultConcurrency, "requests in flight at most (the store's rate limit applies on top)")
-	from := fs.String("from", extract.BigCommerceScheme, "source: "+extract.Specs())
+	from := fs.String("from", store.Scheme, "source: "+extract.Specs())
 	mapping := fs.String("mapping", "", "column mapping FILE for a csv: source")
 	progressEvery := fs.Duration("progress-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal")
 	return func(ctx context.Context, a *app) error {
@@ -68,7 +70,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			o.Since = &t
 		}
-		job, err := openSource(cmp.Or(*from, extract.BigCommerceScheme), o, store)
+		job, err := openSource(cmp.Or(*from, store.Scheme), o, creds)
 		if err != nil {
 			return err
 		}
@@ -82,25 +84,26 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 }
 
 // openSource opens the --from source with o, giving it a client built
-// from store when it reads a store. A spec or option the source does not
+// from creds when it reads a store. A spec or option the source does not
 // take is a usage error, found before any request.
-func openSource(from string, o extract.Options, store storeFlags) (*extract.Job, error) {
+func openSource(from string, o extract.Options, creds storeFlags) (*extract.Job, error) {
 	var err error
-	if o.Store, o.StoreHash, err = sourceStore(from, store); err != nil {
+	if o.Store, o.StoreHash, err = sourceStore(from, creds); err != nil {
 		return nil, err
 	}
 	job, err := extract.Open(from, o)
 	return job, sourceUsage(err)
 }
 
-// sourceStore builds the client of the store a --from source reads, if it
-// reads one (nil otherwise); a bad spec is left for Open to report.
-func sourceStore(from string, store storeFlags) (*bigcommerce.Client, string, error) {
+// sourceStore builds the client of the store a --from source reads from
+// creds, if it reads one (nil otherwise); a bad spec is left for Open to
+// report.
+func sourceStore(from string, creds storeFlags) (*bigcommerce.Client, string, error) {
 	if reg, _, err := extract.Lookup(from); err != nil || !reg.Needs.Store {
 		return nil, "", nil
 	}
-	c, err := store.client()
-	return c, *store.storeHash, err
+	c, err := creds.client()
+	return c, *creds.storeHash, err
 }
 
 // sourceUsage makes a source's refusal of its spec or options a usage

@@ -23,7 +23,7 @@ const Scheme = "parquet"
 
 func init() {
 	extract.Register(&extract.Registration{Scheme: Scheme, Location: "DIR",
-		Summary: "an existing staging directory (an extract or a transform output)",
+		Summary: "an existing staging directory (the output of another extract)",
 		New:     func(dir string, _ extract.Options) (extract.Source, error) { return parquetSource(dir), nil }})
 }
 

@@ -44,7 +44,7 @@ const Scheme = "bigcommerce"
 
 func init() {
 	extract.Register(&extract.Registration{Scheme: Scheme,
-		Summary: "a BigCommerce store, through the Customers V3 API (the source store's credentials)",
+		Summary: "a BigCommerce store, through the Customers V3 API",
 		Needs:   extract.Needs{Store: true, Watermark: true, IDs: true, Entities: Entities},
 		New:     func(_ string, o extract.Options) (extract.Source, error) { return newStoreSource(o) }})
 }

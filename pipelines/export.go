@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
@@ -68,7 +69,7 @@ func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*Exp
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	st, err := extract.LoadStateFor(o.StatePath, o.StoreHash, o.Client.BaseURL())
+	st, err := store.LoadStateFor(o.StatePath, o.StoreHash, o.Client.BaseURL())
 	if err != nil {
 		return nil, err
 	}
@@ -76,12 +77,16 @@ func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*Exp
 	tmp := wh.Stage(run)
 	defer os.RemoveAll(tmp)
 
-	opts := extract.StoreOptions{StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Log: o.Log, Terminal: o.Terminal, Now: o.Now}
+	opts := extract.Options{Store: o.Client, StoreHash: o.StoreHash, Log: o.Log, Terminal: o.Terminal, Now: o.Now}
 	if st != nil {
 		since := st.Since()
 		opts.Since = &since
 	}
-	m, err := extract.ExtractStore(ctx, o.Client, tmp, opts)
+	src, err := extract.Open(store.Scheme, opts)
+	if err != nil {
+		return nil, err
+	}
+	m, err := src.Extract(ctx, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +96,7 @@ func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*Exp
 		return nil, err
 	}
 	if o.StatePath != "" && m.Watermark != nil {
-		err := extract.SaveState(o.StatePath, &extract.State{
+		err := store.SaveState(o.StatePath, &store.State{
 			StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Watermark: *m.Watermark,
 			LastOutput: res.ManifestPath, FinishedAt: m.FinishedAt,
 		})

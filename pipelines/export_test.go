@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
@@ -17,10 +17,10 @@ import (
 // watermark moves; everything is owner-only.
 func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 	ctx := context.Background()
-	src, store := newSourceStore(t, 700)
+	src, client := newSourceStore(t, 700)
 	out := filepath.Join(t.TempDir(), "warehouse")
 	state := filepath.Join(t.TempDir(), "export.state")
-	o := ExportOptions{Out: out, StatePath: state, Client: store, StoreHash: "source"}
+	o := ExportOptions{Out: out, StatePath: state, Client: client, StoreHash: "source"}
 
 	first, err := Export(ctx, o)
 	if err != nil {
@@ -29,7 +29,7 @@ func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 	if first.Incremental || first.Manifest.Entities[staging.EntityCustomers].Rows != 700 {
 		t.Fatalf("first export: incremental=%v, %d customers", first.Incremental, first.Manifest.Entities[staging.EntityCustomers].Rows)
 	}
-	st1, err := extract.LoadState(state)
+	st1, err := store.LoadState(state)
 	if err != nil || st1 == nil {
 		t.Fatalf("state after the first run: %v %v", st1, err)
 	}
@@ -57,7 +57,7 @@ func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 			t.Errorf("row %d: id %d company %q", i, *r.ID, r.Company)
 		}
 	}
-	st2, _ := extract.LoadState(state)
+	st2, _ := store.LoadState(state)
 	if !st2.Watermark.After(st1.Watermark) {
 		t.Errorf("watermark did not move: %v then %v", st1.Watermark, st2.Watermark)
 	}

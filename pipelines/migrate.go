@@ -6,16 +6,15 @@ package pipelines
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	_ "github.com/bcetl/bcetl/extract/all" // every --from source
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
@@ -32,16 +31,14 @@ const (
 	LedgerFile   = "ledger.json"
 )
 
-// SourceBigCommerce is the --from value for a BigCommerce store.
-const SourceBigCommerce = "bigcommerce"
-
 // MigrateOptions configures a migration.
 type MigrateOptions struct {
-	// From is "bigcommerce", "voucherify:PATH", "csv:PATH",
-	// "shopify-csv:PATH" or "parquet:DIR".
+	// From is the source's spec, opened by extract.Open: "bigcommerce",
+	// "voucherify:PATH", "csv:PATH", "shopify-csv:PATH", "parquet:DIR".
 	From    string
 	Mapping string // for csv:PATH
-	// Source is the client of the source store (From == "bigcommerce").
+	// Source is the client of the source store, for a source that reads
+	// one (extract.Needs.Store).
 	Source          *bigcommerce.Client
 	SourceStoreHash string
 
@@ -82,6 +79,13 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	// A spec or option the source does not take is refused before
+	// anything is written (an *extract.UsageError).
+	src, err := extract.Open(o.From, extract.Options{Mapping: o.Mapping, Store: o.Source, StoreHash: o.SourceStoreHash,
+		Log: o.Log, Terminal: o.Terminal})
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Work, 0o700); err != nil {
 		return nil, err
 	}
@@ -99,15 +103,14 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	exDir := filepath.Join(o.Work, ExtractDir)
 	trDir := filepath.Join(o.Work, TransformDir)
 
-	if res.ExtractSkipped, err = extractDone(exDir, o); err != nil {
-		return nil, err
-	}
-	if res.ExtractSkipped {
+	if res.ExtractSkipped = extractDone(exDir, src.Describe()); res.ExtractSkipped {
 		o.Log.Info("extract: output complete and unchanged, not redone", "dir", exDir)
 	} else {
 		o.Log.Info("extract: starting", "from", o.From, "dir", exDir)
 		start := time.Now()
-		if err := runExtract(ctx, exDir, o); err != nil {
+		// A partial extract from an interrupted run is discarded: extract
+		// writes every file anew.
+		if _, err := src.Extract(ctx, exDir); err != nil {
 			return nil, fmt.Errorf("extract: %w", err)
 		}
 		res.ExtractTime = time.Since(start)
@@ -157,46 +160,33 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	return res, nil
 }
 
-// extractDone reports whether exDir holds a complete extract of the same
-// source, read with the same options, whose inputs and outputs are
-// unchanged. For a file source that means the SHA-256 of the source file
-// (and of a csv: source's mapping, and of a parquet: directory's files)
-// is still the one the manifest recorded: a path says nothing of what the
-// file holds now, and a row added to a CSV after a finished migration must
-// be extracted, transformed and loaded by the next run. A store source is
-// not re-read: to migrate a fresh copy of a store, use a new work
+// extractDone reports whether exDir holds a complete extract of the source
+// d describes, whose inputs and outputs are unchanged. For a file source
+// that means the SHA-256 of each of its inputs (the file, a csv: source's
+// mapping, a parquet: directory's files) is still the one the manifest
+// recorded: a path says nothing of what the file holds now, and a row
+// added to a CSV after a finished migration must be extracted,
+// transformed and loaded by the next run. A store source has no inputs
+// and is not re-read: to migrate a fresh copy of a store, use a new work
 // directory (README).
-func extractDone(exDir string, o MigrateOptions) (bool, error) {
+func extractDone(exDir string, d extract.Description) bool {
 	m, err := staging.ReadManifest(exDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
 	if err != nil || m.Stage != "extract" || m.FinishedAt.IsZero() {
-		return false, nil
+		return false
 	}
-	kind, path := splitSource(o.From)
-	if m.Source.Kind != kind {
-		return false, nil
-	}
-	if kind == SourceBigCommerce {
-		if m.Source.StoreHash != o.SourceStoreHash || (o.Source != nil && m.Source.APIURL != o.Source.BaseURL()) {
-			return false, nil
-		}
-	} else {
-		if abs(m.Source.Path) != abs(path) || (m.Source.Mapping != "") != (o.Mapping != "") ||
-			(o.Mapping != "" && abs(m.Source.Mapping) != abs(o.Mapping)) {
-			return false, nil
-		}
-		inputs, err := extract.SourceInputs(o.From, o.Mapping)
-		if err != nil {
-			return false, err
-		}
-		if !sameHashes(m.Inputs, inputs) {
-			return false, nil
-		}
+	if !sameSource(m.Source, d.Source) || !sameHashes(m.Inputs, d.Inputs) {
+		return false
 	}
 	_, err = staging.VerifyInput(exDir)
-	return err == nil, nil
+	return err == nil
+}
+
+// sameSource reports whether two descriptions name the same source, paths
+// compared as absolute paths.
+func sameSource(a, b staging.Source) bool {
+	samePath := func(a, b string) bool { return a == b || (a != "" && b != "" && abs(a) == abs(b)) }
+	return a.Kind == b.Kind && a.StoreHash == b.StoreHash && a.APIURL == b.APIURL &&
+		samePath(a.Path, b.Path) && samePath(a.Mapping, b.Mapping)
 }
 
 // sameHashes reports whether files (manifest name → path) are exactly the
@@ -273,30 +263,6 @@ func sameTransformOptions(rep *transform.Report, opts transform.Options) bool {
 		}
 	}
 	return true
-}
-
-func runExtract(ctx context.Context, exDir string, o MigrateOptions) error {
-	// A partial extract from an interrupted run is discarded: extract
-	// writes every file anew.
-	if kind, _ := splitSource(o.From); kind == SourceBigCommerce {
-		if o.Source == nil {
-			return errors.New("no source store client")
-		}
-		_, err := extract.ExtractStore(ctx, o.Source, exDir, extract.StoreOptions{
-			StoreHash: o.SourceStoreHash, APIURL: o.Source.BaseURL(), Log: o.Log, Terminal: o.Terminal,
-		})
-		return err
-	}
-	_, err := extract.ExtractFile(ctx, o.From, exDir, extract.FileSourceOptions{Mapping: o.Mapping, Log: o.Log})
-	return err
-}
-
-func splitSource(from string) (kind, path string) {
-	if from == SourceBigCommerce {
-		return from, ""
-	}
-	kind, path, _ = strings.Cut(from, ":")
-	return kind, path
 }
 
 func abs(p string) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -153,9 +154,12 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, wh *warehouse.Warehou
 	defer os.RemoveAll(tmp)
 	var mu sync.Mutex
 	rejected := map[int64]string{}
-	m, err := extract.ExtractStore(ctx, o.Store, tmp, extract.StoreOptions{StoreHash: o.StoreHash, APIURL: o.Store.BaseURL(),
-		IDs: ids, Log: o.Log, Now: o.Now,
+	src, err := extract.Open(store.Scheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Log: o.Log, Now: o.Now,
 		RejectedID: func(id int64, err error) { mu.Lock(); rejected[id] = err.Error(); mu.Unlock() }})
+	if err != nil {
+		return err
+	}
+	m, err := src.Extract(ctx, tmp)
 	if err != nil {
 		return err
 	}

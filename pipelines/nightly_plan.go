@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/warehouse"
@@ -92,7 +92,7 @@ func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
 	if _, err := warehouse.Open(ctx, warehouse.Disk(o.Out), o.StoreHash); err != nil {
 		return ep, err
 	}
-	st, err := extract.LoadStateFor(o.StatePath, o.StoreHash, o.Store.BaseURL())
+	st, err := store.LoadStateFor(o.StatePath, o.StoreHash, o.Store.BaseURL())
 	if err != nil {
 		return ep, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -131,7 +132,7 @@ func TestEchoedTokensReachNoFileAndNoLog(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	work := t.TempDir()
-	res, err := Migrate(ctx, MigrateOptions{From: SourceBigCommerce, Source: src, SourceStoreHash: "src", Work: work, Target: dst,
+	res, err := Migrate(ctx, MigrateOptions{From: store.Scheme, Source: src, SourceStoreHash: "src", Work: work, Target: dst,
 		Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}, Log: log})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
@@ -63,7 +64,7 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		res, err := pipelines.Migrate(ctx, pipelines.MigrateOptions{
-			From: pipelines.SourceBigCommerce, Source: srcClient, SourceStoreHash: src.Hash,
+			From: store.Scheme, Source: srcClient, SourceStoreHash: src.Hash,
 			Work: dir, Target: tgtClient, Log: a.log, Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 		})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
@@ -63,7 +64,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "Target store: quota %d requests per %s, %s latency.\nWork directory: %s\n\n", *quota, *window, *latency, dir)
 
 		runs := []struct{ name, from string }{
-			{"store", pipelines.SourceBigCommerce},
+			{"store", store.Scheme},
 			{"voucherify", "voucherify:" + filepath.Join(*samples, "voucherify", "customers.ndjson")},
 			{"shopify", "shopify-csv:" + filepath.Join(*samples, "shopify", "customers_export.csv")},
 		}
@@ -77,7 +78,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt, Log: a.log,
 				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}}
-			if r.from == pipelines.SourceBigCommerce {
+			if r.from == store.Scheme {
 				if o.Source, err = src.flags().client(); err != nil {
 					return err
 				}

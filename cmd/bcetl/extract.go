@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -9,9 +11,13 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	_ "github.com/bcetl/bcetl/extract/all" // every --from source
+	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// bcetl extract: read a store (or a file source) into a staging directory.
+// bcetl extract: read a source (a store by default) into a staging directory.
 func init() {
 	register(&command{
 		name:    "extract",
@@ -19,19 +25,20 @@ func init() {
 		usage: "  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \\\n" +
 			"    bcetl extract --out staging/ --state extract.state --concurrency 4\n" +
 			"  # later runs with the same --state read only what changed since\n" +
-			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/",
+			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/\n\n" +
+			"Sources (--from):\n" + extract.Help(),
 		setup: setupExtract,
 	})
 }
 
 func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "staging directory to write (required)")
-	store := addStoreFlags(fs, "", "")
+	creds := addStoreFlags(fs, "", "")
 	state := fs.String("state", "", "state FILE: read for the watermark of an incremental run, written after success")
 	since := fs.String("since", "", "extract only records modified at or after this RFC 3339 time (overrides --state)")
-	entities := fs.String("entities", strings.Join(extract.StoreEntities, ","), "comma-separated entities to write")
+	entities := fs.String("entities", strings.Join(staging.Entities, ","), "comma-separated entities to write (a store source)")
 	concurrency := fs.Int("concurrency", extract.DefaultConcurrency, "requests in flight at most (the store's rate limit applies on top)")
-	from := fs.String("from", "", "source: the store (default) or voucherify:PATH, csv:PATH, shopify-csv:PATH, parquet:DIR")
+	from := fs.String("from", store.Scheme, "source: "+extract.Specs())
 	mapping := fs.String("mapping", "", "column mapping FILE for a csv: source")
 	progressEvery := fs.Duration("progress-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal")
 	return func(ctx context.Context, a *app) error {
@@ -41,51 +48,69 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if len(a.args) > 0 {
 			return usagef("unexpected arguments: %s", strings.Join(a.args, " "))
 		}
-		if *from != "" && *from != "bigcommerce" {
-			if *state != "" || *since != "" {
-				return usagef("--state and --since apply to the store, not to --from %s", *from)
-			}
-			m, err := extract.ExtractFile(ctx, *from, *out, extract.FileSourceOptions{Mapping: *mapping, Log: a.log})
-			if err != nil {
-				return err
-			}
-			a.log.Info("extract written", "out", *out, "source", m.Source.Kind)
-			return nil
-		}
-		if *mapping != "" {
-			return usagef("--mapping applies to --from csv:PATH only")
-		}
 		if *concurrency < 1 {
 			return usagef("--concurrency must be at least 1")
 		}
-		opts := extract.StoreOptions{Concurrency: *concurrency, StatePath: *state, Log: a.log, ProgressEvery: *progressEvery}
+		// Bars on a terminal, log lines otherwise: never both.
+		o := extract.Options{Mapping: *mapping, StatePath: *state, Concurrency: *concurrency,
+			Log: a.log, Terminal: a.terminal(), ProgressEvery: *progressEvery}
+		// A selection, not all of them, is the source's to take or refuse.
 		for _, e := range strings.Split(*entities, ",") {
 			if e = strings.TrimSpace(e); e != "" {
-				if !slices.Contains(extract.StoreEntities, e) {
-					return usagef("--entities: unknown entity %q (want %s)", e, strings.Join(extract.StoreEntities, ","))
-				}
-				opts.Entities = append(opts.Entities, e)
+				o.Entities = append(o.Entities, e)
 			}
+		}
+		if slices.Equal(slices.Sorted(slices.Values(o.Entities)), slices.Sorted(slices.Values(staging.Entities))) {
+			o.Entities = nil
 		}
 		if *since != "" {
 			t, err := time.Parse(time.RFC3339, *since)
 			if err != nil {
 				return usagef("--since: want an RFC 3339 time such as 2026-01-31T00:00:00Z: %v", err)
 			}
-			opts.Since = &t
+			o.Since = &t
 		}
-		c, err := store.client()
+		job, err := openSource(cmp.Or(*from, store.Scheme), o, creds)
 		if err != nil {
 			return err
 		}
-		opts.StoreHash, opts.APIURL = *store.storeHash, c.BaseURL()
-		// Bars on a terminal, log lines otherwise: never both.
-		opts.Terminal = a.terminal()
-		m, err := extract.ExtractStore(ctx, c, *out, opts)
+		m, err := job.Extract(ctx, *out)
 		if err != nil {
 			return fmt.Errorf("extract: %w", err)
 		}
-		a.log.Info("extract written", "out", *out, "entities", len(m.Entities), "watermark", m.Watermark)
+		a.log.Info("extract written", "out", *out, "source", m.Source.Kind, "entities", len(m.Entities), "watermark", m.Watermark)
 		return nil
 	}
+}
+
+// openSource opens the --from source with o, giving it a client built
+// from creds when it reads a store. A spec or option the source does not
+// take is a usage error, found before any request.
+func openSource(from string, o extract.Options, creds storeFlags) (*extract.Job, error) {
+	var err error
+	if o.Store, o.StoreHash, err = sourceStore(from, creds); err != nil {
+		return nil, err
+	}
+	job, err := extract.Open(from, o)
+	return job, sourceUsage(err)
+}
+
+// sourceStore builds the client of the store a --from source reads from
+// creds, if it reads one (nil otherwise); a bad spec is left for Open to
+// report.
+func sourceStore(from string, creds storeFlags) (*bigcommerce.Client, string, error) {
+	if reg, _, err := extract.Lookup(from); err != nil || !reg.Needs.Store {
+		return nil, "", nil
+	}
+	c, err := creds.client()
+	return c, *creds.storeHash, err
+}
+
+// sourceUsage makes a source's refusal of its spec or options a usage
+// error (exit 2).
+func sourceUsage(err error) error {
+	if ue, ok := errors.AsType[*extract.UsageError](err); ok {
+		return usagef("%v", ue)
+	}
+	return err
 }

@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/pipelines"
 )
 
@@ -19,13 +19,16 @@ func init() {
     bcetl migrate --from bigcommerce --work ./migration
   bcetl migrate --from shopify-csv:samples/shopify/customers_export.csv --work ./m2 \
     --api-url http://127.0.0.1:8080/stores/{store_hash}/v3 --store-hash abc123 --token secret
-  # interrupted? run the same command again: finished stages are not redone, the load resumes.`,
+  # interrupted? run the same command again: finished stages are not redone, the load resumes.
+
+Sources (--from):
+` + extract.Help(),
 		setup: setupMigrate,
 	})
 }
 
 func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
-	from := fs.String("from", "", "source: bigcommerce, voucherify:PATH, csv:PATH, shopify-csv:PATH or parquet:DIR (required)")
+	from := fs.String("from", "", "source: "+extract.Specs()+" (required)")
 	mapping := fs.String("mapping", "", "column mapping FILE for --from csv:PATH")
 	work := fs.String("work", "", "work directory: staging files, state, results (required)")
 	target := addStoreFlags(fs, "", "target")
@@ -45,13 +48,8 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		lo.StoreHash = *target.storeHash
 		o := pipelines.MigrateOptions{From: *from, Mapping: *mapping, Work: *work, Target: tgt, Load: lo, Transform: to, Log: a.log}
-		if *from == pipelines.SourceBigCommerce {
-			if o.Source, err = source.client(); err != nil {
-				return err
-			}
-			o.SourceStoreHash = *source.storeHash
-		} else if !strings.Contains(*from, ":") {
-			return usagef("--from %q: want bigcommerce or KIND:PATH", *from)
+		if o.Source, o.SourceStoreHash, err = sourceStore(*from, source); err != nil {
+			return err
 		}
 		o.Terminal = a.terminal()
 		res, err := pipelines.Migrate(ctx, o)
@@ -59,7 +57,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			printMigrate(a.stdout, res)
 		}
 		if err != nil {
-			return err
+			return sourceUsage(err)
 		}
 		if n := res.Ledger.Rejected(); n > 0 {
 			return rejectedError{n: n}

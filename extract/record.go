@@ -1,0 +1,146 @@
+package extract
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/biter777/countries"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// Record is what one record of an export file becomes: a customer and the
+// rows that hang off it, all joined by the customer's source key.
+type Record struct {
+	Customer        staging.Customer
+	Addresses       []staging.Address
+	AttributeValues []staging.AttributeValue
+	FormFieldValues []staging.FormFieldValue
+}
+
+// AddAttribute appends the customer's value of the attribute name.
+func (r *Record) AddAttribute(name, typ, value string) {
+	key := r.Customer.SourceKey
+	r.AttributeValues = append(r.AttributeValues, staging.AttributeValue{
+		SourceKey:         key + "/attribute/" + name,
+		CustomerSourceKey: key,
+		AttributeName:     name,
+		AttributeType:     typ,
+		AttributeValue:    value,
+	})
+}
+
+// Add writes one record of a file source, or a Reject if its source key
+// was already used. where names the record for people ("customers.ndjson
+// record 4"). The attribute definitions of the values are collected and
+// written at commit, one per name with the first type seen. The sink must
+// have every entity table (a file source writes them all).
+func (s *Sink) Add(r *Record, where string) error {
+	key := r.Customer.SourceKey
+	if first, dup := s.seen[key]; dup {
+		return s.Reject(staging.Reject{
+			Entity: staging.EntityCustomers, SourceKey: key, Field: "source_key", Rule: "duplicate-source-key", Value: key,
+			Message: fmt.Sprintf("%s: source key %q was already used by %s; the first record is kept. Give each record its own id, or remove the repeat.", where, key, first),
+		})
+	}
+	s.seen[key] = where
+	for i := range r.AttributeValues {
+		v := &r.AttributeValues[i]
+		if t, ok := s.attrTypes[v.AttributeName]; ok {
+			v.AttributeType = t // one definition per name: the first type seen
+		} else {
+			s.attrTypes[v.AttributeName] = v.AttributeType
+		}
+	}
+	r.Customer.AddressCount = int32(len(r.Addresses))
+	r.Customer.AttributeCount = int32(len(r.AttributeValues))
+	if err := s.Customers.Write(r.Customer); err != nil {
+		return err
+	}
+	if err := s.Addresses.Write(r.Addresses...); err != nil {
+		return err
+	}
+	if err := s.AttributeValues.Write(r.AttributeValues...); err != nil {
+		return err
+	}
+	return s.FormFieldValues.Write(r.FormFieldValues...)
+}
+
+// writeDefinitions writes the attribute definitions Add collected, by
+// name; the attribute name is their source key.
+func (s *Sink) writeDefinitions() error {
+	names := make([]string, 0, len(s.attrTypes))
+	for n := range s.attrTypes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := s.Attributes.Write(staging.Attribute{SourceKey: n, Name: n, Type: s.attrTypes[n]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SplitName splits a full name into first and last name. BigCommerce needs
+// both, and a person written as one word ("Madonna", "Ngũgĩ") is still a
+// customer to load, so the rule is:
+//
+//   - whitespace is trimmed and runs of it collapse to one space;
+//   - no words: both empty (the transform rejects the customer);
+//   - one word: first name and last name are both that word;
+//   - more words: the first word is the first name, the rest the last name
+//     ("Anna Maria van der Berg" -> "Anna", "Maria van der Berg").
+//
+// Joining the result with a space and splitting again gives the same pair,
+// so re-running extract on its own output is stable.
+func SplitName(full string) (first, last string) {
+	words := strings.Fields(full)
+	switch len(words) {
+	case 0:
+		return "", ""
+	case 1:
+		return words[0], words[0]
+	}
+	return words[0], strings.Join(words[1:], " ")
+}
+
+// maxCountryText bounds what is handed to the country lookup, which builds
+// its key by repeated string concatenation: a name is short, and a long
+// value is not a country.
+const maxCountryText = 64
+
+// CountryCode resolves a country name or code ("Deutschland", "United
+// States", "USA", "gb") to its ISO 3166-1 alpha-2 code, or "" when it is not
+// a country the lookup knows. The transform rejects an address without a
+// code, naming the raw text kept in country.
+func CountryCode(text string) string {
+	text = strings.TrimSpace(text)
+	if text == "" || len(text) > maxCountryText {
+		return ""
+	}
+	c := countries.ByName(text)
+	if c == countries.Unknown || !c.IsValid() {
+		return ""
+	}
+	return c.Alpha2()
+}
+
+// UTF8BOM is the byte order mark some tools put before UTF-8 text.
+var UTF8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Short keeps a value short in a message.
+func Short(s string) string { return Clip(s, 60) }
+
+// Clip cuts s to at most n bytes on a rune boundary, marking the cut.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}

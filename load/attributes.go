@@ -117,14 +117,14 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 			msg := fmt.Sprintf("attribute %q is of type %s in the source but %s in the target store (attribute %d); an attribute's type cannot change", a.name, a.typ, t.Type, t.ID)
 			bad[a.name] = msg
 			for _, k := range a.keys {
-				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: statusRejected, target: t.ID, http: 0, message: msg})
+				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: staging.StatusRejected, target: t.ID, http: 0, message: msg})
 			}
 		default:
 			l.attrs[a.name] = t.ID
-			status, msg := statusSkipped, "attribute already exists in the target store"
+			status, msg := staging.StatusSkipped, "attribute already exists in the target store"
 			b, sent := inflight[a.name]
 			if sent && !existedBefore(t.DateCreated, b.start) {
-				status, msg = statusLoaded, "created by a request whose answer was lost; found on the target"
+				status, msg = staging.StatusLoaded, "created by a request whose answer was lost; found on the target"
 			}
 			for _, k := range a.keys {
 				o := outcome{entity: staging.EntityAttributes, key: k, status: status, target: t.ID, message: msg}
@@ -162,7 +162,7 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 			bad[a.name] = msg
 			var outs []outcome
 			for _, k := range a.keys {
-				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: statusRejected, http: r.er.StatusCode, message: msg})
+				outs = append(outs, outcome{entity: staging.EntityAttributes, key: k, status: staging.StatusRejected, http: r.er.StatusCode, message: msg})
 			}
 			return l.st.record(outs...)
 		}))
@@ -173,7 +173,7 @@ func (l *loader) loadAttributes(ctx context.Context) error {
 	for name, msg := range bad {
 		if _, err := l.st.db.ExecContext(ctx, `INSERT OR IGNORE INTO idmap(entity, key, status, http_status, message)
 			SELECT entity, key, ?, 0, ? FROM src WHERE entity = ? AND ref = ?`,
-			statusRejected, l.st.scrub("attribute "+msg), staging.EntityAttributeValues, name); err != nil {
+			staging.StatusRejected, l.st.scrub("attribute "+msg), staging.EntityAttributeValues, name); err != nil {
 			return err
 		}
 	}
@@ -292,7 +292,7 @@ func (l *loader) createAttributes(ctx context.Context, attrs []*srcAttr) error {
 // mapAttributes maps the attributes of a batch the target holds (got): as
 // loaded, or, when the batch was reconciled (start set) and one was created
 // before the batch, as already existing.
-func (l *loader) mapAttributes(batch int64, status string, attrs []*srcAttr, got []bigcommerce.Attribute, start time.Time) error {
+func (l *loader) mapAttributes(batch int64, status batchStatus, attrs []*srcAttr, got []bigcommerce.Attribute, start time.Time) error {
 	by := map[string]bigcommerce.Attribute{}
 	for _, a := range got {
 		by[a.Name] = a
@@ -306,9 +306,9 @@ func (l *loader) mapAttributes(batch int64, status string, attrs []*srcAttr, got
 		l.mu.Lock()
 		l.attrs[a.name] = t.ID
 		l.mu.Unlock()
-		o := outcome{entity: staging.EntityAttributes, status: statusLoaded, target: t.ID, http: http.StatusOK}
+		o := outcome{entity: staging.EntityAttributes, status: staging.StatusLoaded, target: t.ID, http: http.StatusOK}
 		if !start.IsZero() && existedBefore(t.DateCreated, start) {
-			o.status, o.message = statusSkipped, "attribute already exists in the target store"
+			o.status, o.message = staging.StatusSkipped, "attribute already exists in the target store"
 		}
 		for _, k := range a.keys {
 			o.key = k

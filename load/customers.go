@@ -174,7 +174,7 @@ func (l *loader) lookupFirst(ctx context.Context, chunk []*custItem, bar *bar, p
 func (l *loader) detectExisting(ctx context.Context) error {
 	var known bool
 	err := l.st.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM idmap WHERE entity = ? AND status != ? AND target_id IS NOT NULL)
-		OR EXISTS(SELECT 1 FROM meta WHERE key = ?)`, staging.EntityCustomers, statusLoaded, metaTargetHasCustomers).Scan(&known)
+		OR EXISTS(SELECT 1 FROM meta WHERE key = ?)`, staging.EntityCustomers, staging.StatusLoaded, metaTargetHasCustomers).Scan(&known)
 	if known {
 		l.knownExisting.Store(true)
 	}
@@ -305,7 +305,7 @@ func (l *loader) setApart(items []*custItem, r *refusal, settled map[*custItem]b
 // children with it ("customer rejected: …").
 func (l *loader) rejectCustomer(it *custItem, status int, msg string) error {
 	l.customersDone.Add(1)
-	return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, http: status, message: msg})
+	return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusRejected, http: status, message: msg})
 }
 
 // postCustomers sends one batch and records its outcome (sendRecorded).
@@ -380,7 +380,7 @@ func sendRecorded[T, R any](ctx context.Context, l *loader, step string, items [
 // confirmCustomers maps a batch's customers, and their inline addresses and
 // values, to what the target returned (matched by email and by the address
 // key, never by position) and marks the batch.
-func (l *loader) confirmCustomers(batch int64, status string, items []*custItem, got []bigcommerce.Customer) error {
+func (l *loader) confirmCustomers(batch int64, status batchStatus, items []*custItem, got []bigcommerce.Customer) error {
 	by := map[string]bigcommerce.Customer{}
 	for _, c := range got {
 		by[emailKey(c.Email)] = c
@@ -394,7 +394,7 @@ func (l *loader) confirmCustomers(batch int64, status string, items []*custItem,
 			continue
 		}
 		n++
-		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusLoaded, target: c.ID, http: http.StatusOK})
+		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusLoaded, target: c.ID, http: http.StatusOK})
 		outs = append(outs, formOutcomes(it.forms, c.ID)...)
 		addrs := map[string]int64{}
 		for _, a := range c.Addresses {
@@ -402,7 +402,7 @@ func (l *loader) confirmCustomers(batch int64, status string, items []*custItem,
 		}
 		for _, a := range it.inAddrs {
 			if id, ok := addrs[srcAddrKey(a.a)]; ok {
-				outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+				outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusLoaded, target: id, http: http.StatusOK})
 				outs = append(outs, formOutcomes(a.forms, id)...)
 			} // else: left pending; the address step posts it and maps it
 		}
@@ -412,7 +412,7 @@ func (l *loader) confirmCustomers(batch int64, status string, items []*custItem,
 		}
 		for _, v := range it.inVals {
 			if id, ok := vals[l.attrs[v.AttributeName]]; ok {
-				outs = append(outs, outcome{entity: staging.EntityAttributeValues, key: v.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+				outs = append(outs, outcome{entity: staging.EntityAttributeValues, key: v.SourceKey, status: staging.StatusLoaded, target: id, http: http.StatusOK})
 			}
 		}
 	}
@@ -428,7 +428,7 @@ func (l *loader) confirmCustomers(batch int64, status string, items []*custItem,
 func formOutcomes(fs []formItem, owner int64) []outcome {
 	out := make([]outcome, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: statusLoaded, target: owner, http: http.StatusOK})
+		out = append(out, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusLoaded, target: owner, http: http.StatusOK})
 	}
 	return out
 }
@@ -445,7 +445,7 @@ func (l *loader) dropRefusedChildren(it *custItem, fes []fieldError, status int)
 	reject := func(entity, key string, fe fieldError) {
 		if !seen[entity+"\x00"+key] {
 			seen[entity+"\x00"+key] = true
-			outs = append(outs, outcome{entity: entity, key: key, status: statusRejected, http: status, message: fe.childReason()})
+			outs = append(outs, outcome{entity: entity, key: key, status: staging.StatusRejected, http: status, message: fe.childReason()})
 		}
 	}
 	for _, fe := range fes {

@@ -151,7 +151,7 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 	}
 	if _, err := exec(`INSERT OR REPLACE INTO prev_targets(entity, key, target_id) SELECT i.entity, i.key, i.target_id FROM idmap i
 		JOIN stale s ON s.entity = i.entity AND s.key = i.key
-		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, staging.EntityAddresses, statusRejected); err != nil {
+		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, staging.EntityAddresses, staging.StatusRejected); err != nil {
 		return 0, 0, err
 	}
 	if dropped, err = exec(`DELETE FROM idmap WHERE EXISTS (SELECT 1 FROM stale WHERE stale.entity = idmap.entity AND stale.key = idmap.key)

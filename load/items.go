@@ -148,7 +148,7 @@ func (l *loader) decodeForm(r srcRow) (formItem, *outcome, error) {
 	var v bigcommerce.FormValue
 	if err := json.Unmarshal([]byte(f.ValueJSON), &v); err != nil || v.Kind == bigcommerce.FormValueNull {
 		msg := "value_json is not a string, a number or an array of strings: " + staging.TruncateValue(f.ValueJSON)
-		return formItem{}, &outcome{entity: staging.EntityFormFieldValues, key: r.key, status: statusRejected, message: msg}, nil
+		return formItem{}, &outcome{entity: staging.EntityFormFieldValues, key: r.key, status: staging.StatusRejected, message: msg}, nil
 	}
 	return formItem{f: f, v: v}, nil, nil
 }

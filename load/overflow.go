@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,23 +30,53 @@ type ownedRow struct {
 	owner int64
 }
 
-const (
-	pendingAddresses = `SELECT s.seq, s.key, s.cust, s.ref, s.data, c.target_id FROM src s
-		JOIN idmap c ON c.entity = 'customers' AND c.key = s.cust AND c.status IN ('loaded', 'updated')
+// The pending records of steps 3–5, each with its owner's target id:
+// addresses and attribute values of customers loaded or updated, form
+// field values of those customers or of addresses that have a target id.
+var (
+	pendingAddresses = pendingOfCustomers(staging.EntityAddresses)
+	pendingValues    = pendingOfCustomers(staging.EntityAttributeValues)
+	pendingForms     = pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, CASE WHEN s.ref = '' THEN c.target_id ELSE a.target_id END FROM src s
 		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		WHERE s.entity = 'addresses' AND m.key IS NULL`
-	pendingValues = `SELECT s.seq, s.key, s.cust, s.ref, s.data, c.target_id FROM src s
-		JOIN idmap c ON c.entity = 'customers' AND c.key = s.cust AND c.status IN ('loaded', 'updated')
-		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		WHERE s.entity = 'attribute_values' AND m.key IS NULL`
-	pendingForms = `SELECT s.seq, s.key, s.cust, s.ref, s.data, CASE WHEN s.ref = '' THEN c.target_id ELSE a.target_id END FROM src s
-		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		LEFT JOIN idmap c ON c.entity = 'customers' AND c.key = s.cust
-		LEFT JOIN idmap a ON a.entity = 'addresses' AND a.key = s.ref
-		WHERE s.entity = 'form_field_values' AND m.key IS NULL AND (
-			(s.ref = '' AND c.status IN ('loaded', 'updated')) OR
-			(s.ref != '' AND a.status IN ('loaded', 'skipped-existing', 'updated') AND a.target_id IS NOT NULL))`
+		LEFT JOIN idmap c ON c.entity = ?1 AND c.key = s.cust
+		LEFT JOIN idmap a ON a.entity = ?2 AND a.key = s.ref
+		WHERE s.entity = ?3 AND m.key IS NULL AND (
+			(s.ref = '' AND c.status IN (?4, ?5)) OR
+			(s.ref != '' AND a.status IN (?4, ?6, ?5) AND a.target_id IS NOT NULL))`,
+		[]any{staging.EntityCustomers, staging.EntityAddresses, staging.EntityFormFieldValues, staging.StatusLoaded, staging.StatusUpdated, staging.StatusSkipped}}
 )
+
+// pendingQuery is a query of pending rows (ownedRows) and its arguments,
+// numbered (?1, ?2 …) so that conditions can be appended with further
+// numbers (where).
+type pendingQuery struct {
+	sql  string
+	args []any
+}
+
+// pendingOfCustomers is the query of the records of entity that have no
+// outcome and whose customer was loaded or updated.
+func pendingOfCustomers(entity staging.Entity) pendingQuery {
+	return pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, c.target_id FROM src s
+		JOIN idmap c ON c.entity = ?1 AND c.key = s.cust AND c.status IN (?2, ?3)
+		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		WHERE s.entity = ?4 AND m.key IS NULL`, []any{staging.EntityCustomers, staging.StatusLoaded, staging.StatusUpdated, entity}}
+}
+
+// where is q with a condition appended: cond's ?s are numbered after q's.
+func (q pendingQuery) where(cond string, args ...any) (string, []any) {
+	n := len(q.args)
+	var b strings.Builder
+	for _, r := range cond {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "?%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return q.sql + " AND " + b.String(), append(slices.Clip(q.args), args...)
+}
 
 func (l *loader) ownedRows(ctx context.Context, query string, args ...any) ([]ownedRow, error) {
 	rows, err := l.st.db.QueryContext(ctx, query, args...)
@@ -67,10 +99,10 @@ func (l *loader) ownedRows(ctx context.Context, query string, args ...any) ([]ow
 
 // eachPage runs schedule over the pending records of base, a page at a
 // time, with at most limit batches in flight.
-func (l *loader) eachPage(ctx context.Context, name, base string, limit int,
+func (l *loader) eachPage(ctx context.Context, name string, base pendingQuery, limit int,
 	schedule func(ctx context.Context, rows []ownedRow, g *errgroup.Group, b *bar) error) error {
 	var total int64
-	if err := l.st.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+base+`)`).Scan(&total); err != nil {
+	if err := l.st.db.QueryRowContext(ctx, `SELECT count(*) FROM (`+base.sql+`)`, base.args...).Scan(&total); err != nil {
 		return err
 	}
 	if total == 0 {
@@ -82,7 +114,8 @@ func (l *loader) eachPage(ctx context.Context, name, base string, limit int,
 	g.SetLimit(limit)
 	after := int64(-1)
 	for gctx.Err() == nil {
-		rows, err := l.ownedRows(gctx, base+` AND s.seq > ? ORDER BY s.seq LIMIT ?`, after, pageSize)
+		q, args := base.where(`s.seq > ? ORDER BY s.seq LIMIT ?`, after, pageSize)
+		rows, err := l.ownedRows(gctx, q, args...)
 		if err != nil {
 			g.Go(func() error { return err })
 			break
@@ -139,7 +172,7 @@ func (l *loader) loadAddresses(ctx context.Context) error {
 					a.forms = kept
 					return a, true, l.st.record(outs...)
 				}
-				return a, false, l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, http: r.er.StatusCode, message: r.reason(i)})
+				return a, false, l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusRejected, http: r.er.StatusCode, message: r.reason(i)})
 			}
 			for i := 0; i < len(items); i += bigcommerce.MaxAddressesPerCall {
 				batch := items[i:min(i+bigcommerce.MaxAddressesPerCall, len(items))]
@@ -214,7 +247,7 @@ func (l *loader) updatedOwners(ctx context.Context, rows []ownedRow) (map[string
 	}
 	kj, _ := json.Marshal(keys)
 	q, err := l.st.db.QueryContext(ctx, `SELECT key FROM idmap WHERE entity = ? AND status = ? AND key IN (SELECT value FROM json_each(?))`,
-		staging.EntityCustomers, statusUpdated, string(kj))
+		staging.EntityCustomers, staging.StatusUpdated, string(kj))
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +331,7 @@ func (l *loader) settlePresentAddresses(ctx context.Context, items []addrOwned, 
 		was := prev[a.a.SourceKey]
 		switch {
 		case same && (updated[a.a.CustomerSourceKey] || was != 0):
-			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusSkipped, target: id, http: http.StatusOK,
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusSkipped, target: id, http: http.StatusOK,
 				message: "an identical address already exists for this customer"})
 		case was != 0 && has[[2]int64{a.customer, was}]:
 			a.target = was
@@ -323,7 +356,7 @@ func (l *loader) updateAddresses(ctx context.Context, items []addrOwned) error {
 			a.forms = kept
 			return a, true, l.st.record(outs...)
 		}
-		return a, false, l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusRejected, target: a.target,
+		return a, false, l.st.record(outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusRejected, target: a.target,
 			http: r.er.StatusCode, message: "updating the address it was loaded as failed: " + r.reason(i)})
 	})
 }
@@ -357,7 +390,7 @@ func (l *loader) putAddresses(ctx context.Context, items []addrOwned) error {
 	var outs []outcome
 	for _, a := range items {
 		if applied[a.target] {
-			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusUpdated, target: a.target, http: http.StatusOK})
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusUpdated, target: a.target, http: http.StatusOK})
 			outs = append(outs, formOutcomes(a.forms, a.target)...)
 		}
 	}
@@ -408,7 +441,7 @@ func (l *loader) confirmAddresses(ctx context.Context, batch int64, items []addr
 		}
 		for _, a := range absent {
 			if id, ok := existing[a.key()]; ok {
-				outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusSkipped, target: id, http: http.StatusOK,
+				outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusSkipped, target: id, http: http.StatusOK,
 					message: "an identical address already exists for this customer"})
 			}
 		}
@@ -422,7 +455,7 @@ func (l *loader) confirmAddresses(ctx context.Context, batch int64, items []addr
 func mapAddresses(items []addrOwned, target map[string]int64) (outs []outcome, rest []addrOwned) {
 	for _, a := range items {
 		if id, ok := target[a.key()]; ok {
-			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+			outs = append(outs, outcome{entity: staging.EntityAddresses, key: a.a.SourceKey, status: staging.StatusLoaded, target: id, http: http.StatusOK})
 			outs = append(outs, formOutcomes(a.forms, id)...)
 		} else {
 			rest = append(rest, a)
@@ -492,7 +525,8 @@ func (l *loader) reconcileAddresses(ctx context.Context, batch int64, items []ad
 func (l *loader) resumeAddresses(ctx context.Context) error {
 	return resumeStep(ctx, l, "addresses", func(ctx context.Context, keys []string) ([]addrOwned, error) {
 		kj, _ := json.Marshal(keys)
-		rows, err := l.ownedRows(ctx, pendingAddresses+` AND s.key IN (SELECT value FROM json_each(?))`, string(kj))
+		q, args := pendingAddresses.where(`s.key IN (SELECT value FROM json_each(?))`, string(kj))
+		rows, err := l.ownedRows(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}

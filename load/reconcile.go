@@ -186,12 +186,12 @@ func (l *loader) settleExisting(items []*custItem, found map[string]bigcommerce.
 		return out, nil
 	case OnExistingFail:
 		for _, it := range items {
-			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
+			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusRejected, target: target(it),
 				http: http.StatusUnprocessableEntity, message: fmt.Sprintf("the email %s already exists in the target store (customer %d) and --on-existing=fail", it.c.Email, target(it))})
 		}
 	default:
 		for _, it := range items {
-			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusSkipped, target: target(it),
+			outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusSkipped, target: target(it),
 				http: http.StatusOK, message: fmt.Sprintf("the email %s already exists in the target store (customer %d)", it.c.Email, target(it))})
 		}
 	}
@@ -212,7 +212,7 @@ func (l *loader) updateExisting(ctx context.Context, items []*custItem, found ma
 			return it, true, l.st.record(outs...)
 		}
 		l.customersDone.Add(1)
-		return it, false, l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusRejected, target: target(it),
+		return it, false, l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusRejected, target: target(it),
 			http: r.er.StatusCode, message: "updating the existing customer failed: " + r.reason(i)})
 	})
 }
@@ -235,7 +235,7 @@ func (l *loader) putCustomers(ctx context.Context, items []*custItem, target fun
 	}
 	var outs []outcome
 	for _, it := range items {
-		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: statusUpdated, target: target(it), http: http.StatusOK})
+		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusUpdated, target: target(it), http: http.StatusOK})
 		outs = append(outs, formOutcomes(it.forms, target(it))...)
 	}
 	l.customersDone.Add(int64(len(items)))

@@ -254,7 +254,7 @@ func dropRefusedForms(forms []formItem, r *refusal, i int) (kept []formItem, out
 	}
 	for j, f := range forms {
 		if fe, refused := bad[j]; refused {
-			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: statusRejected, http: r.er.StatusCode, message: fe.childReason()})
+			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusRejected, http: r.er.StatusCode, message: fe.childReason()})
 		} else {
 			kept = append(kept, f)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
+	"github.com/bcetl/bcetl/internal/staging"
 	_ "modernc.org/sqlite" // driver "sqlite"
 )
 
@@ -68,24 +69,20 @@ CREATE TABLE IF NOT EXISTS prev_targets(
 	target_id INTEGER NOT NULL,
 	PRIMARY KEY(entity, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = 'in-flight';
+CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = '` + string(batchInFlight) + `';
 `
+
+// batchStatus is a write request's status in the batches table. Record
+// statuses are staging.Status: the id map, the results and the ledger
+// share them.
+type batchStatus string
 
 // Batch statuses.
 const (
-	batchInFlight   = "in-flight"
-	batchDone       = "done"
-	batchFailed     = "failed"     // the API refused it: nothing was written
-	batchReconciled = "reconciled" // outcome was unknown; looked up on the target
-)
-
-// Record statuses, as results.parquet spells them.
-const (
-	statusLoaded   = "loaded"
-	statusSkipped  = "skipped-existing"
-	statusUpdated  = "updated"
-	statusRejected = "rejected"
-	statusPending  = "pending" // only in results of a run that stopped early
+	batchInFlight   batchStatus = "in-flight"
+	batchDone       batchStatus = "done"
+	batchFailed     batchStatus = "failed"     // the API refused it: nothing was written
+	batchReconciled batchStatus = "reconciled" // outcome was unknown; looked up on the target
 )
 
 // state is the open state file.
@@ -153,11 +150,12 @@ const setMetaSQL = `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) D
 
 // outcome is one idmap row to write.
 type outcome struct {
-	entity, key string
-	status      string
-	target      int64 // 0 = none
-	http        int
-	message     string
+	entity  staging.Entity
+	key     string
+	status  staging.Status
+	target  int64 // 0 = none
+	http    int
+	message string
 }
 
 // beginBatch records a write as in-flight before it is sent, so that a
@@ -181,7 +179,7 @@ func (s *state) beginBatch(step string, keys, emails []string) (int64, error) {
 // finish writes the outcomes a batch produced and its final status in one
 // transaction: either both are durable or neither is. batch 0 means no
 // batch row (e.g. outcomes decided without a request).
-func (s *state) finish(batch int64, status string, httpStatus int, msg string, outs []outcome) error {
+func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg string, outs []outcome) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -258,9 +256,9 @@ func (s *state) inflight(ctx context.Context, step string) ([]inflight, error) {
 }
 
 // targetID returns the mapped id and status of a record ("" when none).
-func (s *state) targetID(ctx context.Context, entity, key string) (int64, string, error) {
+func (s *state) targetID(ctx context.Context, entity staging.Entity, key string) (int64, staging.Status, error) {
 	var id sql.NullInt64
-	var st string
+	var st staging.Status
 	err := s.db.QueryRowContext(ctx, `SELECT target_id, status FROM idmap WHERE entity = ? AND key = ?`, entity, key).Scan(&id, &st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil

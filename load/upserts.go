@@ -42,7 +42,7 @@ func upsertPage[T any](ctx context.Context, l *loader, rows []ownedRow, g *errgr
 		g.Go(func() error {
 			defer b.add(int64(len(part)))
 			return isolate(ctx, part, send, rejectAll(func(it T, r *refusal, i int) error {
-				return l.st.record(outcome{entity: entity, key: sourceKey(it), status: statusRejected, http: r.er.StatusCode, message: r.reason(i)})
+				return l.st.record(outcome{entity: entity, key: sourceKey(it), status: staging.StatusRejected, http: r.er.StatusCode, message: r.reason(i)})
 			}))
 		})
 	}
@@ -76,7 +76,7 @@ func (l *loader) loadValues(ctx context.Context) error {
 						return valueOwned{}, "", nil, err
 					}
 					if _, ok := l.attrs[v.AttributeName]; !ok {
-						return valueOwned{}, "", &outcome{entity: staging.EntityAttributeValues, key: r.key, status: statusRejected,
+						return valueOwned{}, "", &outcome{entity: staging.EntityAttributeValues, key: r.key, status: staging.StatusRejected,
 							message: "attribute " + strconv.Quote(v.AttributeName) + " is not available in the target store"}, nil
 					}
 					return valueOwned{v: v, customer: r.owner}, strconv.FormatInt(r.owner, 10) + "\x1e" + v.AttributeName, nil, nil
@@ -104,7 +104,7 @@ func (l *loader) putValues(ctx context.Context, items []valueOwned) error {
 	outs := make([]outcome, 0, len(items))
 	for _, v := range items {
 		id := ids[[2]int64{v.customer, l.attrs[v.v.AttributeName]}]
-		outs = append(outs, outcome{entity: staging.EntityAttributeValues, key: v.v.SourceKey, status: statusLoaded, target: id, http: http.StatusOK})
+		outs = append(outs, outcome{entity: staging.EntityAttributeValues, key: v.v.SourceKey, status: staging.StatusLoaded, target: id, http: http.StatusOK})
 	}
 	return l.st.record(outs...)
 }
@@ -173,7 +173,7 @@ func (l *loader) loadForms(ctx context.Context) error {
 						}
 						outs := make([]outcome, len(o.forms))
 						for j, f := range o.forms {
-							outs[j] = outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: statusRejected, http: r.er.StatusCode,
+							outs[j] = outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusRejected, http: r.er.StatusCode,
 								message: "the API refused its owner's update: " + r.reason(i)}
 						}
 						return o, false, l.st.record(outs...)

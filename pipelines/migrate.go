@@ -171,7 +171,7 @@ func extractDone(exDir string, o MigrateOptions) (bool, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
-	if err != nil || m.Stage != "extract" || m.FinishedAt.IsZero() {
+	if err != nil || m.Stage != staging.StageExtract || m.FinishedAt.IsZero() {
 		return false, nil
 	}
 	kind, path := splitSource(o.From)
@@ -222,7 +222,7 @@ func sameHashes(recorded map[string]staging.FileStats, files map[string]string) 
 // with the same options, and is itself unchanged.
 func transformDone(exDir, trDir string, opts transform.Options) bool {
 	m, err := staging.ReadManifest(trDir)
-	if err != nil || m.Stage != "transform" || len(m.Inputs) == 0 {
+	if err != nil || m.Stage != staging.StageTransform || len(m.Inputs) == 0 {
 		return false
 	}
 	if _, err := staging.VerifyInput(trDir); err != nil {

@@ -78,14 +78,6 @@ func (l *loader) targetAttributes(ctx context.Context) (map[string]bigcommerce.A
 	return out, nil
 }
 
-// count records a request made outside call (GETs, which have no cap).
-func (l *loader) count(ep string, n int) {
-	l.mu.Lock()
-	l.requests[ep]++
-	l.items[ep] += int64(n)
-	l.mu.Unlock()
-}
-
 // loadAttributes maps every attribute the input needs, creating the
 // missing ones, and rejects the values of those that cannot be used.
 func (l *loader) loadAttributes(ctx context.Context) error {
@@ -189,7 +181,7 @@ type sentAttr struct {
 // inflightAttributes reads the attribute batches a previous run left
 // in-flight: name → batch. Their keys are attribute names.
 func (l *loader) inflightAttributes(ctx context.Context) (map[string]sentAttr, error) {
-	bs, err := l.st.inflight(ctx, "attributes")
+	bs, err := l.st.inflight(ctx, staging.EntityAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +235,7 @@ func (l *loader) createAttributes(ctx context.Context, attrs []*srcAttr) error {
 			keys[i] = a.name
 			body[i] = bigcommerce.AttributeCreate{Name: a.name, Type: a.typ}
 		}
-		id, err := l.st.beginBatch("attributes", keys, nil)
+		id, _, err := l.st.beginBatch(staging.EntityAttributes, keys, nil)
 		if err != nil {
 			return err
 		}

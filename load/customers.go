@@ -12,15 +12,6 @@ import (
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// pageSize is how many customers are read from the state file at a time:
-// the loader's memory is this page plus the batches in flight, whatever the
-// input's size.
-const pageSize = 1000
-
-// maxReconcileAttempts bounds how often one batch is sent again after its
-// outcome was unknown and a look-up found nothing.
-const maxReconcileAttempts = 8
-
 // loadCustomers is step 2: POST /customers in batches of ten, each customer
 // carrying its first ten addresses and attribute values and its form
 // fields.
@@ -304,7 +295,6 @@ func (l *loader) setApart(items []*custItem, r *refusal, settled map[*custItem]b
 // rejectCustomer records a customer as rejected; the results reject its
 // children with it ("customer rejected: …").
 func (l *loader) rejectCustomer(it *custItem, status int, msg string) error {
-	l.customersDone.Add(1)
 	return l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusRejected, http: status, message: msg})
 }
 
@@ -351,7 +341,7 @@ func sendRecorded[T, R any](ctx context.Context, l *loader, step string, items [
 	reconcile func(ctx context.Context, batch int64, items []T) ([]T, error)) error {
 	for attempt := 0; ; attempt++ {
 		keys, emails := ids(items)
-		id, err := l.st.beginBatch(step, keys, emails)
+		id, _, err := l.st.beginBatch(step, keys, emails)
 		if err != nil {
 			return err
 		}
@@ -386,14 +376,12 @@ func (l *loader) confirmCustomers(batch int64, status batchStatus, items []*cust
 		by[emailKey(c.Email)] = c
 	}
 	var outs []outcome
-	var n int64
 	for _, it := range items {
 		c, ok := by[emailKey(it.c.Email)]
 		if !ok {
 			l.log.Warn("customer missing from the answer; it will be looked up on the next run", "source_key", it.c.SourceKey)
 			continue
 		}
-		n++
 		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusLoaded, target: c.ID, http: http.StatusOK})
 		outs = append(outs, formOutcomes(it.forms, c.ID)...)
 		addrs := map[string]int64{}
@@ -416,11 +404,7 @@ func (l *loader) confirmCustomers(batch int64, status batchStatus, items []*cust
 			}
 		}
 	}
-	if err := l.st.finish(batch, status, http.StatusOK, "", outs); err != nil {
-		return err
-	}
-	l.customersDone.Add(n)
-	return nil
+	return l.st.finish(batch, status, http.StatusOK, "", outs)
 }
 
 // formOutcomes marks form field values loaded. They have no id of their

@@ -35,7 +35,6 @@ type ownedRow struct {
 // field values of those customers or of addresses that have a target id.
 var (
 	pendingAddresses = pendingOfCustomers(staging.EntityAddresses)
-	pendingValues    = pendingOfCustomers(staging.EntityAttributeValues)
 	pendingForms     = pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, CASE WHEN s.ref = '' THEN c.target_id ELSE a.target_id END FROM src s
 		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
 		LEFT JOIN idmap c ON c.entity = ?1 AND c.key = s.cust

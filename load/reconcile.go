@@ -195,7 +195,6 @@ func (l *loader) settleExisting(items []*custItem, found map[string]bigcommerce.
 				http: http.StatusOK, message: fmt.Sprintf("the email %s already exists in the target store (customer %d)", it.c.Email, target(it))})
 		}
 	}
-	l.customersDone.Add(int64(len(items)))
 	return nil, l.st.record(outs...)
 }
 
@@ -211,7 +210,6 @@ func (l *loader) updateExisting(ctx context.Context, items []*custItem, found ma
 			it.forms = kept
 			return it, true, l.st.record(outs...)
 		}
-		l.customersDone.Add(1)
 		return it, false, l.st.record(outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusRejected, target: target(it),
 			http: r.er.StatusCode, message: "updating the existing customer failed: " + r.reason(i)})
 	})
@@ -238,7 +236,6 @@ func (l *loader) putCustomers(ctx context.Context, items []*custItem, target fun
 		outs = append(outs, outcome{entity: staging.EntityCustomers, key: it.c.SourceKey, status: staging.StatusUpdated, target: target(it), http: http.StatusOK})
 		outs = append(outs, formOutcomes(it.forms, target(it))...)
 	}
-	l.customersDone.Add(int64(len(items)))
 	return l.st.record(outs...)
 }
 

@@ -199,7 +199,7 @@ func (l *loader) run(ctx context.Context) error {
 		{"customers", l.loadCustomers},
 		{"addresses", l.loadAddresses},
 		{"attribute values", pagedStep(l, valueStep{l}).load},
-		{"form field values", l.loadForms},
+		{"form field values", pagedStep(l, formStep{l}).load},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -35,14 +35,6 @@ type ownedRow struct {
 // field values of those customers or of addresses that have a target id.
 var (
 	pendingAddresses = pendingOfCustomers(staging.EntityAddresses)
-	pendingForms     = pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, CASE WHEN s.ref = '' THEN c.target_id ELSE a.target_id END FROM src s
-		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		LEFT JOIN idmap c ON c.entity = ?1 AND c.key = s.cust
-		LEFT JOIN idmap a ON a.entity = ?2 AND a.key = s.ref
-		WHERE s.entity = ?3 AND m.key IS NULL AND (
-			(s.ref = '' AND c.status IN (?4, ?5)) OR
-			(s.ref != '' AND a.status IN (?4, ?6, ?5) AND a.target_id IS NOT NULL))`,
-		[]any{staging.EntityCustomers, staging.EntityAddresses, staging.EntityFormFieldValues, staging.StatusLoaded, staging.StatusUpdated, staging.StatusSkipped}}
 )
 
 // pendingQuery is a query of pending rows (ownedRows) and its arguments,

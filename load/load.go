@@ -195,7 +195,7 @@ func (l *loader) run(ctx context.Context) error {
 		name string
 		fn   func(context.Context) error
 	}{
-		{"attributes", l.loadAttributes},
+		{"attributes", (&attributeStep{l: l}).load},
 		{"customers", l.loadCustomers},
 		{"addresses", l.loadAddresses},
 		{"attribute values", pagedStep(l, valueStep{l}).load},

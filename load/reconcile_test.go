@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -237,5 +238,70 @@ func TestUnconfirmedBatchNeverMapsALooseMatch(t *testing.T) {
 	res := crashThenResume(t, base, in, http.MethodPost, "/customers", nil)
 	if r := res["customers/c0"]; r.Status != staging.StatusRejected || (r.TargetID != nil && *r.TargetID == other) || !strings.Contains(r.Message, "already in use") {
 		t.Errorf("customers/c0: %s %v %q, want rejected with the API's reason, never mapped to customer %d", r.Status, r.TargetID, r.Message, other)
+	}
+}
+
+// garbledAnswer lets the first request it matches reach the store and be
+// applied, then replaces the answer's body with one that cannot be read:
+// the write happened, the loader cannot tell what it created.
+type garbledAnswer struct {
+	method, path string
+	done         atomic.Bool
+}
+
+func (g *garbledAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.Method == g.method && strings.HasSuffix(r.URL.Path, "/v3"+g.path) && g.done.CompareAndSwap(false, true) {
+		res.Body.Close()
+		res.Body = io.NopCloser(strings.NewReader("<html>gateway</html>"))
+		res.ContentLength = -1
+	}
+	return res, err
+}
+
+// Every create follows one protocol: a batch answered with something that
+// is neither a confirmation nor a refusal (a body that cannot be read)
+// stays in-flight, and the next run reconciles it. Attribute creations
+// did not: their batch was marked failed, and the next run reported the
+// attributes it had created as already existing.
+func TestUnreadableAttributeAnswerIsReconciled(t *testing.T) {
+	in := t.TempDir()
+	writeStaging(t, in, genSpec{customers: 2})
+	_, base := newSandbox(t, sandbox.Options{})
+	statePath := filepath.Join(t.TempDir(), "state.db")
+	g := &garbledAnswer{method: http.MethodPost, path: "/customers/attributes"}
+	if _, err := runLoad(t, newClient(t, base, bigcommerce.WithHTTPClient(&http.Client{Transport: g})), in, statePath, nil); err == nil {
+		t.Fatal("the first run succeeded: the answer was readable")
+	}
+	st, err := openState(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inflight int
+	st.db.QueryRow(`SELECT count(*) FROM batches WHERE step = ? AND status = ?`, staging.EntityAttributes, batchInFlight).Scan(&inflight)
+	st.Close()
+	if inflight != 1 {
+		t.Errorf("%d attribute batches in-flight after the unreadable answer, want 1", inflight)
+	}
+	sum, err := runLoad(t, newClient(t, base), in, statePath, nil)
+	if err != nil || !sum.Complete {
+		t.Fatalf("resumed run: %v\n%v", err, sum)
+	}
+	names := map[string]int{}
+	for a, err := range newClient(t, base).Attributes.All(t.Context(), bigcommerce.AttributeListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[a.Name]++
+	}
+	for k, r := range readResults(t, statePath) {
+		if r.Status != staging.StatusLoaded {
+			t.Errorf("%s: %s %q, want loaded", k, r.Status, r.Message)
+		}
+	}
+	for _, a := range genAttrs {
+		if names[a.Name] != 1 {
+			t.Errorf("attribute %s is on the target %d times", a.Name, names[a.Name])
+		}
 	}
 }

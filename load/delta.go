@@ -93,7 +93,7 @@ func (l *loader) settleInflight(ctx context.Context) error {
 	if err := l.resumeCustomers(ctx); err != nil {
 		return err
 	}
-	if err := l.resumeAddresses(ctx); err != nil {
+	if err := resume(ctx, l, addressStep{l}); err != nil {
 		return err
 	}
 	// Attribute, value and form field writes need no settling: attributes

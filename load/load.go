@@ -197,7 +197,7 @@ func (l *loader) run(ctx context.Context) error {
 	}{
 		{"attributes", (&attributeStep{l: l}).load},
 		{"customers", l.loadCustomers},
-		{"addresses", l.loadAddresses},
+		{"addresses", pagedStep(l, addressStep{l}).load},
 		{"attribute values", pagedStep(l, valueStep{l}).load},
 		{"form field values", pagedStep(l, formStep{l}).load},
 	}

@@ -90,7 +90,7 @@ func (l *loader) settleInflight(ctx context.Context) error {
 	for name, a := range target {
 		l.attrs[name] = a.ID
 	}
-	if err := l.resumeCustomers(ctx); err != nil {
+	if err := resume(ctx, l, newCustomerStep(l)); err != nil {
 		return err
 	}
 	if err := resume(ctx, l, addressStep{l}); err != nil {

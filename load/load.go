@@ -191,25 +191,22 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 }
 
 func (l *loader) run(ctx context.Context) error {
-	steps := []struct {
-		name string
-		fn   func(context.Context) error
-	}{
-		{"attributes", (&attributeStep{l: l}).load},
-		{"customers", l.loadCustomers},
-		{"addresses", pagedStep(l, addressStep{l}).load},
-		{"attribute values", pagedStep(l, valueStep{l}).load},
-		{"form field values", pagedStep(l, formStep{l}).load},
+	steps := []loadStep{
+		&attributeStep{l: l},
+		newCustomerStep(l),
+		pagedStep(l, addressStep{l}),
+		pagedStep(l, valueStep{l}),
+		pagedStep(l, formStep{l}),
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		t := time.Now()
-		if err := s.fn(ctx); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+		if err := s.load(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name(), err)
 		}
-		l.log.Info("step done", "step", s.name, "took", time.Since(t).Round(time.Millisecond))
+		l.log.Info("step done", "step", s.name(), "took", time.Since(t).Round(time.Millisecond))
 	}
 	return nil
 }

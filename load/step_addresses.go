@@ -154,7 +154,7 @@ func (s addressStep) schedule(r *stepRun[addrOwned], items []addrOwned) error {
 				return err
 			}
 			if len(puts) > 0 {
-				if err := write(ctx, s.l, addressUpdates{s.l}, puts); err != nil {
+				if err := write(ctx, s.l, addressUpdates(s), puts); err != nil {
 					return err
 				}
 			}
@@ -321,37 +321,6 @@ func (a addrOwned) key() string { return strconv.FormatInt(a.customer, 10) + "\x
 // tgtAddrOwnerKey is addrOwned.key of a target address.
 func tgtAddrOwnerKey(a bigcommerce.Address) string {
 	return strconv.FormatInt(a.CustomerID, 10) + "\x1e" + tgtAddrKey(a)
-}
-
-// lookupAddresses returns the target addresses of the items' customers,
-// keyed by customer id and the uniqueness key (customer_id:in, chunked by
-// URL length).
-func (l *loader) lookupAddresses(ctx context.Context, items []addrOwned) (map[string]int64, error) {
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, a := range items {
-		if !seen[a.customer] {
-			seen[a.customer] = true
-			ids = append(ids, a.customer)
-		}
-	}
-	out := map[string]int64{}
-	chunks, err := l.customerIDChunks(ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, chunk := range chunks {
-		l.count(epGetAddresses, len(chunk))
-		opts := addressLookup
-		opts.CustomerIDIn = chunk
-		for a, err := range l.c.Addresses.All(context.WithoutCancel(ctx), opts) {
-			if err != nil {
-				return nil, err
-			}
-			out[tgtAddrOwnerKey(a)] = a.ID
-		}
-	}
-	return out, nil
 }
 
 // addressUpdates writes changed addresses into the target addresses they

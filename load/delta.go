@@ -141,9 +141,9 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 	}
 	// A customer whose outcome is dropped and who is on the target will
 	// be found there: the next run looks emails up before sending them
-	// (loadCustomers). And an address the target holds keeps its id, for
+	// (customerStep). And an address the target holds keeps its id, for
 	// --on-existing=update to write the changed address into it rather
-	// than add a second one (settlePresentAddresses).
+	// than add a second one (addressStep.settlePresent).
 	if _, err := exec(`INSERT OR REPLACE INTO meta(key, value) SELECT ?, '1' WHERE EXISTS (SELECT 1 FROM idmap i
 		JOIN stale s ON s.entity = i.entity AND s.key = i.key WHERE i.entity = ? AND i.target_id IS NOT NULL)`,
 		metaTargetHasCustomers, staging.EntityCustomers); err != nil {

@@ -95,7 +95,7 @@ type loader struct {
 	customersDone atomic.Int64 // customers given an outcome by this run (observe)
 	running       atomic.Pointer[tracked]
 	// knownExisting: the target holds customers of this input, so emails
-	// are looked up before they are sent (loadCustomers).
+	// are looked up before they are sent (customerStep).
 	knownExisting atomic.Bool
 	attrCreates   atomic.Int64 // attribute definitions this input needs created
 }

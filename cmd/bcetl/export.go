@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/pipelines"
 )
 
@@ -51,7 +52,7 @@ func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 
 func sortedFiles(m map[string]string) []string {
 	var out []string
-	for _, e := range []string{"attributes", "customers", "addresses", "attribute_values", "form_field_values"} {
+	for _, e := range staging.Entities {
 		if _, ok := m[e]; ok {
 			out = append(out, e)
 		}

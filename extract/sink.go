@@ -144,7 +144,7 @@ func (s *Sink) Reject(r staging.Reject) error {
 	if s.rejects == nil {
 		return fmt.Errorf("extract: the source declared no rejects, yet rejected %s %q", r.Entity, r.SourceKey)
 	}
-	r.Stage = "extract"
+	r.Stage = staging.StageExtract
 	r.Value = staging.TruncateValue(r.Value)
 	return s.rejects.Write(r)
 }
@@ -191,7 +191,7 @@ func (s *Sink) commit(d Description, r Report, finished func() time.Time) (*stag
 	}
 	m := &staging.Manifest{
 		FormatVersion: staging.FormatVersion,
-		Stage:         "extract",
+		Stage:         staging.StageExtract,
 		Source:        d.Source,
 		StartedAt:     s.started,
 		Entities:      map[string]staging.EntityManifest{},

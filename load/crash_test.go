@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bcetl/bcetl/internal/staging"
 )
 
 // TestCrashResume is the exactly-once proof. It loads 20,000 customers
@@ -119,7 +121,7 @@ func TestCrashResume(t *testing.T) {
 	}
 	bad := 0
 	for k, r := range res {
-		if r.Status != statusLoaded {
+		if r.Status != staging.StatusLoaded {
 			if bad++; bad <= 10 {
 				t.Errorf("%s: %s %s", k, r.Status, r.Message)
 			}

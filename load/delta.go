@@ -90,10 +90,10 @@ func (l *loader) settleInflight(ctx context.Context) error {
 	for name, a := range target {
 		l.attrs[name] = a.ID
 	}
-	if err := l.resumeCustomers(ctx); err != nil {
+	if err := resume(ctx, l, newCustomerStep(l)); err != nil {
 		return err
 	}
-	if err := l.resumeAddresses(ctx); err != nil {
+	if err := resume(ctx, l, addressStep{l}); err != nil {
 		return err
 	}
 	// Attribute, value and form field writes need no settling: attributes
@@ -141,9 +141,9 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 	}
 	// A customer whose outcome is dropped and who is on the target will
 	// be found there: the next run looks emails up before sending them
-	// (loadCustomers). And an address the target holds keeps its id, for
+	// (customerStep). And an address the target holds keeps its id, for
 	// --on-existing=update to write the changed address into it rather
-	// than add a second one (settlePresentAddresses).
+	// than add a second one (addressStep.settlePresent).
 	if _, err := exec(`INSERT OR REPLACE INTO meta(key, value) SELECT ?, '1' WHERE EXISTS (SELECT 1 FROM idmap i
 		JOIN stale s ON s.entity = i.entity AND s.key = i.key WHERE i.entity = ? AND i.target_id IS NOT NULL)`,
 		metaTargetHasCustomers, staging.EntityCustomers); err != nil {
@@ -151,7 +151,7 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 	}
 	if _, err := exec(`INSERT OR REPLACE INTO prev_targets(entity, key, target_id) SELECT i.entity, i.key, i.target_id FROM idmap i
 		JOIN stale s ON s.entity = i.entity AND s.key = i.key
-		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, staging.EntityAddresses, statusRejected); err != nil {
+		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, staging.EntityAddresses, staging.StatusRejected); err != nil {
 		return 0, 0, err
 	}
 	if dropped, err = exec(`DELETE FROM idmap WHERE EXISTS (SELECT 1 FROM stale WHERE stale.entity = idmap.entity AND stale.key = idmap.key)

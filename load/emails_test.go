@@ -44,15 +44,15 @@ func TestLooseEmailAnswersAreNotMatched(t *testing.T) {
 	res := readResults(t, statePath)
 	for _, k := range []string{"c3", "c8"} {
 		r := res["customers/"+k]
-		if r.Status != statusRejected || !strings.Contains(r.Message, "already in use") {
+		if r.Status != staging.StatusRejected || !strings.Contains(r.Message, "already in use") {
 			t.Errorf("customers/%s: %s %q (target %v), want rejected with the API's duplicate message", k, r.Status, r.Message, r.TargetID)
 		}
-		if a := res["addresses/"+k+"-a0"]; a.Status != statusRejected {
+		if a := res["addresses/"+k+"-a0"]; a.Status != staging.StatusRejected {
 			t.Errorf("addresses/%s-a0: %s, want rejected with its customer", k, a.Status)
 		}
 	}
 	for _, k := range []string{"c0", "c4", "c11"} {
-		if r := res["customers/"+k]; r.Status != statusLoaded {
+		if r := res["customers/"+k]; r.Status != staging.StatusLoaded {
 			t.Errorf("customers/%s: %s %q, want loaded", k, r.Status, r.Message)
 		}
 	}

@@ -104,10 +104,10 @@ func TestPopulatedTargetIsLookedUpFirst(t *testing.T) {
 			k := fmt.Sprintf("c%d", i)
 			r := res["customers/"+k]
 			if id, ok := existing[k]; ok {
-				if r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != id || !strings.Contains(r.Message, "already exists") {
+				if r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != id || !strings.Contains(r.Message, "already exists") {
 					t.Errorf("existing %s: %s %v %q, want skipped-existing → %d", k, r.Status, r.TargetID, r.Message, id)
 				}
-			} else if r.Status != statusLoaded {
+			} else if r.Status != staging.StatusLoaded {
 				t.Errorf("new %s: %s %q", k, r.Status, r.Message)
 			}
 		}
@@ -200,22 +200,22 @@ func TestRefusedFieldsCostOneExtraRequest(t *testing.T) {
 			r := res["customers/"+k]
 			switch {
 			case badName[k]:
-				if r.Status != statusRejected || !strings.Contains(r.Message, "first_name") {
+				if r.Status != staging.StatusRejected || !strings.Contains(r.Message, "first_name") {
 					t.Errorf("%s: %s %q, want rejected naming first_name", k, r.Status, r.Message)
 				}
-			case r.Status != statusLoaded:
+			case r.Status != staging.StatusLoaded:
 				t.Errorf("%s: %s %q, want loaded", k, r.Status, r.Message)
 			}
 			a := res["addresses/"+k+"-a1"]
 			switch {
 			case badAddr[k+"-a1"]:
-				if a.Status != statusRejected || !strings.Contains(a.Message, "state_or_province") || !strings.Contains(a.Message, "State or province codes not accepted") {
+				if a.Status != staging.StatusRejected || !strings.Contains(a.Message, "state_or_province") || !strings.Contains(a.Message, "State or province codes not accepted") {
 					t.Errorf("%s-a1: %s %q, want rejected naming state_or_province", k, a.Status, a.Message)
 				}
-				if f := res["addresses/"+k+"-a0"]; f.Status != statusLoaded {
+				if f := res["addresses/"+k+"-a0"]; f.Status != staging.StatusLoaded {
 					t.Errorf("%s-a0, the other address of a customer with a refused one: %s %q", k, f.Status, f.Message)
 				}
-			case !badName[k] && a.Status != statusLoaded:
+			case !badName[k] && a.Status != staging.StatusLoaded:
 				t.Errorf("%s-a1: %s %q", k, a.Status, a.Message)
 			}
 		}
@@ -258,7 +258,7 @@ func TestLongEmailLookupsStayUnderTheURLLimit(t *testing.T) {
 		t.Errorf("%d look-ups for %d emails of 220 bytes: want 5, split by length", got, n)
 	}
 	for k, r := range readResults(t, statePath) {
-		if strings.HasPrefix(k, "customers/") && r.Status != statusSkipped {
+		if strings.HasPrefix(k, "customers/") && r.Status != staging.StatusSkipped {
 			t.Errorf("%s: %s %q", k, r.Status, r.Message)
 		}
 	}
@@ -296,11 +296,11 @@ func TestUpdateBlanksFieldsTheSourceDoesNotHave(t *testing.T) {
 	if got.FirstName != "First2" || got.Company != "" || got.Phone != "" || got.Notes != "" {
 		t.Errorf("updated customer: first %q company %q phone %q notes %q; want First2 and the rest blank", got.FirstName, got.Company, got.Phone, got.Notes)
 	}
-	if r := readResults(t, statePath)["customers/c2"]; r.Status != statusUpdated {
+	if r := readResults(t, statePath)["customers/c2"]; r.Status != staging.StatusUpdated {
 		t.Errorf("customers/c2: %+v", r)
 	}
 	first := readResults(t, statePath)["addresses/c1-a0"]
-	if first.Status != statusLoaded || first.TargetID == nil {
+	if first.Status != staging.StatusLoaded || first.TargetID == nil {
 		t.Fatalf("addresses/c1-a0: %+v", first)
 	}
 
@@ -317,10 +317,10 @@ func TestUpdateBlanksFieldsTheSourceDoesNotHave(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := readResults(t, statePath)
-	if r := res["addresses/c1-a0"]; r.Status != statusUpdated || r.TargetID == nil || *r.TargetID != *first.TargetID {
+	if r := res["addresses/c1-a0"]; r.Status != staging.StatusUpdated || r.TargetID == nil || *r.TargetID != *first.TargetID {
 		t.Errorf("changed address: %+v, want updated in place (%d)", r, *first.TargetID)
 	}
-	if r := res["form_field_values/c1-a0-f"]; r.Status != statusLoaded {
+	if r := res["form_field_values/c1-a0-f"]; r.Status != staging.StatusLoaded {
 		t.Errorf("its form field: %+v", r)
 	}
 	var addrs []bigcommerce.Address
@@ -371,7 +371,7 @@ func TestFormFieldValuesGoThroughTheirOwners(t *testing.T) {
 	}
 	res := readResults(t, statePath)
 	for _, k := range []string{"form_field_values/c1-f", "form_field_values/c1-a0-f"} {
-		if r := res[k]; r.Status != statusLoaded {
+		if r := res[k]; r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %+v", k, r)
 		}
 	}
@@ -454,17 +454,17 @@ func TestRefusedFormFieldsAreSetApart(t *testing.T) {
 		}
 		res := readResults(t, statePath)
 		for _, k := range []string{"c11-bad", "c2-bad", "c3-a0-bad"} {
-			if r := res["form_field_values/"+k]; r.Status != statusRejected || !strings.Contains(r.Message, "name") {
+			if r := res["form_field_values/"+k]; r.Status != staging.StatusRejected || !strings.Contains(r.Message, "name") {
 				t.Errorf("%s: %s %q, want rejected naming the field", k, r.Status, r.Message)
 			}
 		}
 		for _, k := range []string{"customers/c2", "customers/c3", "addresses/c3-a0", "form_field_values/c11-f", "form_field_values/c2-f", "form_field_values/c3-a0-f"} {
-			if r := res[k]; r.Status != statusLoaded {
+			if r := res[k]; r.Status != staging.StatusLoaded {
 				t.Errorf("%s: %s %q, want loaded", k, r.Status, r.Message)
 			}
 		}
 		for _, k := range []string{"customers/c0", "customers/c11"} {
-			if r := res[k]; r.Status != statusUpdated {
+			if r := res[k]; r.Status != staging.StatusUpdated {
 				t.Errorf("%s: %s %q, want updated", k, r.Status, r.Message)
 			}
 		}
@@ -503,11 +503,11 @@ func TestRefusedAttributeValueCostsOneRequest(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := readResults(t, statePath)
-		if r := res["attribute_values/c9-v10"]; r.Status != statusRejected || !strings.Contains(r.Message, "value") {
+		if r := res["attribute_values/c9-v10"]; r.Status != staging.StatusRejected || !strings.Contains(r.Message, "value") {
 			t.Errorf("c9-v10: %s %q, want rejected naming value", r.Status, r.Message)
 		}
 		for _, k := range []string{"c4-v10", "c4-v11", "c9-v11", "c24-v11"} {
-			if r := res["attribute_values/"+k]; r.Status != statusLoaded {
+			if r := res["attribute_values/"+k]; r.Status != staging.StatusLoaded {
 				t.Errorf("%s: %s %q", k, r.Status, r.Message)
 			}
 		}

@@ -80,7 +80,7 @@ func TestSecondLoadOnOneStateIsRefused(t *testing.T) {
 	}
 	verifyTarget(t, c, spec, want)
 	for k, r := range readResults(t, statePath) {
-		if r.Status != statusLoaded {
+		if r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %s %s", k, r.Status, r.Message)
 		}
 	}
@@ -239,15 +239,15 @@ func TestChangedInputLoadsTheDelta(t *testing.T) {
 	}
 	res := readResults(t, statePath)
 	for _, k := range []string{"customers/c20", "customers/c21", "addresses/c5-new", "addresses/c21-a1"} {
-		if r := res[k]; r.Status != statusLoaded {
+		if r := res[k]; r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %s %s, want loaded", k, r.Status, r.Message)
 		}
 	}
-	if r := res["customers/c3"]; r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != *first["customers/c3"].TargetID {
+	if r := res["customers/c3"]; r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != *first["customers/c3"].TargetID {
 		t.Errorf("changed customer c3: %+v, want skipped-existing as the customer loaded first", r)
 	}
 	for _, k := range []string{"customers/c4", "addresses/c4-a0", "attribute_values/c9-v11"} {
-		if r := res[k]; r.Status != statusLoaded || *r.TargetID != *first[k].TargetID {
+		if r := res[k]; r.Status != staging.StatusLoaded || *r.TargetID != *first[k].TargetID {
 			t.Errorf("unchanged %s: %+v, was %+v", k, r, first[k])
 		}
 	}
@@ -302,7 +302,7 @@ func TestChangedInputSettlesUnconfirmedWritesAndResumesTheSwitch(t *testing.T) {
 	}
 	res := readResults(t, statePath)
 	for _, k := range []string{"customers/c8", "customers/c9", "addresses/c8-a1", "customers/c11"} {
-		if r := res[k]; r.Status != statusLoaded {
+		if r := res[k]; r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %s %s, want loaded", k, r.Status, r.Message)
 		}
 	}
@@ -328,7 +328,7 @@ func TestChangedInputSettlesUnconfirmedWritesAndResumesTheSwitch(t *testing.T) {
 	if sent := sum.Requests[epPostCustomers]; sent != 1 {
 		t.Errorf("POST /customers sent %d times, want 1 (c12 only): %d requests in all", sent, srv.RequestCount()-before)
 	}
-	if r := readResults(t, statePath)["customers/c4"]; r.Status != statusLoaded {
+	if r := readResults(t, statePath)["customers/c4"]; r.Status != staging.StatusLoaded {
 		t.Errorf("c4 after the resumed switch: %+v", r)
 	}
 	verifyTarget(t, c, spec, want)

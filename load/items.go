@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
@@ -31,6 +32,9 @@ type custItem struct {
 	// What POST /customers carries; the rest is overflow for later steps.
 	inAddrs []*addrItem
 	inVals  []staging.AttributeValue
+
+	lookedUp bool  // its email was looked up on the target in this failure chain (one look-up is enough)
+	target   int64 // the existing customer to write it into (customerUpdates)
 }
 
 // pick chooses the inline children: the first ten addresses and the first
@@ -148,7 +152,7 @@ func (l *loader) decodeForm(r srcRow) (formItem, *outcome, error) {
 	var v bigcommerce.FormValue
 	if err := json.Unmarshal([]byte(f.ValueJSON), &v); err != nil || v.Kind == bigcommerce.FormValueNull {
 		msg := "value_json is not a string, a number or an array of strings: " + staging.TruncateValue(f.ValueJSON)
-		return formItem{}, &outcome{entity: staging.EntityFormFieldValues, key: r.key, status: statusRejected, message: msg}, nil
+		return formItem{}, &outcome{entity: staging.EntityFormFieldValues, key: r.key, status: staging.StatusRejected, message: msg}, nil
 	}
 	return formItem{f: f, v: v}, nil, nil
 }
@@ -171,10 +175,10 @@ const customersByKeys = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s I
 	WHERE s.entity = ? AND s.key IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`
 
 // customerItems builds items for customer rows, with their pending
-// children.
-func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem, error) {
+// children; a form field value no request could carry is an outcome.
+func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem, []outcome, error) {
 	if len(rows) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	keys := make([]string, len(rows))
 	by := map[string]*custItem{}
@@ -182,7 +186,7 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 	for i, r := range rows {
 		c, err := decode[staging.Customer](r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		keys[i] = r.key
 		items[i] = &custItem{c: c}
@@ -191,13 +195,13 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 	kj, _ := json.Marshal(keys)
 	addrs, err := l.srcRows(ctx, pendingChildren, staging.EntityAddresses, string(kj))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	addrBy := map[string]*addrItem{}
 	for _, r := range addrs {
 		a, err := decode[staging.Address](r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ai := &addrItem{a: a}
 		addrBy[r.key] = ai
@@ -205,24 +209,24 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 	}
 	vals, err := l.srcRows(ctx, pendingChildren, staging.EntityAttributeValues, string(kj))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range vals {
 		v, err := decode[staging.AttributeValue](r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		by[r.cust].vals = append(by[r.cust].vals, v)
 	}
 	forms, err := l.srcRows(ctx, pendingChildren, staging.EntityFormFieldValues, string(kj))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var rejected []outcome
 	for _, r := range forms {
 		fi, bad, err := l.decodeForm(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if bad != nil {
 			rejected = append(rejected, *bad)
@@ -234,22 +238,18 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 			a.forms = append(a.forms, fi)
 		} // else: its address is done or absent; the form field step or the results settle it
 	}
-	if err := l.st.record(rejected...); err != nil {
-		return nil, err
-	}
 	for _, it := range items {
 		it.pick(l.attrs)
 	}
-	return items, nil
+	return items, rejected, nil
 }
 
-// itemsByKeys reads the customers with these keys that have no outcome.
-func (l *loader) itemsByKeys(ctx context.Context, keys []string) ([]*custItem, error) {
-	kj, _ := json.Marshal(keys)
-	rows, err := l.srcRows(ctx, customersByKeys,
-		staging.EntityCustomers, string(kj))
-	if err != nil {
-		return nil, err
+// formOutcomes marks form field values loaded. They have no id of their
+// own: the target id is their owner's (customer or address).
+func formOutcomes(fs []formItem, owner int64) []outcome {
+	out := make([]outcome, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusLoaded, target: owner, http: http.StatusOK})
 	}
-	return l.customerItems(ctx, rows)
+	return out
 }

@@ -71,34 +71,6 @@ type Options struct {
 	Progress bool
 }
 
-// endpointCaps are the per-endpoint concurrency limits of customers.v3.yml.
-// POST /customers has none documented: 8 keeps enough requests in flight to
-// spend a 150-per-30 s quota even at one second per request (5 req/s needed),
-// stays below the 10 the API allows for the other create endpoint, and is
-// not so high that a burst of 422 bisections floods the store.
-var endpointCaps = map[string]int{
-	epPostCustomers:  8,
-	epPutCustomers:   3,
-	epPostAddresses:  10,
-	epPutAddresses:   3,
-	epPostAttributes: 3,
-	epPutAttributes:  3,
-	epPutValues:      3,
-}
-
-const (
-	epGetCustomers   = "GET /customers"
-	epPostCustomers  = "POST /customers"
-	epPutCustomers   = "PUT /customers"
-	epGetAddresses   = "GET /customers/addresses"
-	epPostAddresses  = "POST /customers/addresses"
-	epPutAddresses   = "PUT /customers/addresses"
-	epGetAttributes  = "GET /customers/attributes"
-	epPostAttributes = "POST /customers/attributes"
-	epPutAttributes  = "PUT /customers/attributes"
-	epPutValues      = "PUT /customers/attribute-values"
-)
-
 // loader is one run.
 type loader struct {
 	opts   Options
@@ -120,9 +92,10 @@ type loader struct {
 	// input was imported.
 	firstAttrs func() (map[string]bigcommerce.Attribute, error)
 
-	customersDone atomic.Int64 // customers given an outcome by this run
+	customersDone atomic.Int64 // customers given an outcome by this run (observe)
+	running       atomic.Pointer[tracked]
 	// knownExisting: the target holds customers of this input, so emails
-	// are looked up before they are sent (loadCustomers).
+	// are looked up before they are sent (customerStep).
 	knownExisting atomic.Bool
 	attrCreates   atomic.Int64 // attribute definitions this input needs created
 }
@@ -187,6 +160,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		items:    map[string]int64{},
 	}
 	l.prog = newProgress(opts.Progress, opts.Log)
+	st.observe = l.observe
 	cs := l.c.Stats()
 	l.stats0.requests, l.stats0.retries, l.stats0.limited = cs.Requests.Load(), cs.Retries.Load(), cs.RateLimited.Load()
 	for ep, n := range endpointCaps {
@@ -217,48 +191,24 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 }
 
 func (l *loader) run(ctx context.Context) error {
-	steps := []struct {
-		name string
-		fn   func(context.Context) error
-	}{
-		{"attributes", l.loadAttributes},
-		{"customers", l.loadCustomers},
-		{"addresses", l.loadAddresses},
-		{"attribute values", l.loadValues},
-		{"form field values", l.loadForms},
+	steps := []loadStep{
+		&attributeStep{l: l},
+		newCustomerStep(l),
+		pagedStep(l, addressStep{l}),
+		pagedStep(l, valueStep{l}),
+		pagedStep(l, formStep{l}),
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		t := time.Now()
-		if err := s.fn(ctx); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+		if err := s.load(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name(), err)
 		}
-		l.log.Info("step done", "step", s.name, "took", time.Since(t).Round(time.Millisecond))
+		l.log.Info("step done", "step", s.name(), "took", time.Since(t).Round(time.Millisecond))
 	}
 	return nil
-}
-
-// call runs one API request under its endpoint's concurrency cap and counts
-// it. The request runs on a context that is not cancelled with ctx: once a
-// batch is recorded in-flight, letting it finish and recording the answer
-// is cheaper than reconciling it on the next run.
-func call[T any](ctx context.Context, l *loader, ep string, n int, fn func(context.Context) (T, error)) (T, error) {
-	if sem := l.sems[ep]; sem != nil {
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-		case <-ctx.Done():
-			var zero T
-			return zero, ctx.Err()
-		}
-	}
-	l.mu.Lock()
-	l.requests[ep]++
-	l.items[ep] += int64(n)
-	l.mu.Unlock()
-	return fn(context.WithoutCancel(ctx))
 }
 
 // goFetch runs fn now and returns a function that waits for its result.

@@ -54,7 +54,7 @@ func TestLoadMinimumRequests(t *testing.T) {
 		t.Errorf("results rows %d, input records %d", len(res), want.total())
 	}
 	for k, r := range res {
-		if r.Status != statusLoaded {
+		if r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %s %s", k, r.Status, r.Message)
 		}
 		if r.TargetID == nil || *r.TargetID == 0 {
@@ -124,31 +124,31 @@ func TestRefusedRecordsAreIsolated(t *testing.T) {
 	if len(res) != want.total() {
 		t.Fatalf("results rows %d, input records %d", len(res), want.total())
 	}
-	check := func(key, status, msgPart string) {
+	check := func(key string, status staging.Status, msgPart string) {
 		t.Helper()
 		r := res[key]
 		if r.Status != status || !strings.Contains(r.Message, msgPart) {
 			t.Errorf("%s: %s %q, want %s containing %q", key, r.Status, r.Message, status, msgPart)
 		}
 	}
-	check("addresses/c3-a1", statusRejected, "State or province codes not accepted")
-	check("customers/c3", statusLoaded, "")
-	check("addresses/c3-a0", statusLoaded, "")
-	check("customers/c7", statusRejected, "first_name")
-	check("addresses/c7-a0", statusRejected, "customer rejected: ")
-	check("form_field_values/c7-a0-f", statusRejected, "customer rejected: ")
-	check("customers/c12", statusSkipped, "already exists")
-	check("attribute_values/c12-v0", statusSkipped, "customer already exists")
+	check("addresses/c3-a1", staging.StatusRejected, "State or province codes not accepted")
+	check("customers/c3", staging.StatusLoaded, "")
+	check("addresses/c3-a0", staging.StatusLoaded, "")
+	check("customers/c7", staging.StatusRejected, "first_name")
+	check("addresses/c7-a0", staging.StatusRejected, "customer rejected: ")
+	check("form_field_values/c7-a0-f", staging.StatusRejected, "customer rejected: ")
+	check("customers/c12", staging.StatusSkipped, "already exists")
+	check("attribute_values/c12-v0", staging.StatusSkipped, "customer already exists")
 	var loaded int64
 	for _, r := range res {
-		if r.Entity == staging.EntityCustomers && r.Status == statusLoaded {
+		if r.Entity == staging.EntityCustomers && r.Status == staging.StatusLoaded {
 			loaded++
 		}
 	}
 	if loaded != 38 {
 		t.Errorf("%d customers loaded, want 38", loaded)
 	}
-	if got := sum.Counts[staging.EntityCustomers][statusRejected]; got != 1 {
+	if got := sum.Counts[staging.EntityCustomers][staging.StatusRejected]; got != 1 {
 		t.Errorf("summary: %d customers rejected", got)
 	}
 	if sum.Rejected() == 0 {
@@ -183,20 +183,20 @@ func TestOnExisting(t *testing.T) {
 			}
 			switch mode {
 			case OnExistingSkip:
-				if r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != id || got.FirstName != "Old" {
+				if r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != id || got.FirstName != "Old" {
 					t.Errorf("skip: %+v, target first name %q", r, got.FirstName)
 				}
 			case OnExistingUpdate:
-				if r.Status != statusUpdated || *r.TargetID != id || got.FirstName != "First5" {
+				if r.Status != staging.StatusUpdated || *r.TargetID != id || got.FirstName != "First5" {
 					t.Errorf("update: %+v, target first name %q", r, got.FirstName)
 				}
 				for _, k := range []string{"addresses/c5-a0", "addresses/c5-a1", "attribute_values/c5-v0", "form_field_values/c5-f", "form_field_values/c5-a0-f"} {
-					if res[k].Status != statusLoaded {
+					if res[k].Status != staging.StatusLoaded {
 						t.Errorf("update: %s %s %s", k, res[k].Status, res[k].Message)
 					}
 				}
 			case OnExistingFail:
-				if r.Status != statusRejected || !strings.Contains(r.Message, "already exists") || got.FirstName != "Old" {
+				if r.Status != staging.StatusRejected || !strings.Contains(r.Message, "already exists") || got.FirstName != "Old" {
 					t.Errorf("fail: %+v", r)
 				}
 			}
@@ -226,9 +226,9 @@ func TestAttributeTypeConflict(t *testing.T) {
 	for k, r := range res {
 		conflict := k == "attributes/attr-score" || (r.Entity == staging.EntityAttributeValues && strings.HasSuffix(k, "-v1"))
 		switch {
-		case conflict && (r.Status != statusRejected || !strings.Contains(r.Message, "type")):
+		case conflict && (r.Status != staging.StatusRejected || !strings.Contains(r.Message, "type")):
 			t.Errorf("%s: %s %q, want rejected for the type conflict", k, r.Status, r.Message)
-		case !conflict && r.Status == statusRejected:
+		case !conflict && r.Status == staging.StatusRejected:
 			t.Errorf("%s: rejected: %s", k, r.Message)
 		}
 	}
@@ -255,10 +255,10 @@ func TestExistingAddressIsMapped(t *testing.T) {
 	}
 	res := readResults(t, statePath)
 	r := res["addresses/c1-a0"]
-	if r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != existing {
+	if r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != existing {
 		t.Errorf("existing address: %+v, want skipped-existing → %d", r, existing)
 	}
-	if f := res["form_field_values/c1-a0-f"]; f.Status != statusLoaded || *f.TargetID != existing {
+	if f := res["form_field_values/c1-a0-f"]; f.Status != staging.StatusLoaded || *f.TargetID != existing {
 		t.Errorf("its form field: %+v", f)
 	}
 	var n int
@@ -299,7 +299,7 @@ func TestResumeAfterOutcomeUnknown(t *testing.T) {
 	srv.SetFaultRate(0)
 	res := readResults(t, statePath)
 	for k, r := range res {
-		if r.Status != statusLoaded {
+		if r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %s %s", k, r.Status, r.Message)
 		}
 	}

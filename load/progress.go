@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/bcetl/bcetl/internal/staging"
 )
 
 // Progress is a bar per step when a person is watching (stderr is a
@@ -85,4 +87,43 @@ func (b *bar) finish() {
 	}
 	close(b.stop)
 	<-b.ended
+}
+
+// tracked is the step whose progress the outcomes drive.
+type tracked struct {
+	entity staging.Entity
+	bar    *bar
+}
+
+// track starts a step's progress: from now on the outcomes of entity that
+// commits make durable advance it (observe). It returns the function that
+// ends it.
+func (l *loader) track(name string, entity staging.Entity, total int64) (stop func()) {
+	t := &tracked{entity: entity, bar: l.prog.start(name, total)}
+	l.running.Store(t)
+	return func() {
+		l.running.CompareAndSwap(t, nil)
+		t.bar.finish()
+	}
+}
+
+// observe is the state file's observer: it counts the outcomes of each
+// commit, once it is durable — the customers given an outcome by this run
+// (the summary), and the running step's records (its progress). So no
+// step counts for itself.
+func (l *loader) observe(outs []outcome) {
+	var customers, step int64
+	t := l.running.Load()
+	for _, o := range outs {
+		if o.entity == staging.EntityCustomers {
+			customers++
+		}
+		if t != nil && o.entity == t.entity {
+			step++
+		}
+	}
+	l.customersDone.Add(customers)
+	if step > 0 {
+		t.bar.add(step)
+	}
 }

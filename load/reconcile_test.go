@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -108,13 +109,13 @@ func TestUnconfirmedCustomerBatchIsReconciled(t *testing.T) {
 				k := "c" + string(rune('0'+i))
 				r := res["customers/"+k]
 				if existed {
-					if r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != ids[k] {
+					if r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != ids[k] {
 						t.Errorf("customers/%s: %s %v %q, want skipped-existing as customer %d", k, r.Status, r.TargetID, r.Message, ids[k])
 					}
-					if a := res["addresses/"+k+"-a0"]; a.Status != statusSkipped {
+					if a := res["addresses/"+k+"-a0"]; a.Status != staging.StatusSkipped {
 						t.Errorf("addresses/%s-a0: %s %q, want skipped with its customer", k, a.Status, a.Message)
 					}
-				} else if r.Status != statusLoaded || r.TargetID == nil {
+				} else if r.Status != staging.StatusLoaded || r.TargetID == nil {
 					t.Errorf("customers/%s: %s %q, want loaded", k, r.Status, r.Message)
 				}
 			}
@@ -161,15 +162,15 @@ func TestUnconfirmedAttributeBatchIsReconciled(t *testing.T) {
 		r := res["attributes/"+a.SourceKey]
 		switch {
 		case a.Name == "tier":
-			if r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != old[0].ID {
+			if r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != old[0].ID {
 				t.Errorf("%s: %s %v, want skipped-existing as %d", a.Name, r.Status, r.TargetID, old[0].ID)
 			}
-		case r.Status != statusLoaded || r.TargetID == nil:
+		case r.Status != staging.StatusLoaded || r.TargetID == nil:
 			t.Errorf("%s: %s %q, want loaded (created by the lost request or after)", a.Name, r.Status, r.Message)
 		}
 	}
 	for k, r := range res {
-		if strings.HasPrefix(k, "attribute_values/") && r.Status != statusLoaded {
+		if strings.HasPrefix(k, "attribute_values/") && r.Status != staging.StatusLoaded {
 			t.Errorf("%s: %s %q", k, r.Status, r.Message)
 		}
 	}
@@ -194,16 +195,16 @@ func TestUnconfirmedAddressBatchOfUpdatedCustomer(t *testing.T) {
 		t.Fatalf("%v %v", had, err)
 	}
 	res := crashThenResume(t, base, in, http.MethodPost, "/customers/addresses", func(o *Options) { o.OnExisting = OnExistingUpdate })
-	if r := res["customers/c0"]; r.Status != statusUpdated {
+	if r := res["customers/c0"]; r.Status != staging.StatusUpdated {
 		t.Errorf("customers/c0: %s %q, want updated", r.Status, r.Message)
 	}
-	if r := res["addresses/c0-a0"]; r.Status != statusSkipped || r.TargetID == nil || *r.TargetID != had[0].ID {
+	if r := res["addresses/c0-a0"]; r.Status != staging.StatusSkipped || r.TargetID == nil || *r.TargetID != had[0].ID {
 		t.Errorf("addresses/c0-a0: %s %v %q, want skipped-existing as address %d", r.Status, r.TargetID, r.Message, had[0].ID)
 	}
-	if r := res["addresses/c0-a1"]; r.Status != statusLoaded || r.TargetID == nil {
+	if r := res["addresses/c0-a1"]; r.Status != staging.StatusLoaded || r.TargetID == nil {
 		t.Errorf("addresses/c0-a1: %s %q, want loaded", r.Status, r.Message)
 	}
-	if r := res["form_field_values/c0-a0-f"]; r.Status != statusLoaded {
+	if r := res["form_field_values/c0-a0-f"]; r.Status != staging.StatusLoaded {
 		t.Errorf("form_field_values/c0-a0-f: %s %q, want loaded onto the existing address", r.Status, r.Message)
 	}
 	n := 0
@@ -235,7 +236,72 @@ func TestUnconfirmedBatchNeverMapsALooseMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := crashThenResume(t, base, in, http.MethodPost, "/customers", nil)
-	if r := res["customers/c0"]; r.Status != statusRejected || (r.TargetID != nil && *r.TargetID == other) || !strings.Contains(r.Message, "already in use") {
+	if r := res["customers/c0"]; r.Status != staging.StatusRejected || (r.TargetID != nil && *r.TargetID == other) || !strings.Contains(r.Message, "already in use") {
 		t.Errorf("customers/c0: %s %v %q, want rejected with the API's reason, never mapped to customer %d", r.Status, r.TargetID, r.Message, other)
+	}
+}
+
+// garbledAnswer lets the first request it matches reach the store and be
+// applied, then replaces the answer's body with one that cannot be read:
+// the write happened, the loader cannot tell what it created.
+type garbledAnswer struct {
+	method, path string
+	done         atomic.Bool
+}
+
+func (g *garbledAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.Method == g.method && strings.HasSuffix(r.URL.Path, "/v3"+g.path) && g.done.CompareAndSwap(false, true) {
+		res.Body.Close()
+		res.Body = io.NopCloser(strings.NewReader("<html>gateway</html>"))
+		res.ContentLength = -1
+	}
+	return res, err
+}
+
+// Every create follows one protocol: a batch answered with something that
+// is neither a confirmation nor a refusal (a body that cannot be read)
+// stays in-flight, and the next run reconciles it. Attribute creations
+// did not: their batch was marked failed, and the next run reported the
+// attributes it had created as already existing.
+func TestUnreadableAttributeAnswerIsReconciled(t *testing.T) {
+	in := t.TempDir()
+	writeStaging(t, in, genSpec{customers: 2})
+	_, base := newSandbox(t, sandbox.Options{})
+	statePath := filepath.Join(t.TempDir(), "state.db")
+	g := &garbledAnswer{method: http.MethodPost, path: "/customers/attributes"}
+	if _, err := runLoad(t, newClient(t, base, bigcommerce.WithHTTPClient(&http.Client{Transport: g})), in, statePath, nil); err == nil {
+		t.Fatal("the first run succeeded: the answer was readable")
+	}
+	st, err := openState(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inflight int
+	st.db.QueryRow(`SELECT count(*) FROM batches WHERE step = ? AND status = ?`, staging.EntityAttributes, batchInFlight).Scan(&inflight)
+	st.Close()
+	if inflight != 1 {
+		t.Errorf("%d attribute batches in-flight after the unreadable answer, want 1", inflight)
+	}
+	sum, err := runLoad(t, newClient(t, base), in, statePath, nil)
+	if err != nil || !sum.Complete {
+		t.Fatalf("resumed run: %v\n%v", err, sum)
+	}
+	names := map[string]int{}
+	for a, err := range newClient(t, base).Attributes.All(t.Context(), bigcommerce.AttributeListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[a.Name]++
+	}
+	for k, r := range readResults(t, statePath) {
+		if r.Status != staging.StatusLoaded {
+			t.Errorf("%s: %s %q, want loaded", k, r.Status, r.Message)
+		}
+	}
+	for _, a := range genAttrs {
+		if names[a.Name] != 1 {
+			t.Errorf("attribute %s is on the target %d times", a.Name, names[a.Name])
+		}
 	}
 }

@@ -118,20 +118,6 @@ func refused(err error, n int) *refusal {
 // tooLarge reports a 413: about the body's size, never about its content.
 func (r *refusal) tooLarge() bool { return r.er.StatusCode == http.StatusRequestEntityTooLarge }
 
-// named returns the indices of the items the errors name, sorted. A 413
-// names none, whatever its body says.
-func (r *refusal) named() []int {
-	if r.tooLarge() {
-		return nil
-	}
-	out := make([]int, 0, len(r.items))
-	for i := range r.items {
-		out = append(out, i)
-	}
-	sort.Ints(out)
-	return out
-}
-
 var duplicateEmail = regexp.MustCompile(`(?i)\bemail\s+(\S+@\S+)\s+already in use`)
 
 // duplicateEmail is the email a recorded duplicate refusal names
@@ -254,7 +240,7 @@ func dropRefusedForms(forms []formItem, r *refusal, i int) (kept []formItem, out
 	}
 	for j, f := range forms {
 		if fe, refused := bad[j]; refused {
-			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: statusRejected, http: r.er.StatusCode, message: fe.childReason()})
+			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusRejected, http: r.er.StatusCode, message: fe.childReason()})
 		} else {
 			kept = append(kept, f)
 		}

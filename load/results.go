@@ -11,27 +11,27 @@ import (
 // input order, entity by entity. Records settled by their parent's fate
 // (the addresses of a rejected customer) say so in Message.
 type Result struct {
-	Entity     string `parquet:"entity"`
-	SourceKey  string `parquet:"source_key"`
-	Status     string `parquet:"status"` // loaded | skipped-existing | updated | rejected | pending
-	TargetID   *int64 `parquet:"target_id,optional"`
-	HTTPStatus int32  `parquet:"http_status"`
-	Message    string `parquet:"message"`
+	Entity     string         `parquet:"entity"`
+	SourceKey  string         `parquet:"source_key"`
+	Status     staging.Status `parquet:"status"` // loaded | skipped-existing | updated | rejected | pending
+	TargetID   *int64         `parquet:"target_id,optional"`
+	HTTPStatus int32          `parquet:"http_status"`
+	Message    string         `parquet:"message"`
 }
 
 // writeResults streams results.parquet from the state file. The row set is
 // driven by src (the input), never by idmap, so there is one row per input
 // record however the batches went.
-func (l *loader) writeResults(ctx context.Context) (string, map[string]map[string]int64, error) {
+func (l *loader) writeResults(ctx context.Context) (string, map[string]map[staging.Status]int64, error) {
 	path := ResultsPath(l.opts.StatePath)
 	w, err := staging.Create[Result](path)
 	if err != nil {
 		return "", nil, err
 	}
 	defer w.Abort()
-	counts := map[string]map[string]int64{}
+	counts := map[string]map[staging.Status]int64{}
 	for _, e := range staging.Entities {
-		counts[e] = map[string]int64{}
+		counts[e] = map[staging.Status]int64{}
 		if err := l.entityResults(ctx, e, w, counts[e]); err != nil {
 			return "", nil, err
 		}
@@ -42,18 +42,18 @@ func (l *loader) writeResults(ctx context.Context) (string, map[string]map[strin
 	return path, counts, nil
 }
 
-func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Writer[Result], counts map[string]int64) error {
+func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Writer[Result], counts map[staging.Status]int64) error {
 	rows, err := l.st.db.QueryContext(ctx, `SELECT s.key, s.cust, s.ref,
 			m.status, m.target_id, m.http_status, m.message,
 			cs.key IS NOT NULL, c.status, c.http_status, c.message,
 			ad.key IS NOT NULL, a.status, a.http_status, a.message
 		FROM src s
 		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		LEFT JOIN src cs ON s.cust != '' AND cs.entity = 'customers' AND cs.key = s.cust
-		LEFT JOIN idmap c ON s.cust != '' AND c.entity = 'customers' AND c.key = s.cust
-		LEFT JOIN src ad ON s.entity = 'form_field_values' AND s.ref != '' AND ad.entity = 'addresses' AND ad.key = s.ref
-		LEFT JOIN idmap a ON s.entity = 'form_field_values' AND s.ref != '' AND a.entity = 'addresses' AND a.key = s.ref
-		WHERE s.entity = ? ORDER BY s.seq`, entity)
+		LEFT JOIN src cs ON s.cust != '' AND cs.entity = ?1 AND cs.key = s.cust
+		LEFT JOIN idmap c ON s.cust != '' AND c.entity = ?1 AND c.key = s.cust
+		LEFT JOIN src ad ON s.entity = ?2 AND s.ref != '' AND ad.entity = ?3 AND ad.key = s.ref
+		LEFT JOIN idmap a ON s.entity = ?2 AND s.ref != '' AND a.entity = ?3 AND a.key = s.ref
+		WHERE s.entity = ?4 ORDER BY s.seq`, staging.EntityCustomers, staging.EntityFormFieldValues, staging.EntityAddresses, entity)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Wr
 	buf := make([]Result, 0, 1024)
 	for rows.Next() {
 		var key, cust, ref string
-		var st, cst, ast sql.NullString
+		var st, cst, ast sql.Null[staging.Status]
 		var msg, cmsg, amsg sql.NullString
 		var target sql.NullInt64
 		var hs, chs, ahs sql.NullInt64
@@ -72,23 +72,23 @@ func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Wr
 		r := Result{Entity: entity, SourceKey: key}
 		switch {
 		case st.Valid:
-			r.Status, r.HTTPStatus, r.Message = st.String, int32(hs.Int64), msg.String
+			r.Status, r.HTTPStatus, r.Message = st.V, int32(hs.Int64), msg.String
 			if target.Valid {
 				id := target.Int64
 				r.TargetID = &id
 			}
 		case cust != "" && !custIn:
-			r.Status, r.Message = statusRejected, "customer "+cust+" is not in the input"
-		case cst.String == statusRejected:
-			r.Status, r.HTTPStatus, r.Message = statusRejected, int32(chs.Int64), "customer rejected: "+cmsg.String
-		case cst.String == statusSkipped:
-			r.Status, r.Message = statusSkipped, "customer already exists in the target store (--on-existing=skip): "+cmsg.String
+			r.Status, r.Message = staging.StatusRejected, "customer "+cust+" is not in the input"
+		case cst.V == staging.StatusRejected:
+			r.Status, r.HTTPStatus, r.Message = staging.StatusRejected, int32(chs.Int64), "customer rejected: "+cmsg.String
+		case cst.V == staging.StatusSkipped:
+			r.Status, r.Message = staging.StatusSkipped, "customer already exists in the target store (--on-existing=skip): "+cmsg.String
 		case entity == staging.EntityFormFieldValues && ref != "" && !addrIn:
-			r.Status, r.Message = statusRejected, "address "+ref+" is not in the input"
-		case ast.String == statusRejected:
-			r.Status, r.HTTPStatus, r.Message = statusRejected, int32(ahs.Int64), "address rejected: "+amsg.String
+			r.Status, r.Message = staging.StatusRejected, "address "+ref+" is not in the input"
+		case ast.V == staging.StatusRejected:
+			r.Status, r.HTTPStatus, r.Message = staging.StatusRejected, int32(ahs.Int64), "address rejected: "+amsg.String
 		default:
-			r.Status, r.Message = statusPending, "not loaded yet: run the same command again to resume"
+			r.Status, r.Message = staging.StatusPending, "not loaded yet: run the same command again to resume"
 		}
 		// The state file's messages were scrubbed when stored; this
 		// covers one written before that was so.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
+	"github.com/bcetl/bcetl/internal/staging"
 	_ "modernc.org/sqlite" // driver "sqlite"
 )
 
@@ -68,24 +69,20 @@ CREATE TABLE IF NOT EXISTS prev_targets(
 	target_id INTEGER NOT NULL,
 	PRIMARY KEY(entity, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = 'in-flight';
+CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = '` + string(batchInFlight) + `';
 `
+
+// batchStatus is a write request's status in the batches table. Record
+// statuses are staging.Status: the id map, the results and the ledger
+// share them.
+type batchStatus string
 
 // Batch statuses.
 const (
-	batchInFlight   = "in-flight"
-	batchDone       = "done"
-	batchFailed     = "failed"     // the API refused it: nothing was written
-	batchReconciled = "reconciled" // outcome was unknown; looked up on the target
-)
-
-// Record statuses, as results.parquet spells them.
-const (
-	statusLoaded   = "loaded"
-	statusSkipped  = "skipped-existing"
-	statusUpdated  = "updated"
-	statusRejected = "rejected"
-	statusPending  = "pending" // only in results of a run that stopped early
+	batchInFlight   batchStatus = "in-flight"
+	batchDone       batchStatus = "done"
+	batchFailed     batchStatus = "failed"     // the API refused it: nothing was written
+	batchReconciled batchStatus = "reconciled" // outcome was unknown; looked up on the target
 )
 
 // state is the open state file.
@@ -94,6 +91,9 @@ type state struct {
 	// redact scrubs every message before it is stored (the client's
 	// Redact: its token, its URL's password); nil stores them as given.
 	redact func(string) string
+	// observe, when set, is told of the outcomes of every commit, after
+	// it (the loader's accounting: customers done, a step's progress).
+	observe func([]outcome)
 }
 
 // scrub is s through redact.
@@ -153,16 +153,18 @@ const setMetaSQL = `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) D
 
 // outcome is one idmap row to write.
 type outcome struct {
-	entity, key string
-	status      string
-	target      int64 // 0 = none
-	http        int
-	message     string
+	entity  staging.Entity
+	key     string
+	status  staging.Status
+	target  int64 // 0 = none
+	http    int
+	message string
 }
 
 // beginBatch records a write as in-flight before it is sent, so that a
-// crash between the send and the answer leaves a trace to reconcile.
-func (s *state) beginBatch(step string, keys, emails []string) (int64, error) {
+// crash between the send and the answer leaves a trace to reconcile. It
+// returns the batch's id and the time recorded as its start.
+func (s *state) beginBatch(step staging.Entity, keys, emails []string) (int64, time.Time, error) {
 	k, _ := json.Marshal(keys)
 	e, _ := json.Marshal(emails)
 	if emails == nil {
@@ -170,18 +172,23 @@ func (s *state) beginBatch(step string, keys, emails []string) (int64, error) {
 	}
 	// Not the caller's context: a batch about to be sent must be recorded
 	// even while the run is being cancelled.
+	started := time.Now().UTC()
 	res, err := s.db.Exec(`INSERT INTO batches(step, status, keys, emails, started) VALUES(?, ?, ?, ?, ?)`,
-		step, batchInFlight, string(k), string(e), time.Now().UTC().Format(time.RFC3339Nano))
+		step, batchInFlight, string(k), string(e), started.Format(time.RFC3339Nano))
 	if err != nil {
-		return 0, fmt.Errorf("state: %w", err)
+		return 0, time.Time{}, fmt.Errorf("state: %w", err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	return id, started, err
 }
 
 // finish writes the outcomes a batch produced and its final status in one
 // transaction: either both are durable or neither is. batch 0 means no
 // batch row (e.g. outcomes decided without a request).
-func (s *state) finish(batch int64, status string, httpStatus int, msg string, outs []outcome) error {
+func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg string, outs []outcome) error {
+	if batch == 0 && len(outs) == 0 {
+		return nil
+	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -218,6 +225,9 @@ func (s *state) finish(batch int64, status string, httpStatus int, msg string, o
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
+	if s.observe != nil && len(outs) > 0 {
+		s.observe(outs)
+	}
 	return nil
 }
 
@@ -226,14 +236,15 @@ func (s *state) record(outs ...outcome) error { return s.finish(0, "", 0, "", ou
 
 // inflight is an unconfirmed batch found on resume.
 type inflight struct {
-	id     int64
-	step   string
-	keys   []string
-	emails []string
+	id      int64
+	step    staging.Entity
+	keys    []string
+	emails  []string
+	started time.Time // when it was recorded, before it was sent
 }
 
-func (s *state) inflight(ctx context.Context, step string) ([]inflight, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, keys, emails FROM batches WHERE status = ? AND step = ? ORDER BY id`, batchInFlight, step)
+func (s *state) inflight(ctx context.Context, step staging.Entity) ([]inflight, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, keys, emails, started FROM batches WHERE status = ? AND step = ? ORDER BY id`, batchInFlight, step)
 	if err != nil {
 		return nil, err
 	}
@@ -241,9 +252,12 @@ func (s *state) inflight(ctx context.Context, step string) ([]inflight, error) {
 	var out []inflight
 	for rows.Next() {
 		var b inflight
-		var k, e string
-		if err := rows.Scan(&b.id, &k, &e); err != nil {
+		var k, e, started string
+		if err := rows.Scan(&b.id, &k, &e, &started); err != nil {
 			return nil, err
+		}
+		if b.started, err = time.Parse(time.RFC3339Nano, started); err != nil {
+			return nil, fmt.Errorf("state: batch %d: %w", b.id, err)
 		}
 		b.step = step
 		if err := json.Unmarshal([]byte(k), &b.keys); err != nil {
@@ -258,9 +272,9 @@ func (s *state) inflight(ctx context.Context, step string) ([]inflight, error) {
 }
 
 // targetID returns the mapped id and status of a record ("" when none).
-func (s *state) targetID(ctx context.Context, entity, key string) (int64, string, error) {
+func (s *state) targetID(ctx context.Context, entity staging.Entity, key string) (int64, staging.Status, error) {
 	var id sql.NullInt64
-	var st string
+	var st staging.Status
 	err := s.db.QueryRowContext(ctx, `SELECT target_id, status FROM idmap WHERE entity = ? AND key = ?`, entity, key).Scan(&id, &st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil

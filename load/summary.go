@@ -3,7 +3,8 @@ package load
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ type Summary struct {
 	Complete bool `json:"complete"` // every record has a final status
 
 	// Counts[entity][status], one per input record (results.parquet).
-	Counts map[string]map[string]int64 `json:"counts"`
+	Counts map[string]map[staging.Status]int64 `json:"counts"`
 
 	Requests        map[string]int64   `json:"requests_per_endpoint"` // calls made (retries not counted)
 	ItemsPerRequest map[string]float64 `json:"items_per_request"`
@@ -62,13 +63,13 @@ type Summary struct {
 }
 
 // Rejected is the number of input records rejected, all entities.
-func (s *Summary) Rejected() int64 { return s.total(statusRejected) }
+func (s *Summary) Rejected() int64 { return s.total(staging.StatusRejected) }
 
 // Pending is the number of input records not settled yet (a run that
 // stopped early).
-func (s *Summary) Pending() int64 { return s.total(statusPending) }
+func (s *Summary) Pending() int64 { return s.total(staging.StatusPending) }
 
-func (s *Summary) total(status string) int64 {
+func (s *Summary) total(status staging.Status) int64 {
 	var n int64
 	for _, c := range s.Counts {
 		n += c[status]
@@ -198,11 +199,6 @@ func (s *Summary) String() string {
 	return b.String()
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
 }

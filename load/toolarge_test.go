@@ -56,15 +56,15 @@ func TestTooLargeRecordsAreRejectedAlone(t *testing.T) {
 	for k, r := range res {
 		switch {
 		case k == "customers/c2", k == "form_field_values/c7-a0-f":
-			if r.Status != statusRejected || r.HTTPStatus != 413 || !strings.Contains(r.Message, "larger than the API accepts") {
+			if r.Status != staging.StatusRejected || r.HTTPStatus != 413 || !strings.Contains(r.Message, "larger than the API accepts") {
 				t.Errorf("%s: %s %d %q, want rejected with the 413", k, r.Status, r.HTTPStatus, r.Message)
 			}
 		case strings.Contains(k, "/c2-"):
-			if r.Status != statusRejected || !strings.Contains(r.Message, "customer rejected") {
+			if r.Status != staging.StatusRejected || !strings.Contains(r.Message, "customer rejected") {
 				t.Errorf("%s: %s %q, want rejected with its customer", k, r.Status, r.Message)
 			}
 		default:
-			if r.Status != statusLoaded {
+			if r.Status != staging.StatusLoaded {
 				t.Errorf("%s: %s %q, want loaded", k, r.Status, r.Message)
 			}
 		}

@@ -130,13 +130,13 @@ func joinLedger(extractDir string, rep *transform.Report, sum *load.Summary) (Le
 		}
 		for status, n := range byStatus {
 			switch status {
-			case "loaded":
+			case staging.StatusLoaded:
 				e.Loaded += n
-			case "skipped-existing":
+			case staging.StatusSkipped:
 				e.Skipped += n
-			case "updated":
+			case staging.StatusUpdated:
 				e.Updated += n
-			case "rejected":
+			case staging.StatusRejected:
 				e.RejectedLoad += n
 			default:
 				e.Pending += n

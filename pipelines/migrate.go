@@ -171,7 +171,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 // directory (README).
 func extractDone(exDir string, d extract.Description) bool {
 	m, err := staging.ReadManifest(exDir)
-	if err != nil || m.Stage != "extract" || m.FinishedAt.IsZero() {
+	if err != nil || m.Stage != staging.StageExtract || m.FinishedAt.IsZero() {
 		return false
 	}
 	if !sameSource(m.Source, d.Source) || !sameHashes(m.Inputs, d.Inputs) {
@@ -212,7 +212,7 @@ func sameHashes(recorded map[string]staging.FileStats, files map[string]string) 
 // with the same options, and is itself unchanged.
 func transformDone(exDir, trDir string, opts transform.Options) bool {
 	m, err := staging.ReadManifest(trDir)
-	if err != nil || m.Stage != "transform" || len(m.Inputs) == 0 {
+	if err != nil || m.Stage != staging.StageTransform || len(m.Inputs) == 0 {
 		return false
 	}
 	if _, err := staging.VerifyInput(trDir); err != nil {

@@ -74,7 +74,7 @@ func TestSamplesMigrateAsWrittenDown(t *testing.T) {
 			}
 			got := sampleOutcome{Ledger: res.Ledger}
 			err = staging.Scan(res.RejectsPath, func(r staging.Reject) error {
-				got.Rejects = append(got.Rejects, sampleReject{r.Stage, r.Entity, r.SourceKey, r.Rule})
+				got.Rejects = append(got.Rejects, sampleReject{string(r.Stage), r.Entity, r.SourceKey, r.Rule})
 				if r.Message == "" {
 					t.Errorf("reject %s/%s has no message", r.Entity, r.SourceKey)
 				}

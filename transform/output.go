@@ -63,7 +63,7 @@ func (s *sink) reject(entity, key string, p *problem) error {
 	s.rep.Entities[entity].Rejected++
 	s.rep.RejectsByRule[p.rule]++
 	return s.rejects.write(staging.Reject{
-		Stage:     "transform",
+		Stage:     staging.StageTransform,
 		Entity:    entity,
 		SourceKey: key, // the staging writer escapes invalid UTF-8
 		Field:     p.field,

@@ -20,7 +20,7 @@ type Counts struct {
 
 // Report is what a transform did, written to report.json.
 type Report struct {
-	Stage      string             `json:"stage"`
+	Stage      staging.Stage      `json:"stage"`
 	StartedAt  time.Time          `json:"started_at"`
 	FinishedAt time.Time          `json:"finished_at"`
 	Entities   map[string]*Counts `json:"entities"`
@@ -41,7 +41,7 @@ type Report struct {
 
 func newReport(opts Options) *Report {
 	r := &Report{
-		Stage:            "transform",
+		Stage:            staging.StageTransform,
 		Entities:         map[string]*Counts{},
 		RuleChanges:      map[string]int64{},
 		Unrecognised:     map[string]int64{},

@@ -206,7 +206,7 @@ func (r *run) commit(spans map[string]*dateSpan) error {
 func (r *run) writeManifest(entities map[string]staging.EntityManifest) error {
 	m := &staging.Manifest{
 		FormatVersion: staging.FormatVersion,
-		Stage:         "transform",
+		Stage:         staging.StageTransform,
 		Source:        staging.Source{Kind: "staging", Path: r.in},
 		StartedAt:     r.rep.StartedAt,
 		FinishedAt:    r.rep.FinishedAt,

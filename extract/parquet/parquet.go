@@ -156,7 +156,7 @@ func copyRejects(dir string, s *extract.Sink) error {
 		return err
 	}
 	return staging.Scan(in, func(r staging.Reject) error {
-		if r.Stage != "extract" {
+		if r.Stage != staging.StageExtract {
 			return nil
 		}
 		return s.Reject(r)

@@ -8,11 +8,37 @@ const (
 	ReportFile  = "report.json"
 )
 
+// Stage names a stage of the pipeline: the stage column of
+// rejects.parquet, and the stage a manifest and a report were written by.
+type Stage string
+
+// The stages.
+const (
+	StageExtract   Stage = "extract"
+	StageTransform Stage = "transform"
+	StageLoad      Stage = "load"
+)
+
+// Status is the outcome of one input record at the load: the status
+// column of the load's results.parquet and of its state file's id map,
+// and the ledger's columns.
+type Status string
+
+// The statuses. Every input record ends in one of the first four; pending
+// appears only in the results of a run that stopped early (or a dry run).
+const (
+	StatusLoaded   Status = "loaded"           // created in the target
+	StatusSkipped  Status = "skipped-existing" // the target had it already (--on-existing=skip, an identical address)
+	StatusUpdated  Status = "updated"          // written into what the target had (--on-existing=update)
+	StatusRejected Status = "rejected"         // refused, by the API or before any request
+	StatusPending  Status = "pending"          // not settled yet: run again to resume
+)
+
 // Reject is one row of rejects.parquet: a record that a stage could not pass
 // on, and why. Message is written for a person: it says what is wrong and
 // what to change.
 type Reject struct {
-	Stage     string `parquet:"stage"`  // extract | transform | load
+	Stage     Stage  `parquet:"stage"`  // extract | transform | load
 	Entity    string `parquet:"entity"` // customers, addresses, ...
 	SourceKey string `parquet:"source_key"`
 	Field     string `parquet:"field"`

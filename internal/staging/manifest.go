@@ -21,7 +21,7 @@ const FormatVersion = 1
 // per entity, what the file holds.
 type Manifest struct {
 	FormatVersion int                       `json:"format_version"`
-	Stage         string                    `json:"stage"` // extract | transform
+	Stage         Stage                     `json:"stage"` // extract | transform
 	Source        Source                    `json:"source"`
 	StartedAt     time.Time                 `json:"started_at"`
 	FinishedAt    time.Time                 `json:"finished_at"`

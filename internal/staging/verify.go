@@ -81,7 +81,7 @@ func parquetRows(path string) (int64, error) {
 // ManifestFor describes the entity files present in dir as a manifest of
 // the given stage (rows, bytes, SHA-256), for tools and tests that write a
 // staging directory by hand. The caller writes it with WriteManifest.
-func ManifestFor(dir, stage string) (*Manifest, error) {
+func ManifestFor(dir string, stage Stage) (*Manifest, error) {
 	now := time.Now().UTC()
 	m := &Manifest{FormatVersion: FormatVersion, Stage: stage, Source: Source{Kind: "staging", Path: dir},
 		StartedAt: now, FinishedAt: now, Entities: map[string]EntityManifest{}}

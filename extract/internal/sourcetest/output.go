@@ -75,7 +75,7 @@ func Read(t *testing.T, dir string, m *staging.Manifest) *Output {
 			t.Errorf("manifest says %d %s, the file has %d", got, name, want)
 		}
 	}
-	if m.Stage != "extract" || m.FormatVersion != staging.FormatVersion {
+	if m.Stage != staging.StageExtract || m.FormatVersion != staging.FormatVersion {
 		t.Errorf("manifest stage %q version %d", m.Stage, m.FormatVersion)
 	}
 	return x

@@ -20,7 +20,10 @@ func windowWalk(t *testing.T, e *env) (seen map[string]int, requests, unexpected
 	seen = map[string]int{}
 	boundary := map[string]bool{}
 	var cursor string
-	for {
+	for windows := 0; ; windows++ {
+		if windows > 1000 {
+			t.Fatal("windowed walk does not end")
+		}
 		var last string
 		for page := 1; page <= maxPage; page++ {
 			query := q("order", "created_at", "limit", "100", "page", itoa(page))
@@ -81,7 +84,10 @@ func TestStartingAfterWalkWithBursts(t *testing.T) {
 	naive := map[string]bool{}
 	cursors := map[string]bool{}
 	cursor := ""
-	for {
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			t.Fatal("naive walk does not end")
+		}
 		query := q("order", "created_at", "limit", "100")
 		if cursor != "" {
 			query.Set("starting_after", cursor)

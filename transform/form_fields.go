@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -69,9 +70,11 @@ func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
 		} else {
 			return newProblem("value_number", CheckFormField, f.ValueJSON, "a number form field value has neither value_number nor a JSON number in value_json")
 		}
+	default:
+		return newProblem("value_type", CheckEnum, f.ValueType, fmt.Sprintf("value_type must be string, number or array, not %q", f.ValueType))
 	}
-	// The value as it will be sent: its type, and at most
-	// bcrules.MaxLongText characters (the document gives no bound).
+	// value_json as it will be sent: at most bcrules.MaxLongText characters
+	// (the document gives no bound), a number finite.
 	return bcrules.CheckFormField(f)
 }
 

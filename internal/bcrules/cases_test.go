@@ -94,7 +94,7 @@ var cases = []ruleCase{
 	// Form fields.
 	form("string", rep("n", 255), `"x"`), form("string", rep("n", 256), `"x"`), form("string", "", `"x"`),
 	form("string", "note", `"`+rep("v", bcrules.MaxLongText)+`"`), ours(form("string", "note", `"`+rep("v", bcrules.MaxLongText+1)+`"`)),
-	form("string", "note", `""`),
+	form("string", "note", `""`), form("string", "note", `null`),
 	form("array", "tags", `["a","b"]`), form("array", "tags", `[]`),
 	form("array", "tags", `["`+rep("v", bcrules.MaxLongText-1)+`","v"]`), ours(form("array", "tags", `["`+rep("v", bcrules.MaxLongText)+`","v"]`)),
 	form("number", "gate", `42`), form("number", "gate", `-1.5e3`), form("number", "gate", `12345678901234567890`),

@@ -1,7 +1,9 @@
 package bcrules
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/internal/staging"
@@ -118,34 +120,40 @@ func CheckAddress(a *staging.Address) *Violation {
 }
 
 // CheckFormField checks a form field value as it will be sent
-// (formFieldValue): the name, the value type, and a string value or an
-// array's items together at most MaxLongText characters (ours: the API
-// gives no bound); a number must be a finite JSON number.
+// (formFieldValue): its name, and value_json, which the loader sends: a
+// string, or an array of strings, of at most MaxLongText characters in all
+// (ours: the API gives no bound), or a finite number. value_type is the
+// staging file's business, not the API's.
 func CheckFormField(f *staging.FormFieldValue) *Violation {
 	if v := FormFieldName.Check(f.Name); v != nil {
 		return v
 	}
-	switch f.ValueType {
-	case staging.ValueTypeString:
-		if f.ValueString == nil {
-			return &Violation{"value_string", RuleFormField, f.ValueJSON, "a string form field value has no value"}
+	js := strings.TrimSpace(f.ValueJSON)
+	switch {
+	case strings.HasPrefix(js, `"`):
+		var s string
+		if json.Unmarshal([]byte(js), &s) == nil {
+			return Limit{"value_string", 0, MaxLongText}.Check(s)
 		}
-		return Limit{"value_string", 0, MaxLongText}.Check(*f.ValueString)
-	case staging.ValueTypeArray:
-		total := 0
-		for _, v := range f.ValueArray {
-			total += utf8.RuneCountInString(v)
+	case strings.HasPrefix(js, "["):
+		var l []string
+		if json.Unmarshal([]byte(js), &l) == nil {
+			total := 0
+			for _, v := range l {
+				total += utf8.RuneCountInString(v)
+			}
+			if total > MaxLongText {
+				return &Violation{"value_array", RuleLength, js,
+					fmt.Sprintf("value_array must hold at most %d characters in all, it has %d: shorten it", MaxLongText, total)}
+			}
+			return nil
 		}
-		if total > MaxLongText {
-			return &Violation{"value_array", RuleLength, f.ValueJSON,
-				fmt.Sprintf("value_array must hold at most %d characters in all, it has %d: shorten it", MaxLongText, total)}
-		}
-		return nil
-	case staging.ValueTypeNumber:
-		if !FiniteJSONNumber(f.ValueJSON) {
-			return &Violation{"value_number", RuleFormField, f.ValueJSON, "a number form field value must be a finite JSON number, not " + f.ValueJSON}
-		}
+	case FiniteJSONNumber(js):
 		return nil
 	}
-	return &Violation{"value_type", RuleEnum, f.ValueType, fmt.Sprintf("value_type must be string, number or array, not %q", f.ValueType)}
+	if len(js) > 40 {
+		js = strings.ToValidUTF8(js[:40], "") + "…"
+	}
+	return &Violation{"value_json", RuleFormField, f.ValueJSON,
+		"value_json must be a string, a finite number or an array of strings, not " + js}
 }

@@ -158,7 +158,7 @@ func (s *Stats) Close() {
 		close(s.stop)
 		<-s.stopped
 		for _, st := range s.snapshot() {
-			st.end("step stopped")
+			st.end(false)
 		}
 		if s.term != nil {
 			s.paint()

@@ -200,7 +200,8 @@ func TestStepFinishedAndStopped(t *testing.T) {
 }
 
 // With a terminal the steps are bars there and nothing is logged; the
-// bars show each step, its count, and the run's requests.
+// bars show each step, its count, and the run's requests. A step Close
+// stops keeps the count it reached; a step Done is full.
 func TestBarsOnlyOnATerminal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var logs, term lockedBuffer
@@ -210,6 +211,7 @@ func TestBarsOnlyOnATerminal(t *testing.T) {
 		c.SetTotal(10)
 		c.Add(4)
 		s.Step("addresses", 0).Add(7)
+		s.Step("values", 20).Add(5)
 		api.Requests.Add(2)
 		time.Sleep(5 * time.Second)
 		synctest.Wait()
@@ -226,9 +228,12 @@ func TestBarsOnlyOnATerminal(t *testing.T) {
 		}
 		// Each repainting moves back over the last: a line per step and
 		// one of requests.
-		i := strings.LastIndex(out, "\x1b[3A")
-		if i < 0 || strings.Count(out[i:], "\n") != 3 {
-			t.Errorf("the last painting %q: want it to move up 3 lines and paint 3", out[max(i, 0):])
+		i := strings.LastIndex(out, "\x1b[4A")
+		if i < 0 || strings.Count(out[i:], "\n") != 4 {
+			t.Fatalf("the last painting %q: want it to move up 4 lines and paint 4", out[max(i, 0):])
+		}
+		if last := out[i:]; !strings.Contains(last, "10/10") || !strings.Contains(last, "5/20") {
+			t.Errorf("the last painting %q: want customers done (10/10) and values stopped at 5/20", last)
 		}
 	})
 }

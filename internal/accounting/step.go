@@ -65,18 +65,26 @@ func (st *Step) Count() int64 {
 // "step finished". Calling it again does nothing.
 func (st *Step) Done() {
 	if st != nil {
-		st.end("step finished")
+		st.end(true)
 	}
 }
 
-func (st *Step) end(msg string) {
+// end ends the step once: finished (Done), or stopped (Close).
+func (st *Step) end(finished bool) {
 	st.endOnce.Do(func() {
 		st.ended.Store(true)
-		if st.bar != nil {
+		switch {
+		case st.bar != nil && finished:
 			_ = st.bar.Finish()
-			return
-		}
-		if st.s.every > 0 {
+		case st.bar != nil:
+			// A stopped bar keeps the count it reached.
+			_ = st.bar.Add(0)
+			_ = st.bar.Exit()
+		case st.s.every > 0:
+			msg := "step finished"
+			if !finished {
+				msg = "step stopped"
+			}
 			st.s.log.Info(msg, st.attrs(time.Now(), true)...)
 		}
 	})

@@ -66,7 +66,8 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		res, err := pipelines.Migrate(ctx, pipelines.MigrateOptions{
 			From: store.Scheme, Source: srcClient, SourceStoreHash: src.Hash,
-			Work: dir, Target: tgtClient, Options: accounting.Options{Log: a.log}, Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
+			Work: dir, Target: tgtClient, Options: accounting.Options{Log: a.log},
+			Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 		})
 		if err != nil {
 			return err

@@ -53,14 +53,6 @@ func (st *Step) SetTotal(total int64) {
 	}
 }
 
-// Count is the number of rows done so far.
-func (st *Step) Count() int64 {
-	if st == nil {
-		return 0
-	}
-	return st.done.Load()
-}
-
 // Done ends the step: its bar is completed, or its last line logged as
 // "step finished". Calling it again does nothing.
 func (st *Step) Done() {

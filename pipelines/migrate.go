@@ -45,7 +45,7 @@ type MigrateOptions struct {
 	Work      string
 	Target    *bigcommerce.Client
 	Transform transform.Options
-	// Load carries the load flags; In, StatePath, Client, Log and Progress
+	// Load carries the load flags; In, StatePath, Client and Options
 	// are set by Migrate.
 	Load load.Options
 
@@ -131,8 +131,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	}
 
 	lo := o.Load
-	lo.In, lo.StatePath, lo.Client, lo.Log = trDir, filepath.Join(o.Work, StateFile), o.Target, o.Log
-	lo.Progress = o.Progress != nil
+	lo.In, lo.StatePath, lo.Client, lo.Options = trDir, filepath.Join(o.Work, StateFile), o.Target, o.Options
 	start := time.Now()
 	sum, loadErr := load.Run(ctx, lo)
 	res.LoadTime = time.Since(start)

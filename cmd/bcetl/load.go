@@ -41,10 +41,7 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		opts.In, opts.StatePath, opts.StoreHash = *in, *statePath, *store.storeHash
-		// Until load takes accounting.Options (issue 12 part B lands
-		// first), it draws its own bars and logs at its own interval.
-		ao := progress.options(a)
-		opts.Log, opts.Progress = ao.Log, ao.Progress != nil
+		opts.Options = progress.options(a)
 		sum, err := load.Run(ctx, opts)
 		if sum != nil {
 			fmt.Fprint(a.stdout, sum.String())

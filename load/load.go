@@ -17,8 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/accounting"
+	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -73,15 +73,15 @@ type Options struct {
 
 // loader is one run.
 type loader struct {
-	opts   Options
-	c      *bigcommerce.Client
-	st     *state
-	log    *slog.Logger
-	acct   *accounting.Stats
-	sems   map[string]chan struct{}
-	force  bool
-	attrs  map[string]int64 // source attribute name → target id (usable ones)
-	start  time.Time
+	opts  Options
+	c     *bigcommerce.Client
+	st    *state
+	log   *slog.Logger
+	acct  *accounting.Stats
+	sems  map[string]chan struct{}
+	force bool
+	attrs map[string]int64 // source attribute name → target id (usable ones)
+	start time.Time
 
 	mu       sync.Mutex
 	requests map[string]int64 // endpoint → calls made by this run

@@ -52,15 +52,16 @@ type Store struct {
 type Option func(*config)
 
 type config struct {
-	wrap     func(http.Handler) http.Handler
+	wrap     func(*sandbox.Server) http.Handler
 	client   []bigcommerce.Option
 	inMemory bool
 }
 
-// Wrap puts mw between the HTTP server and the sandbox: it sees every
-// request first and may hold it, count it, change it or answer instead.
-func Wrap(mw func(next http.Handler) http.Handler) Option {
-	return func(c *config) { c.wrap = mw }
+// Wrap serves h(srv) instead of the sandbox srv itself: h sees every
+// request first and passes it to srv.ServeHTTP, or holds, counts,
+// changes or answers it.
+func Wrap(h func(srv *sandbox.Server) http.Handler) Option {
+	return func(c *config) { c.wrap = h }
 }
 
 // WithClient gives Store.Client (and NewClient's clients) these options

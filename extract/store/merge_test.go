@@ -10,6 +10,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract/internal/sourcetest"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // Rows added out of order and with duplicate ids, across many spilled runs,
@@ -50,10 +51,7 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := staging.ReadAll[staging.Customer](out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := stagingtest.Read[staging.Customer](t, out)
 	if int(st.Rows) != len(want) || len(rows) != len(want) || dups != int64(500-len(want)) {
 		t.Fatalf("rows %d (stats %d, duplicates %d), want %d", len(rows), st.Rows, dups, len(want))
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -37,29 +38,36 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 // Progress goes to bars on a terminal and to log lines otherwise, never
-// both.
+// both. In a synctest bubble the reporting ticks come in fake time: the
+// sleeps below take none, and what they wait for has happened when they
+// return.
 func TestProgressBarsOrLogs(t *testing.T) {
-	var logs, term bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	p := newProgress([]string{"customers", "addresses"}, &term, log, time.Millisecond)
-	p.setTotal("customers", 10)
-	p.add("customers", 4)
-	p.add("addresses", 7)
-	time.Sleep(300 * time.Millisecond)
-	p.close()
-	if logs.Len() != 0 {
-		t.Errorf("terminal mode logged: %s", logs.String())
-	}
-	if s := term.String(); !strings.Contains(s, "customers") || !strings.Contains(s, "addresses") || !strings.Contains(s, "rows") {
-		t.Errorf("bars: %q", s)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var logs, term bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		p := newProgress([]string{"customers", "addresses"}, &term, log, time.Millisecond)
+		p.setTotal("customers", 10)
+		p.add("customers", 4)
+		p.add("addresses", 7)
+		time.Sleep(300 * time.Millisecond) // past the first bar tick (250 ms)
+		p.close()
+		// The library's spinner goroutines see Finish at their next tick
+		// (every 100 ms) and end; the bubble ends only when they have.
+		time.Sleep(time.Second)
+		if logs.Len() != 0 {
+			t.Errorf("terminal mode logged: %s", logs.String())
+		}
+		if s := term.String(); !strings.Contains(s, "customers") || !strings.Contains(s, "addresses") || !strings.Contains(s, "rows") {
+			t.Errorf("bars: %q", s)
+		}
 
-	logs.Reset()
-	p = newProgress([]string{"customers"}, nil, log, time.Millisecond)
-	p.add("customers", 3)
-	time.Sleep(20 * time.Millisecond)
-	p.close()
-	if !strings.Contains(logs.String(), "customers.rows=3") {
-		t.Errorf("log mode: %q", logs.String())
-	}
+		logs.Reset()
+		p = newProgress([]string{"customers"}, nil, log, time.Millisecond)
+		p.add("customers", 3)
+		time.Sleep(20 * time.Millisecond)
+		p.close()
+		if !strings.Contains(logs.String(), "customers.rows=3") {
+			t.Errorf("log mode: %q", logs.String())
+		}
+	})
 }

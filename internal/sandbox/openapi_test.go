@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -13,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 // The official document, copied into the repository.
@@ -36,15 +36,10 @@ func TestResponsesValidateAgainstTheOfficialDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "abc123", Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Generate(300, 2)
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	st := sandboxtest.Start(t, sandbox.Options{})
+	st.Server.Generate(300, 2)
 	doc.Components.Schemas["customerChannelIds"].Value.Nullable = true
-	doc.Servers = openapi3.Servers{{URL: hs.URL + "/stores/abc123/v3"}}
+	doc.Servers = openapi3.Servers{{URL: st.URL}}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +75,8 @@ func TestResponsesValidateAgainstTheOfficialDocument(t *testing.T) {
 		if c.body != "" {
 			rb = bytes.NewBufferString(c.body)
 		}
-		req, _ := http.NewRequest(c.method, hs.URL+"/stores/abc123/v3"+c.path, rb)
-		req.Header.Set("X-Auth-Token", "t")
+		req, _ := http.NewRequest(c.method, st.URL+c.path, rb)
+		req.Header.Set("X-Auth-Token", st.Token)
 		if c.body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -89,7 +84,7 @@ func TestResponsesValidateAgainstTheOfficialDocument(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := st.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/stagingtest"
 )
@@ -40,7 +41,7 @@ func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 	// exactly these, overflow ones included.
 	before := subResources(t, e, nil)
 	lo, _ := e.srv.Customer(1)
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.New(rand.NewPCG(sandboxtest.Seed(t, 1), 2))
 	var (
 		mu       sync.Mutex
 		touched  = map[int64]bool{} // modified or deleted during the run

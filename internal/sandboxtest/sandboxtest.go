@@ -14,7 +14,6 @@
 package sandboxtest
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -133,13 +132,15 @@ func (s *Store) NewClient(opts ...bigcommerce.Option) *bigcommerce.Client {
 	return c
 }
 
-// SeedEnv names the environment variable that fixes Seed.
+// SeedEnv names the environment variable that sets Seed.
 const SeedEnv = "BCETL_SEED"
 
-// Seed is the seed of a randomised test: $BCETL_SEED when set, to rerun a
-// failure exactly, else a new one each run, to explore. It is logged
-// either way, so every failure can be reproduced.
-func Seed(t testing.TB) uint64 {
+// Seed is the seed of a randomised test: $BCETL_SEED when set (to rerun a
+// failure, or to try other data), else def — a fixed one, or a fresh
+// rand.Uint64() for a test that explores a new case each run (the crash
+// test's kill moments). It is logged either way, so a failure can be
+// reproduced.
+func Seed(t testing.TB, def uint64) uint64 {
 	t.Helper()
 	if v := os.Getenv(SeedEnv); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
@@ -149,7 +150,6 @@ func Seed(t testing.TB) uint64 {
 		t.Logf("seed %d (from %s)", n, SeedEnv)
 		return n
 	}
-	n := rand.Uint64()
-	t.Logf("seed %d (rerun with %s=%d)", n, SeedEnv, n)
-	return n
+	t.Logf("seed %d (rerun with %s=%d)", def, SeedEnv, def)
+	return def
 }

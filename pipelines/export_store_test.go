@@ -2,7 +2,6 @@ package pipelines
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,25 +14,18 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
 )
 
-// newStore starts a generated store with the given hash on loopback.
+// newStore starts a store with the given hash and n customers generated
+// from seed.
 func newStore(t *testing.T, hash string, n int, seed int64) (*sandbox.Server, *bigcommerce.Client) {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: hash + "-token", Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Generate(n, seed)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/" + hash + "/v3", Token: hash + "-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: hash, Token: hash + "-token", Seed: seed})
+	st.Server.Generate(n, seed)
+	return st.Server, st.Client
 }
 
 // arrowStrings reads one string column of a Parquet file through Arrow's

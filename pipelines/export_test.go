@@ -9,6 +9,7 @@ import (
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 	"github.com/bcetl/bcetl/internal/warehouse"
 )
 
@@ -45,10 +46,7 @@ func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 	if !second.Incremental {
 		t.Fatal("second export was not incremental")
 	}
-	rows, err := staging.ReadAll[staging.Customer](second.Files[staging.EntityCustomers])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := stagingtest.Read[staging.Customer](t, second.Files[staging.EntityCustomers])
 	if len(rows) != 3 {
 		t.Fatalf("incremental run wrote %d customers, want the 3 changed", len(rows))
 	}

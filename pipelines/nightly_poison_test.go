@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
@@ -25,28 +25,21 @@ import (
 // over HTTP.
 func refusingStore(t *testing.T, n int, refused string) (*sandbox.Server, *bigcommerce.Client, *atomic.Int64) {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "source", Token: "source-token", Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Generate(n, 5)
 	refusals := new(atomic.Int64)
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ids := r.URL.Query().Get("id:in"); ids != "" && slices.Contains(strings.Split(ids, ","), refused) {
-			refusals.Add(1)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			fmt.Fprint(w, `{"status":422,"title":"Query parameter \"id:in\" value may contain only integer values","type":"/api-docs/getting-started/api-status-codes","errors":{}}`)
-			return
-		}
-		srv.ServeHTTP(w, r)
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "source", Token: "source-token", Seed: 5}, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ids := r.URL.Query().Get("id:in"); ids != "" && slices.Contains(strings.Split(ids, ","), refused) {
+				refusals.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				fmt.Fprint(w, `{"status":422,"title":"Query parameter \"id:in\" value may contain only integer values","type":"/api-docs/getting-started/api-status-codes","errors":{}}`)
+				return
+			}
+			srv.ServeHTTP(w, r)
+		})
 	}))
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/source/v3", Token: "source-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c, refusals
+	st.Server.Generate(n, 5)
+	return st.Server, st.Client, refusals
 }
 
 // Poison events never block the others: an id the API cannot have, an id

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,21 +20,11 @@ import (
 	"github.com/bcetl/bcetl/transform"
 )
 
-// newSourceStore starts a generated store on loopback.
+// newSourceStore starts the source store of the nightly and export
+// tests, n customers generated.
 func newSourceStore(t *testing.T, n int) (*sandbox.Server, *bigcommerce.Client) {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "source", Token: "source-token", Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Generate(n, 5)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/source/v3", Token: "source-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return newStore(t, "source", n, 5)
 }
 
 func spoolEvent(t *testing.T, sp *webhooks.Spool, provider, key, scope, payload string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/transform"
 )
@@ -34,21 +34,12 @@ type sampleMerge struct {
 	Entity, SourceKey, SurvivorKey string
 }
 
-// newTarget starts an empty sandbox store on loopback.
+// newTarget starts an empty target store.
 func newTarget(t *testing.T, opts sandbox.Options) (*sandbox.Server, *bigcommerce.Client) {
 	t.Helper()
 	opts.StoreHash, opts.Token = "target", "target-token"
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/target/v3", Token: "target-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	st := sandboxtest.Start(t, opts)
+	return st.Server, st.Client
 }
 
 // TestSamplesMigrateAsWrittenDown migrates each sample into a sandbox and

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +21,9 @@ import (
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
 )
@@ -38,25 +39,22 @@ const (
 // may answer instead (with the token wherever it likes).
 func echoing(t *testing.T, hash, token string, gen int, fail func(w http.ResponseWriter, r *http.Request, body []byte, tok string) bool) (*sandbox.Server, string) {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gen > 0 {
-		srv.Generate(gen, 7)
-	}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := r.Header.Get("X-Auth-Token")
-		w.Header().Set("X-Echo-Token", tok)
-		body, _ := io.ReadAll(r.Body)
-		if fail != nil && fail(w, r, body, tok) {
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		srv.ServeHTTP(w, r)
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: hash, Token: token}, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok := r.Header.Get("X-Auth-Token")
+			w.Header().Set("X-Echo-Token", tok)
+			body, _ := io.ReadAll(r.Body)
+			if fail != nil && fail(w, r, body, tok) {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			srv.ServeHTTP(w, r)
+		})
 	}))
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return srv, strings.Replace(hs.URL, "http://", "http://bcetl:"+echoURLPassword+"@", 1) + "/stores/" + hash + "/v3"
+	if gen > 0 {
+		st.Server.Generate(gen, 7)
+	}
+	return st.Server, strings.Replace(st.URL, "http://", "http://bcetl:"+echoURLPassword+"@", 1)
 }
 
 // A migration whose source and target echo their tokens into 422, 500 and
@@ -140,10 +138,7 @@ func TestEchoedTokensReachNoFileAndNoLog(t *testing.T) {
 	}
 	// The echoes were exercised: one customer refused with the API's
 	// (scrubbed) words, the unknown one loaded once, the retries made.
-	results, err := staging.ReadAll[load.Result](res.ResultsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	results := stagingtest.Read[load.Result](t, res.ResultsPath)
 	var sawRefusal bool
 	for _, r := range results {
 		if r.Entity == staging.EntityCustomers && r.Status == "rejected" && strings.Contains(r.Message, "refused for ") {

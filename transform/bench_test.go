@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // BenchmarkTransform runs the whole transform over about 100,000 generated
@@ -15,8 +17,8 @@ import (
 //	go test -run '^$' -bench BenchmarkTransform -benchtime 3x ./transform/
 func BenchmarkTransform(b *testing.B) {
 	in := b.TempDir()
-	m := genMessy(b, in, 20000, 4, 42)
-	addrs := float64(m.planted["addr-rows"])
+	m := stagingtest.Write(b, in, stagingtest.Spec{Messy: true, Customers: 20000, AddressesPer: 4, Seed: 42})
+	addrs := float64(m.Addresses)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out := filepath.Join(b.TempDir(), strconv.Itoa(i))
@@ -48,8 +50,8 @@ func TestGenerateLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	m := genMessy(t, dir, n*10/49, 4, 7)
-	t.Logf("generated %d addresses in %s into %s", m.planted["addr-rows"], time.Since(start), dir)
+	m := stagingtest.Write(t, dir, stagingtest.Spec{Messy: true, Customers: n * 10 / 49, AddressesPer: 4, Seed: 7})
+	t.Logf("generated %d addresses in %s into %s", m.Addresses, time.Since(start), dir)
 }
 
 // TestTransformLarge runs the transform over a directory made by

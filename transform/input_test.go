@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 func smallFixture() fixture {
@@ -22,17 +23,17 @@ func smallFixture() fixture {
 func TestRunVerifiesItsInputAgainstTheManifest(t *testing.T) {
 	for _, c := range []struct {
 		name, want string
-		spoil      func(dir string)
+		spoil      func(t *testing.T, dir string)
 	}{
-		{"entity file removed", "addresses.parquet is missing", func(dir string) { os.Remove(filepath.Join(dir, "addresses.parquet")) }},
-		{"no manifest", "no manifest.json", func(dir string) { os.Remove(filepath.Join(dir, staging.ManifestFile)) }},
-		{"file replaced", "customers.parquet changed", func(dir string) {
-			writeRows(dir, staging.EntityCustomers, []staging.Customer{{SourceKey: "x", Email: "x@example.com"}})
+		{"entity file removed", "addresses.parquet is missing", func(_ *testing.T, dir string) { os.Remove(filepath.Join(dir, "addresses.parquet")) }},
+		{"no manifest", "no manifest.json", func(_ *testing.T, dir string) { os.Remove(filepath.Join(dir, staging.ManifestFile)) }},
+		{"file replaced", "customers.parquet changed", func(t *testing.T, dir string) {
+			stagingtest.WriteRaw(t, filepath.Join(dir, "customers.parquet"), []staging.Customer{{SourceKey: "x", Email: "x@example.com"}})
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := smallFixture().write(t)
-			c.spoil(in)
+			c.spoil(t, in)
 			out := filepath.Join(t.TempDir(), "clean")
 			_, err := Run(t.Context(), in, out, Options{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -7,24 +7,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 	"github.com/biter777/countries"
 )
-
-func readAll[T any](t *testing.T, dir, name string) []T {
-	t.Helper()
-	rows, err := staging.ReadAll[T](filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
 
 // The ledger must balance on messy data, and the output must satisfy what
 // the loader relies on: unique emails, unique address keys, no orphans,
 // only valid UTF-8, codes and enums the API accepts.
 func TestLedgerOnMessyData(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
-	m := genMessy(t, in, 2000, 2, 1)
+	m := stagingtest.Write(t, in, stagingtest.Spec{Messy: true, Customers: 2000, AddressesPer: 2, Seed: 1})
 	rep, err := Run(t.Context(), in, out, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -32,13 +24,13 @@ func TestLedgerOnMessyData(t *testing.T) {
 	if err := rep.Balanced(); err != nil {
 		t.Fatal(err)
 	}
-	customers := readAll[staging.Customer](t, out, "customers.parquet")
-	addresses := readAll[staging.Address](t, out, "addresses.parquet")
-	values := readAll[staging.AttributeValue](t, out, "attribute_values.parquet")
-	forms := readAll[staging.FormFieldValue](t, out, "form_field_values.parquet")
-	attrs := readAll[staging.Attribute](t, out, "attributes.parquet")
-	rejects := readAll[staging.Reject](t, out, staging.RejectsFile)
-	merges := readAll[staging.Merge](t, out, staging.MergesFile)
+	customers := stagingtest.Read[staging.Customer](t, filepath.Join(out, "customers.parquet"))
+	addresses := stagingtest.Read[staging.Address](t, filepath.Join(out, "addresses.parquet"))
+	values := stagingtest.Read[staging.AttributeValue](t, filepath.Join(out, "attribute_values.parquet"))
+	forms := stagingtest.Read[staging.FormFieldValue](t, filepath.Join(out, "form_field_values.parquet"))
+	attrs := stagingtest.Read[staging.Attribute](t, filepath.Join(out, "attributes.parquet"))
+	rejects := stagingtest.Read[staging.Reject](t, filepath.Join(out, staging.RejectsFile))
+	merges := stagingtest.Read[staging.Merge](t, filepath.Join(out, staging.MergesFile))
 
 	// Files agree with the report.
 	for entity, n := range map[string]int{"customers": len(customers), "addresses": len(addresses),
@@ -65,8 +57,8 @@ func TestLedgerOnMessyData(t *testing.T) {
 			t.Errorf("%s: %d merge rows, report says %d merged", e, mergedRows[e], c.Merged)
 		}
 	}
-	if a := rep.Entities["addresses"].RowsIn; a != int64(m.planted["addr-rows"]) {
-		t.Errorf("addresses in %d, generated %d", a, m.planted["addr-rows"])
+	if a := rep.Entities["addresses"].RowsIn; a != int64(m.Addresses) {
+		t.Errorf("addresses in %d, generated %d", a, m.Addresses)
 	}
 
 	// Planted problems are caught.
@@ -81,9 +73,9 @@ func TestLedgerOnMessyData(t *testing.T) {
 		key  string
 		want int
 	}{
-		{"addresses/unknown-customer", m.planted["orphan-address"]},
-		{"attributes/attribute-limit", m.planted["attr-over-limit"]},
-		{"form_field_values/unknown-address", m.planted["orphan-form-field"]},
+		{"addresses/unknown-customer", m.Planted["orphan-address"]},
+		{"attributes/attribute-limit", m.Planted["attr-over-limit"]},
+		{"form_field_values/unknown-address", m.Planted["orphan-form-field"]},
 	} {
 		if byRule[want.key] != want.want {
 			t.Errorf("%s: %d rejects, planted %d", want.key, byRule[want.key], want.want)

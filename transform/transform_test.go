@@ -10,6 +10,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // fixture is a small staging directory written from literal rows.
@@ -21,28 +22,14 @@ type fixture struct {
 	attrs     []staging.Attribute
 }
 
+// write writes the rows as an extract's output, as another tool would
+// (invalid UTF-8 kept).
 func (f fixture) write(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, err := range []error{
-		writeRows(dir, staging.EntityCustomers, f.customers),
-		writeRows(dir, staging.EntityAddresses, f.addresses),
-		writeRows(dir, staging.EntityAttributeValues, f.values),
-		writeRows(dir, staging.EntityFormFieldValues, f.forms),
-		writeRows(dir, staging.EntityAttributes, f.attrs),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := writeExtractManifest(dir); err != nil {
-		t.Fatal(err)
-	}
+	stagingtest.WriteRows(t, dir, stagingtest.Rows{Customers: f.customers, Addresses: f.addresses, AttributeValues: f.values,
+		FormFieldValues: f.forms, Attributes: f.attrs}, "extract")
 	return dir
-}
-
-func writeRows[T any](dir, entity string, rows []T) error {
-	return writeRaw(filepath.Join(dir, staging.FileName(entity)), rows)
 }
 
 // result is a transform's output, read back.
@@ -67,12 +54,12 @@ func runFixture(t *testing.T, f fixture, opts Options) result {
 		t.Fatal(err)
 	}
 	return result{rep: rep,
-		customers: readAll[staging.Customer](t, out, "customers.parquet"),
-		addresses: readAll[staging.Address](t, out, "addresses.parquet"),
-		values:    readAll[staging.AttributeValue](t, out, "attribute_values.parquet"),
-		forms:     readAll[staging.FormFieldValue](t, out, "form_field_values.parquet"),
-		rejects:   readAll[staging.Reject](t, out, staging.RejectsFile),
-		merges:    readAll[staging.Merge](t, out, staging.MergesFile),
+		customers: stagingtest.Read[staging.Customer](t, filepath.Join(out, "customers.parquet")),
+		addresses: stagingtest.Read[staging.Address](t, filepath.Join(out, "addresses.parquet")),
+		values:    stagingtest.Read[staging.AttributeValue](t, filepath.Join(out, "attribute_values.parquet")),
+		forms:     stagingtest.Read[staging.FormFieldValue](t, filepath.Join(out, "form_field_values.parquet")),
+		rejects:   stagingtest.Read[staging.Reject](t, filepath.Join(out, staging.RejectsFile)),
+		merges:    stagingtest.Read[staging.Merge](t, filepath.Join(out, staging.MergesFile)),
 	}
 }
 
@@ -106,7 +93,7 @@ func strVal(key, cust string, addrKey *string, name, v string) staging.FormField
 		ValueType: "string", ValueString: &v, ValueJSON: `"` + v + `"`}
 }
 
-var numberAttr = []staging.Attribute{{SourceKey: "t", ID: ptr(int64(7)), Name: "Tier", Type: "string"}}
+var numberAttr = []staging.Attribute{{SourceKey: "t", ID: new(int64(7)), Name: "Tier", Type: "string"}}
 
 // Two customers with one email (different case) become one: the newest
 // survives, fills its empty fields from the other, and takes over its
@@ -367,7 +354,7 @@ func TestRunWritesManifestAndCopiesExtractRejects(t *testing.T) {
 	if err := m.Verify(out); err != nil {
 		t.Error(err)
 	}
-	rj := readAll[staging.Reject](t, out, staging.RejectsFile)
+	rj := stagingtest.Read[staging.Reject](t, filepath.Join(out, staging.RejectsFile))
 	if len(rj) != 1 || rj[0].Stage != "extract" {
 		t.Errorf("extract rejects not copied: %+v", rj)
 	}

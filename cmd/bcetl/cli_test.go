@@ -3,29 +3,20 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net/http/httptest"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 )
-
-func startStore(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
-	t.Helper()
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return srv, hs.URL + "/stores/" + opts.StoreHash + "/v3"
-}
 
 func TestExitCodes(t *testing.T) {
 	var out, errOut bytes.Buffer
@@ -52,7 +43,8 @@ func TestExitCodes(t *testing.T) {
 // were partly rejected exits 3; the token appears in no output.
 func TestEnvironmentAndRejectedExit(t *testing.T) {
 	const token = "env-t0ken-never-printed"
-	srv, url := startStore(t, sandbox.Options{StoreHash: "envstore", Token: token})
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "envstore", Token: token})
+	srv, url := st.Server, st.URL
 	t.Setenv("BIGCOMMERCE_API_URL", url)
 	t.Setenv("BIGCOMMERCE_STORE_HASH", "envstore")
 	t.Setenv("BIGCOMMERCE_ACCESS_TOKEN", token)
@@ -84,9 +76,23 @@ func TestMigrateInterruptedAndResumed(t *testing.T) {
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
-	src, srcURL := startStore(t, sandbox.Options{StoreHash: "src", Token: "src-token", Seed: 1})
+	srcStore := sandboxtest.Start(t, sandbox.Options{StoreHash: "src", Token: "src-token", Seed: 1})
+	src, srcURL := srcStore.Server, srcStore.URL
 	src.Generate(800, 1)
-	dst, dstURL := startStore(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond})
+	// loaded is closed when the target holds 100 customers: the moment to
+	// interrupt, known from the store, not guessed from the clock.
+	loaded := make(chan struct{})
+	closeLoaded := sync.OnceFunc(func() { close(loaded) })
+	dstStore := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond},
+		sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				srv.ServeHTTP(w, r)
+				if n, _, _, _ := srv.Counts(); n >= 100 {
+					closeLoaded()
+				}
+			})
+		}))
+	dst, dstURL := dstStore.Server, dstStore.URL
 	work := t.TempDir()
 	migrate := func() *exec.Cmd {
 		cmd := exec.Command(bin, "migrate", "--from", "bigcommerce", "--work", work, "--api-url", dstURL, "--store-hash", "dst",
@@ -100,19 +106,16 @@ func TestMigrateInterruptedAndResumed(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if n, _, _, _ := dst.Counts(); n >= 100 {
-			break
-		}
-		if time.Now().After(deadline) {
-			first.Process.Kill()
-			t.Fatalf("the load never started\n%s", firstErr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	exited := make(chan error, 1)
+	go func() { exited <- first.Wait() }()
+	var err error
+	select {
+	case <-loaded:
+		first.Process.Signal(syscall.SIGINT)
+		err = <-exited
+	case err = <-exited:
+		t.Fatalf("the migration ended (%v) before 100 customers were loaded\n%s", err, firstErr.String())
 	}
-	first.Process.Signal(syscall.SIGINT)
-	err := first.Wait()
 	interrupted, _, _, _ := dst.Counts()
 	if err == nil || interrupted >= 800 {
 		t.Fatalf("interrupt: err %v with %d of 800 customers loaded; want a stop part-way", err, interrupted)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/webhooks"
 )
 
@@ -29,10 +30,11 @@ type nightlyFixture struct {
 func newNightlyFixture(t *testing.T) *nightlyFixture {
 	t.Helper()
 	f := &nightlyFixture{dir: t.TempDir()}
-	var storeURL, targetURL string
-	f.store, storeURL = startStore(t, sandbox.Options{StoreHash: "night", Token: "night-token", Seed: 2})
+	store := sandboxtest.Start(t, sandbox.Options{StoreHash: "night", Token: "night-token", Seed: 2})
+	target := sandboxtest.Start(t, sandbox.Options{StoreHash: "tgt", Token: "tgt-token"})
+	f.store, f.target = store.Server, target.Server
+	storeURL, targetURL := store.URL, target.URL
 	f.store.Generate(30, 2)
-	f.target, targetURL = startStore(t, sandbox.Options{StoreHash: "tgt", Token: "tgt-token"})
 	f.spool = filepath.Join(f.dir, "spool.db")
 	f.out = filepath.Join(f.dir, "warehouse")
 	f.state = filepath.Join(f.dir, "export.state")

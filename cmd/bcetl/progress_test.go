@@ -8,14 +8,16 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 // Without a terminal, every command that shows progress logs it as lines
 // whose figures are JSON numbers, at --progress-every (the same flag on
 // each); --progress-every 0 turns them off.
 func TestProgressLinesAndFlag(t *testing.T) {
-	srv, url := startStore(t, sandbox.Options{StoreHash: "progress", Token: "tok"})
-	srv.Generate(30, 3)
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "progress", Token: "tok"})
+	st.Server.Generate(30, 3)
+	url := st.URL
 	dir := t.TempDir()
 	steps := func(args ...string) map[string]map[string]any {
 		t.Helper()

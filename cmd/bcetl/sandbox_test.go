@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 // The fidelity flags reach the sandbox: with every flag at its other value
@@ -27,7 +28,7 @@ func TestSandboxFidelityFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, base := startStore(t, opts)
+	base := sandboxtest.Start(t, opts).URL
 	do := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 // A --from spec no source takes, or a flag its source does not take, is a
@@ -18,7 +19,8 @@ func TestSourceUsageErrors(t *testing.T) {
 	for _, v := range []string{"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL"} {
 		t.Setenv(v, "")
 	}
-	srv, url := startStore(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
+	srv, url := st.Server, st.URL
 	const (
 		vouch = "voucherify:../../samples/voucherify/customers.ndjson"
 		crm   = "csv:../../samples/csv/contacts.csv"

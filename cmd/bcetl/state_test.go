@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,27 +12,9 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
-	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
-
-// writeStaging writes a small clean staging directory with its manifest.
-func writeStaging(t *testing.T, dir string, n int) {
-	t.Helper()
-	var cs []staging.Customer
-	for i := range n {
-		cs = append(cs, staging.Customer{SourceKey: fmt.Sprint("c", i), Email: fmt.Sprintf("c%d@example.com", i), FirstName: "F", LastName: "L"})
-	}
-	if _, err := staging.WriteAll(filepath.Join(dir, staging.FileName(staging.EntityCustomers)), cs); err != nil {
-		t.Fatal(err)
-	}
-	m, err := staging.ManifestFor(dir, "transform")
-	if err == nil {
-		err = staging.WriteManifest(dir, m)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // Rule 1 with two real processes: while one `bcetl load` runs (held at
 // its first POST), a second on the same state exits 1 at once with a
@@ -46,24 +27,22 @@ func TestSecondLoadProcessIsRefused(t *testing.T) {
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "dst", Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	entered, release := make(chan struct{}), make(chan struct{})
 	var gated atomic.Bool // only the first POST waits; later ones (a second loader's) pass
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && gated.CompareAndSwap(false, true) {
-			close(entered)
-			<-release
-		}
-		srv.ServeHTTP(w, r)
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"}, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && gated.CompareAndSwap(false, true) {
+				close(entered)
+				<-release
+			}
+			srv.ServeHTTP(w, r)
+		})
 	}))
-	defer hs.Close()
+	srv := st.Server
 	in, state := t.TempDir(), filepath.Join(t.TempDir(), "load.db")
-	writeStaging(t, in, 25)
+	stagingtest.Write(t, in, stagingtest.Spec{Customers: 25})
 	load := func() *exec.Cmd {
-		cmd := exec.Command(bin, "load", "--in", in, "--state", state, "--api-url", hs.URL+"/stores/dst/v3", "--store-hash", "dst")
+		cmd := exec.Command(bin, "load", "--in", in, "--state", state, "--api-url", st.URL, "--store-hash", "dst")
 		cmd.Env = append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN=tok")
 		return cmd
 	}
@@ -99,9 +78,10 @@ func TestMissingInputOrStoreIsAUsageError(t *testing.T) {
 		"BIGCOMMERCE_SOURCE_ACCESS_TOKEN", "BIGCOMMERCE_SOURCE_API_URL"} {
 		t.Setenv(v, "")
 	}
-	srv, url := startStore(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
+	srv, url := st.Server, st.URL
 	in, dir := t.TempDir(), t.TempDir()
-	writeStaging(t, in, 3)
+	stagingtest.Write(t, in, stagingtest.Spec{Customers: 3})
 	state := filepath.Join(dir, "load.db")
 	for _, args := range [][]string{
 		{"load", "--in", filepath.Join(dir, "missing"), "--state", state, "--api-url", url, "--store-hash", "dst", "--token", "tok"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // Whether the API includes a record stamped exactly on a date filter's
@@ -55,7 +56,7 @@ func TestExtractStoreWindowBoundaries(t *testing.T) {
 		m, _ := e.extract(dir, storeOptions{Windows: windows})
 		e.onRequest.Store(nil)
 		checkFiles(t, dir, m, Entities)
-		ids := sortedIDs(t, "customers", readRows[staging.Customer](t, dir, staging.EntityCustomers), func(r *staging.Customer) *int64 { return r.ID })
+		ids := sortedIDs(t, "customers", stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers))), func(r *staging.Customer) *int64 { return r.ID })
 		if !slices.Equal(ids, all) {
 			var missing []int64
 			for _, id := range all {
@@ -131,7 +132,7 @@ func TestExtractStoreWatermarkBoundary(t *testing.T) {
 
 func customerIDs(t *testing.T, dir string) []int64 {
 	t.Helper()
-	return sortedIDs(t, "customers", readRows[staging.Customer](t, dir, staging.EntityCustomers), func(r *staging.Customer) *int64 { return r.ID })
+	return sortedIDs(t, "customers", stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers))), func(r *staging.Customer) *int64 { return r.ID })
 }
 
 // totalOf sums the manifest's requests (or minimum).

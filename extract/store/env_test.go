@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,12 +19,13 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/clocktest"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// Test environment for the store extractor: a sandbox store behind a real
-// HTTP server on loopback, and a client for it. No mocks: everything the
-// extractor reads goes over HTTP.
+// Test environment for the store extractor: a sandbox store over real
+// HTTP on loopback (sandboxtest), every request counted. No mocks:
+// everything the extractor reads goes over HTTP.
 
 const (
 	envStoreHash = "abc123"
@@ -34,10 +34,9 @@ const (
 
 type storeEnv struct {
 	t     testing.TB
+	st    *sandboxtest.Store
 	srv   *sandbox.Server
-	http  *httptest.Server
 	clock *clocktest.Fake
-	url   string
 	// onRequest, when set, runs before each request (the n-th) reaches
 	// the sandbox (the mutation tests change the store from here).
 	onRequest atomic.Pointer[func(n int64, r *http.Request)]
@@ -82,36 +81,27 @@ func newStoreEnv(t testing.TB, n int) *storeEnv { return newStoreEnvMode(t, n, m
 // so records the test changes are newer than every generated one.
 func newStoreEnvMode(t testing.TB, n int, m mode) *storeEnv {
 	t.Helper()
-	clock := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv, err := sandbox.New(sandbox.Options{StoreHash: envStoreHash, Token: envToken, Quota: 0, Seed: 7, Now: clock.Now,
-		DateBounds: m.bounds, SendCounts: m.counts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n > 0 {
-		srv.Generate(n, 7)
-	}
-	e := &storeEnv{t: t, srv: srv, clock: clock}
-	e.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k := e.n.Add(1)
-		if f := e.onRequest.Load(); f != nil {
-			(*f)(k, r)
-		}
-		srv.ServeHTTP(w, r)
+	e := &storeEnv{t: t, clock: clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))}
+	e.st = sandboxtest.Start(t, sandbox.Options{StoreHash: envStoreHash, Token: envToken, Quota: 0, Seed: 7, Now: e.clock.Now,
+		DateBounds: m.bounds, SendCounts: m.counts}, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			k := e.n.Add(1)
+			if f := e.onRequest.Load(); f != nil {
+				(*f)(k, r)
+			}
+			srv.ServeHTTP(w, r)
+		})
 	}))
-	e.url = e.http.URL + "/stores/{store_hash}/v3"
-	t.Cleanup(func() { e.http.Close(); srv.Close() })
+	e.srv = e.st.Server
+	if n > 0 {
+		e.srv.Generate(n, 7)
+	}
 	return e
 }
 
-func (e *storeEnv) client() *bigcommerce.Client {
-	e.t.Helper()
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: e.url, StoreHash: envStoreHash, Token: envToken})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return c
-}
+// client is a new client of the store: each extract gets its own, so
+// its request count is the extract's.
+func (e *storeEnv) client() *bigcommerce.Client { return e.st.NewClient() }
 
 // storeOptions are a test's options of a store extract.
 type storeOptions struct {
@@ -147,15 +137,6 @@ func (e *storeEnv) extract(dir string, so storeOptions) (*staging.Manifest, *big
 		e.t.Fatalf("%d requests refused with 414: a list filter was not chunked by URL length", n)
 	}
 	return m, c
-}
-
-func readRows[T any](t testing.TB, dir, entity string) []T {
-	t.Helper()
-	rows, err := staging.ReadAll[T](filepath.Join(dir, staging.FileName(entity)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
 }
 
 // ids returns the ids of rows, checking they are strictly increasing

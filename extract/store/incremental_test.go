@@ -11,6 +11,7 @@ import (
 	"github.com/bcetl/bcetl/extract/internal/sourcetest"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // An incremental run (--state) after 100 customers were modified writes
@@ -32,7 +33,7 @@ func testExtractStoreIncremental(t *testing.T, md mode) {
 	if err != nil || st == nil || !st.Watermark.Equal(m1.StartedAt) || st.StoreHash != envStoreHash {
 		t.Fatalf("state after run 1: %+v, %v", st, err)
 	}
-	customers := readRows[staging.Customer](t, full, staging.EntityCustomers)
+	customers := stagingtest.Read[staging.Customer](t, filepath.Join(full, staging.FileName(staging.EntityCustomers)))
 	if len(customers) != 3000 {
 		t.Fatalf("full run: %d customers", len(customers))
 	}
@@ -65,7 +66,7 @@ func testExtractStoreIncremental(t *testing.T, md mode) {
 	if !m2.Incremental || m2.Since == nil || !m2.Since.Equal(m1.StartedAt.Add(-StateOverlap)) {
 		t.Errorf("run 2: incremental %v since %v, want since %v", m2.Incremental, m2.Since, m1.StartedAt.Add(-StateOverlap))
 	}
-	got := readRows[staging.Customer](t, inc, staging.EntityCustomers)
+	got := stagingtest.Read[staging.Customer](t, filepath.Join(inc, staging.FileName(staging.EntityCustomers)))
 	gotIDs := sortedIDs(t, "customers", got, func(r *staging.Customer) *int64 { return r.ID })
 	if !slices.Equal(gotIDs, ids) {
 		t.Fatalf("incremental run wrote %d customers %v…, want exactly the 100 modified", len(gotIDs), gotIDs[:min(10, len(gotIDs))])
@@ -81,12 +82,12 @@ func testExtractStoreIncremental(t *testing.T, md mode) {
 	for _, id := range ids {
 		mod[id] = true
 	}
-	sameRows(t, "addresses", filterRows(readRows[staging.Address](t, full, staging.EntityAddresses), func(r *staging.Address) bool { return mod[*r.CustomerID] }),
-		readRows[staging.Address](t, inc, staging.EntityAddresses))
-	sameRows(t, "attribute_values", filterRows(readRows[staging.AttributeValue](t, full, staging.EntityAttributeValues), func(r *staging.AttributeValue) bool { return mod[*r.CustomerID] }),
-		readRows[staging.AttributeValue](t, inc, staging.EntityAttributeValues))
-	sameRows(t, "form_field_values", filterRows(readRows[staging.FormFieldValue](t, full, staging.EntityFormFieldValues), func(r *staging.FormFieldValue) bool { return mod[*r.CustomerID] }),
-		readRows[staging.FormFieldValue](t, inc, staging.EntityFormFieldValues))
+	sameRows(t, "addresses", filterRows(stagingtest.Read[staging.Address](t, filepath.Join(full, staging.FileName(staging.EntityAddresses))), func(r *staging.Address) bool { return mod[*r.CustomerID] }),
+		stagingtest.Read[staging.Address](t, filepath.Join(inc, staging.FileName(staging.EntityAddresses))))
+	sameRows(t, "attribute_values", filterRows(stagingtest.Read[staging.AttributeValue](t, filepath.Join(full, staging.FileName(staging.EntityAttributeValues))), func(r *staging.AttributeValue) bool { return mod[*r.CustomerID] }),
+		stagingtest.Read[staging.AttributeValue](t, filepath.Join(inc, staging.FileName(staging.EntityAttributeValues))))
+	sameRows(t, "form_field_values", filterRows(stagingtest.Read[staging.FormFieldValue](t, filepath.Join(full, staging.FileName(staging.EntityFormFieldValues))), func(r *staging.FormFieldValue) bool { return mod[*r.CustomerID] }),
+		stagingtest.Read[staging.FormFieldValue](t, filepath.Join(inc, staging.FileName(staging.EntityFormFieldValues))))
 
 	st2, err := LoadState(state)
 	if err != nil || !st2.Watermark.Equal(m2.StartedAt) || !st2.Watermark.After(st.Watermark) {
@@ -141,7 +142,7 @@ func TestExtractStoreIDs(t *testing.T) {
 	ids = append(ids, 999999, 3) // unknown and repeated ids are harmless
 	dir := t.TempDir()
 	m, _ := e.extract(dir, storeOptions{IDs: ids})
-	got := sortedIDs(t, "customers", readRows[staging.Customer](t, dir, staging.EntityCustomers), func(r *staging.Customer) *int64 { return r.ID })
+	got := sortedIDs(t, "customers", stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers))), func(r *staging.Customer) *int64 { return r.ID })
 	if len(got) != 400 || got[0] != 1 || got[399] != 799 {
 		t.Fatalf("%d customers, want the 400 odd ids", len(got))
 	}

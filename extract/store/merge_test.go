@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract/internal/sourcetest"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // Rows added out of order and with duplicate ids, across many spilled runs,
@@ -19,7 +21,7 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 	dir := t.TempDir()
 	rs := newRunSet(dir, staging.EntityCustomers, customerOrder, 7)
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	rng := rand.New(rand.NewPCG(3, 4))
+	rng := rand.New(rand.NewPCG(sandboxtest.Seed(t, 3), 4))
 	want := map[int64]string{} // id → email of the row that must win
 	newest := map[int64]time.Time{}
 	for i := range 500 {
@@ -50,10 +52,7 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := staging.ReadAll[staging.Customer](out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := stagingtest.Read[staging.Customer](t, out)
 	if int(st.Rows) != len(want) || len(rows) != len(want) || dups != int64(500-len(want)) {
 		t.Fatalf("rows %d (stats %d, duplicates %d), want %d", len(rows), st.Rows, dups, len(want))
 	}
@@ -79,7 +78,7 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 func TestPackerFillsPages(t *testing.T) {
 	ch := make(chan overflowChunk, 1000)
 	p := newPacker(staging.EntityAddresses, ch, 8000)
-	rng := rand.New(rand.NewPCG(5, 6))
+	rng := rand.New(rand.NewPCG(sandboxtest.Seed(t, 5), 6))
 	total, seen := 0, map[int64]bool{}
 	ctx := context.Background()
 	for id := int64(1); id <= 400; id++ {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // While the extract runs (several windows walked in parallel), customers
@@ -38,7 +41,7 @@ func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 	// exactly these, overflow ones included.
 	before := subResources(t, e, nil)
 	lo, _ := e.srv.Customer(1)
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.New(rand.NewPCG(sandboxtest.Seed(t, 1), 2))
 	var (
 		mu       sync.Mutex
 		touched  = map[int64]bool{} // modified or deleted during the run
@@ -89,7 +92,7 @@ func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 		t.Fatalf("only %d rounds of changes happened during the run", rounds)
 	}
 
-	rows := readRows[staging.Customer](t, dir, staging.EntityCustomers)
+	rows := stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers)))
 	ids := sortedIDs(t, "customers", rows, func(r *staging.Customer) *int64 { return r.ID }) // fails on duplicates
 	got := map[int64]bool{}
 	for _, id := range ids {
@@ -111,8 +114,8 @@ func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 		t.Fatalf("%d unchanged customers missing", missing)
 	}
 	t.Logf("%d rounds of changes: %d customers touched, %d created; %d rows written", rounds, len(touched), len(created), len(ids))
-	addrs := readRows[staging.Address](t, dir, staging.EntityAddresses)
-	vals := readRows[staging.AttributeValue](t, dir, staging.EntityAttributeValues)
+	addrs := stagingtest.Read[staging.Address](t, filepath.Join(dir, staging.FileName(staging.EntityAddresses)))
+	vals := stagingtest.Read[staging.AttributeValue](t, filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
 	sortedIDs(t, "addresses", addrs, func(r *staging.Address) *int64 { return r.ID })
 	sortedIDs(t, "attribute_values", vals, func(r *staging.AttributeValue) *int64 { return r.ID })
 	after := subResources(t, e, &subRows{addrs, vals})

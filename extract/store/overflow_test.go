@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // idList is the customer_id:in list of one overflow request.
@@ -118,9 +120,9 @@ func TestExtractStoreExactlyTen(t *testing.T) {
 			if want := map[bool]int{false: 2, true: 0}[md.counts]; asked[ten] != want {
 				t.Errorf("the customer with exactly 10 was in %d overflow requests, want %d", asked[ten], want)
 			}
-			customers := readRows[staging.Customer](t, dir, staging.EntityCustomers)
-			addrs := readRows[staging.Address](t, dir, staging.EntityAddresses)
-			vals := readRows[staging.AttributeValue](t, dir, staging.EntityAttributeValues)
+			customers := stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers)))
+			addrs := stagingtest.Read[staging.Address](t, filepath.Join(dir, staging.FileName(staging.EntityAddresses)))
+			vals := stagingtest.Read[staging.AttributeValue](t, filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
 			nc, na, nv, _ := e.srv.Counts()
 			if len(customers) != nc || len(addrs) != na || len(vals) != nv {
 				t.Fatalf("rows: customers %d/%d addresses %d/%d values %d/%d", len(customers), nc, len(addrs), na, len(vals), nv)
@@ -173,8 +175,8 @@ func TestExtractStoreOverflowChangesWhileRead(t *testing.T) {
 	if deleted == 0 {
 		t.Fatal("no overflow chunk had a second page: the test proves nothing")
 	}
-	after := subResources(t, e, &subRows{readRows[staging.Address](t, dir, staging.EntityAddresses),
-		readRows[staging.AttributeValue](t, dir, staging.EntityAttributeValues)})
+	after := subResources(t, e, &subRows{stagingtest.Read[staging.Address](t, filepath.Join(dir, staging.FileName(staging.EntityAddresses))),
+		stagingtest.Read[staging.AttributeValue](t, filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))})
 	for id, b := range before {
 		if id == deleted {
 			continue

@@ -3,30 +3,13 @@ package bigcommerce_test
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
-
-// sandboxClient serves a sandbox (8 KB URI limit, its default) over HTTP
-// and returns a client for it.
-func sandboxClient(t *testing.T) (*sandbox.Server, *bigcommerce.Client) {
-	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "abc", Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/{store_hash}/v3", StoreHash: "abc", Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
-}
 
 // 600 emails that escape to more bytes than they have ('+' and '@' take
 // three each): chunked by URL, every lookup is served (no 414) and finds
@@ -34,7 +17,8 @@ func sandboxClient(t *testing.T) (*sandbox.Server, *bigcommerce.Client) {
 // not have fitted, or it holds the 250 a page returns). Sent as one list,
 // the same emails get the gateway's 414.
 func TestChunkByURLEmailsAgainstSandbox(t *testing.T) {
-	srv, c := sandboxClient(t)
+	st := sandboxtest.Start(t, sandbox.Options{}) // the 8 KB URI limit, its default
+	srv, c := st.Server, st.Client
 	var emails []string
 	for i := range 600 {
 		e := fmt.Sprintf("firstname.lastname+newsletter-%04d@mail.example-company.com", i)

@@ -2,13 +2,13 @@ package bigcommerce_test
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 // Covering(lo, hi) returns every customer created in [lo, hi], under
@@ -18,16 +18,8 @@ func TestCoveringBothReadings(t *testing.T) {
 	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	for _, bounds := range []string{sandbox.DateBoundsExclusive, sandbox.DateBoundsInclusive} {
 		t.Run(bounds, func(t *testing.T) {
-			srv, err := sandbox.New(sandbox.Options{StoreHash: "abc", Token: "tok", DateBounds: bounds})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hs := httptest.NewServer(srv)
-			t.Cleanup(func() { hs.Close(); srv.Close() })
-			c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/{store_hash}/v3", StoreHash: "abc", Token: "tok"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := sandboxtest.Start(t, sandbox.Options{DateBounds: bounds})
+			srv, c := st.Server, st.Client
 			for s := -3; s <= 4; s++ { // one customer a second, t0-3s … t0+4s
 				if _, err := srv.CreateCustomerDirect(sandbox.CustomerFields{Email: fmt.Sprintf("c%d@example.com", s+3), FirstName: "F", LastName: "L",
 					DateCreated: t0.Add(time.Duration(s) * time.Second)}); err != nil {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/clocktest"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 type conformance struct {
@@ -30,18 +30,8 @@ func newConformance(t *testing.T, opts sandbox.Options) *conformance {
 	t.Helper()
 	clk := clocktest.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	opts.StoreHash, opts.Token, opts.Now = "conf", "conf-token", clk.Now
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	url := hs.URL + "/stores/conf/v3"
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: url, Token: "conf-token"}, bigcommerce.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &conformance{srv: srv, client: c, clock: clk, url: url}
+	st := sandboxtest.Start(t, opts, sandboxtest.WithClient(bigcommerce.WithClock(clk)))
+	return &conformance{srv: st.Server, client: st.Client, clock: clk, url: st.URL}
 }
 
 func customer(i int) bigcommerce.CustomerCreate {
@@ -305,16 +295,8 @@ func TestConformanceFaultsAreRetriedOrReported(t *testing.T) {
 // BigCommerce "refreshes"; a pacer that guesses the refresh a moment early
 // runs into it.)
 func TestConformanceConcurrentWorkersGetNo429(t *testing.T) {
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "rt", Token: "t", Quota: 20, Window: 300 * time.Millisecond, Latency: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	c, err := bigcommerce.NewClient(bigcommerce.Config{BaseURL: hs.URL + "/stores/rt/v3", Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sandboxtest.Start(t, sandbox.Options{Quota: 20, Window: 300 * time.Millisecond, Latency: 10 * time.Millisecond})
+	srv, c := st.Server, st.Client
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
 		wg.Add(1)

@@ -7,38 +7,28 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/bcetl/bcetl/internal/clocktest"
 )
 
 const testToken = "s3cret-token"
-
-// fakeClock is an injectable clock for Options.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type env struct {
 	t     *testing.T
 	srv   *Server
 	http  *httptest.Server
 	base  string
-	clock *fakeClock
+	clock *clocktest.Fake
 }
 
-// newEnv starts a sandbox behind a real HTTP server on loopback.
+// newEnv starts a sandbox behind a real HTTP server on loopback. (Tests
+// outside this package use sandboxtest.Start, which these cannot: it
+// imports this package.)
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	if opts.StoreHash == "" {
 		opts.StoreHash = "abc123"
 	}

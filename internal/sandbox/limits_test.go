@@ -145,14 +145,3 @@ func TestFaults(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
-
-func TestLatency(t *testing.T) {
-	e := newEnv(t, Options{Latency: 40 * time.Millisecond, Seed: 1})
-	for i := 0; i < 5; i++ {
-		start := time.Now()
-		e.want(e.do("GET", "/customers", nil), 200)
-		if d := time.Since(start); d < 20*time.Millisecond || d > 200*time.Millisecond {
-			t.Errorf("latency %v outside 40ms ±50%%", d)
-		}
-	}
-}

@@ -1,5 +1,5 @@
 // Package sandbox emulates the BigCommerce Customers V3 API
-// (shared/reference/bigcommerce/customers.v3.yml) over real HTTP, strictly:
+// (testdata/reference/bigcommerce/customers.v3.yml) over real HTTP, strictly:
 // whatever the document forbids, the sandbox refuses, because a sandbox more
 // forgiving than BigCommerce lets a loader pass every test and fail in
 // production. Where the document is silent it answers as recorded answers

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -28,16 +27,9 @@ const (
 // testNow is the server's clock in tests; signatures are made for it.
 var testNow = time.Unix(1_760_000_000, 0)
 
-// sharedDir is the shared/ folder beside the repository checkout, where CI
-// (and the developer tree) keep the reference specs.
-func sharedDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("reference data not found at %s: %v", dir, err)
-	}
-	return dir
-}
+// referenceDir holds the official documents, copied into the repository
+// (testdata/reference/SOURCE.md).
+const referenceDir = "../../testdata/reference"
 
 func openTestSpool(t testing.TB) *Spool {
 	t.Helper()

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 )
 
 // delivery is one request of the load test.
@@ -33,7 +35,7 @@ func TestLoad(t *testing.T) {
 	}
 	srv, ts := newTestServer(t)
 
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.New(rand.NewPCG(sandboxtest.Seed(t, 1), 2))
 	var valid []delivery
 	all := make([]delivery, 0, n)
 	for i := range n {

@@ -62,7 +62,7 @@ func bigCommerceCase(t *testing.T, name string, body []byte) replayCase {
 // store_customer_address_updated.json has scope "store/customer/address/update"
 // (no "d"), which has no validator and is spooled as a generic callback.
 func TestReplaySeedsAndExamples(t *testing.T) {
-	dir := filepath.Join(sharedDir(t, "reference"), "bigcommerce", "webhooks-callbacks", "data")
+	dir := filepath.Join(referenceDir, "bigcommerce", "webhooks-callbacks", "data")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples in %s: %v", dir, err)

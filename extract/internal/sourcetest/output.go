@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // Output is a staging directory written by a test, read back whole.
@@ -60,12 +61,12 @@ func Read(t *testing.T, dir string, m *staging.Manifest) *Output {
 		t.Fatalf("manifest does not verify: %v", err)
 	}
 	x := &Output{Dir: dir, Manifest: m}
-	x.Customers = rows[staging.Customer](t, dir, staging.FileName(staging.EntityCustomers))
-	x.Addresses = rows[staging.Address](t, dir, staging.FileName(staging.EntityAddresses))
-	x.AttributeValues = rows[staging.AttributeValue](t, dir, staging.FileName(staging.EntityAttributeValues))
-	x.FormFieldValues = rows[staging.FormFieldValue](t, dir, staging.FileName(staging.EntityFormFieldValues))
-	x.Attributes = rows[staging.Attribute](t, dir, staging.FileName(staging.EntityAttributes))
-	x.Rejects = rows[staging.Reject](t, dir, staging.RejectsFile)
+	x.Customers = stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers)))
+	x.Addresses = stagingtest.Read[staging.Address](t, filepath.Join(dir, staging.FileName(staging.EntityAddresses)))
+	x.AttributeValues = stagingtest.Read[staging.AttributeValue](t, filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
+	x.FormFieldValues = stagingtest.Read[staging.FormFieldValue](t, filepath.Join(dir, staging.FileName(staging.EntityFormFieldValues)))
+	x.Attributes = stagingtest.Read[staging.Attribute](t, filepath.Join(dir, staging.FileName(staging.EntityAttributes)))
+	x.Rejects = stagingtest.Read[staging.Reject](t, filepath.Join(dir, staging.RejectsFile))
 	for name, want := range map[string]int{
 		staging.EntityCustomers: len(x.Customers), staging.EntityAddresses: len(x.Addresses),
 		staging.EntityAttributeValues: len(x.AttributeValues), staging.EntityFormFieldValues: len(x.FormFieldValues),
@@ -79,15 +80,6 @@ func Read(t *testing.T, dir string, m *staging.Manifest) *Output {
 		t.Errorf("manifest stage %q version %d", m.Stage, m.FormatVersion)
 	}
 	return x
-}
-
-func rows[T any](t *testing.T, dir, name string) []T {
-	t.Helper()
-	rows, err := staging.ReadAll[T](filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
 }
 
 // Counts are the rows of the five entities and the rejects.

@@ -1,57 +1,57 @@
-package transform
+package stagingtest
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// messy describes a generated staging directory and what was planted in it.
-type messy struct {
-	dir     string
-	planted map[string]int // what the generator put in, by kind
-}
-
-// genMessy writes a staging directory of nCust customers with about
-// addrPer addresses each, full of the mistakes real exports have: case and
-// spacing variants, state codes, country names and alpha-3 codes in the
-// country column, invalid emails, over-long fields, non-UTF-8 bytes,
-// duplicate emails and addresses, orphans, bad attribute values and more
-// attribute definitions than a store holds. It streams, so it can build
-// millions of rows in bounded memory.
-func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy {
-	tb.Helper()
+// writeMessy streams a messy directory (see Spec); invalid UTF-8 is
+// written as is.
+func writeMessy(dir string, spec Spec) (Counts, error) {
+	nCust, addrPer, seed := spec.Customers, spec.AddressesPer, spec.Seed
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	m := &messy{dir: dir, planted: map[string]int{}}
-	must := func(err error) {
-		if err != nil {
-			tb.Fatal(err)
+	n := Counts{Planted: map[string]int{}}
+	var werr error // the first failed Write
+	put := func(err error) {
+		if werr == nil {
+			werr = err
 		}
 	}
-	cw, err := createRaw[staging.Customer](filepath.Join(dir, staging.FileName(staging.EntityCustomers)))
-	must(err)
-	aw, err := createRaw[staging.Address](filepath.Join(dir, staging.FileName(staging.EntityAddresses)))
-	must(err)
-	vw, err := createRaw[staging.AttributeValue](filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
-	must(err)
-	fw, err := createRaw[staging.FormFieldValue](filepath.Join(dir, staging.FileName(staging.EntityFormFieldValues)))
-	must(err)
+	path := func(e string) string { return filepath.Join(dir, staging.FileName(e)) }
+	cw, err := createRaw[staging.Customer](path(staging.EntityCustomers))
+	if err != nil {
+		return n, err
+	}
+	aw, err := createRaw[staging.Address](path(staging.EntityAddresses))
+	if err != nil {
+		return n, err
+	}
+	vw, err := createRaw[staging.AttributeValue](path(staging.EntityAttributeValues))
+	if err != nil {
+		return n, err
+	}
+	fw, err := createRaw[staging.FormFieldValue](path(staging.EntityFormFieldValues))
+	if err != nil {
+		return n, err
+	}
 
 	var attrs []staging.Attribute
 	for i := 0; i < 55; i++ { // five past the limit
 		typ := []string{"string", "number", "date"}[i%3]
-		attrs = append(attrs, staging.Attribute{SourceKey: fmt.Sprintf("attr-%d", i), ID: ptr(int64(i + 1)), Name: fmt.Sprintf("Attr %d", i), Type: typ})
+		attrs = append(attrs, staging.Attribute{SourceKey: fmt.Sprintf("attr-%d", i), ID: new(int64(i + 1)), Name: fmt.Sprintf("Attr %d", i), Type: typ})
 	}
 	attrs = append(attrs, staging.Attribute{SourceKey: "attr-dup", Name: "  attr   1 ", Type: "NUMBER"}) // same as "Attr 1"
-	m.planted["attr-over-limit"] = 5
-	m.planted["attr-dup"] = 1
-	_, err = staging.WriteAll(filepath.Join(dir, staging.FileName(staging.EntityAttributes)), attrs)
-	must(err)
+	n.Planted["attr-over-limit"] = 5
+	n.Planted["attr-dup"] = 1
+	if _, err := staging.WriteAll(filepath.Join(dir, staging.FileName(staging.EntityAttributes)), attrs); err != nil {
+		return n, err
+	}
+	n.Attributes = len(attrs)
 
 	places := []struct{ country, countryCode, state, postal, phone string }{
 		{"", "US", "CA", "941031234", "(415) 555-0100"},
@@ -82,25 +82,26 @@ func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy
 			j := rng.IntN(i)
 			c.Email = fmt.Sprintf("  User%d@EXAMPLE.com ", j)
 			c.FirstName = "Annie"
-			m.planted["dup-email"]++
+			n.Planted["dup-email"]++
 		case r < 65:
 			c.Email = []string{"user.example.com", "a b@example.com", "x@localhost", "two@@example.com", ""}[rng.IntN(5)]
-			m.planted["bad-email"]++
+			n.Planted["bad-email"]++
 		case r < 72:
 			c.FirstName = strings.Repeat("Ä", 101)
-			m.planted["long-name"]++
+			n.Planted["long-name"]++
 		case r < 78:
 			c.LastName = "Lee\xff\xfe"
-			m.planted["bad-utf8"]++
+			n.Planted["bad-utf8"]++
 		case r < 200:
 			c.FirstName = "  ann \t  marie "
 		}
-		must(cw.Write(c))
+		put(cw.Write(c))
+		n.Customers++
 		if c.Email == fmt.Sprintf("user%d@example.com", i) && c.FirstName == "Ann" && c.LastName == fmt.Sprintf("Lee%d", i) {
 			clean = key
 		}
-		n := 1 + rng.IntN(2*addrPer)
-		for k := 0; k < n; k++ {
+		na := 1 + rng.IntN(2*addrPer)
+		for k := 0; k < na; k++ {
 			p := places[rng.IntN(len(places))]
 			a := staging.Address{SourceKey: fmt.Sprintf("a%d-%d", i, k), CustomerSourceKey: key, FirstName: "Ann", LastName: "Lee",
 				Address1: fmt.Sprintf("%d Main St", rng.IntN(50)), City: "Springfield", Country: p.country, CountryCode: p.countryCode,
@@ -115,33 +116,34 @@ func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy
 				prev := a
 				prev.SourceKey = fmt.Sprintf("a%d-%d-twin", i, k)
 				prev.Address1 = fmt.Sprintf("%d Main  St", k)
-				must(aw.Write(prev))
-				m.planted["addr-rows"]++
-				m.planted["dup-address"]++
+				put(aw.Write(prev))
+				n.Addresses++
+				n.Planted["dup-address"]++
 			case r < 110:
 				a.CustomerSourceKey = fmt.Sprintf("missing-%d", i)
-				m.planted["orphan-address"]++
+				n.Planted["orphan-address"]++
 			case r < 118:
 				a.Country, a.CountryCode = "Atlantis", ""
-				m.planted["bad-country"]++
+				n.Planted["bad-country"]++
 			case r < 124:
 				a.AddressType = "warehouse"
-				m.planted["bad-address-type"]++
+				n.Planted["bad-address-type"]++
 			case r < 130:
 				a.City = strings.Repeat("x", 101)
-				m.planted["long-city"]++
+				n.Planted["long-city"]++
 			case r < 135:
 				a.Address1 = "Stra\xdfe 1" // Latin-1 ß
-				m.planted["bad-utf8-address"]++
+				n.Planted["bad-utf8-address"]++
 			case r < 300:
 				a.AddressType = "Commercial"
 			}
-			must(aw.Write(a))
-			m.planted["addr-rows"]++
+			put(aw.Write(a))
+			n.Addresses++
 			if rng.IntN(4) == 0 {
 				ak := a.SourceKey
-				must(fw.Write(staging.FormFieldValue{SourceKey: "f-" + ak, CustomerSourceKey: a.CustomerSourceKey, AddressSourceKey: &ak,
-					Name: "Gate code", ValueType: "string", ValueString: ptr(" 1234 "), ValueJSON: `" 1234 "`}))
+				put(fw.Write(staging.FormFieldValue{SourceKey: "f-" + ak, CustomerSourceKey: a.CustomerSourceKey, AddressSourceKey: &ak,
+					Name: "Gate code", ValueType: "string", ValueString: new(" 1234 "), ValueJSON: `" 1234 "`}))
+				n.FormFieldValues++
 			}
 		}
 		for k, name := range []string{"Attr 1", "Attr 3", "Attr 52"} {
@@ -149,38 +151,34 @@ func genMessy(tb testing.TB, dir string, nCust, addrPer int, seed uint64) *messy
 				v := staging.AttributeValue{SourceKey: fmt.Sprintf("v%d-%d", i, k), CustomerSourceKey: key, AttributeName: name, AttributeValue: "42"}
 				if rng.IntN(20) == 0 && name == "Attr 1" {
 					v.AttributeValue = "forty-two"
-					m.planted["bad-number"]++
+					n.Planted["bad-number"]++
 				}
-				must(vw.Write(v))
+				put(vw.Write(v))
+				n.AttributeValues++
 			}
 		}
 		if rng.IntN(3) == 0 {
-			must(fw.Write(staging.FormFieldValue{SourceKey: fmt.Sprintf("fc%d", i), CustomerSourceKey: key, Name: "Newsletter",
+			put(fw.Write(staging.FormFieldValue{SourceKey: fmt.Sprintf("fc%d", i), CustomerSourceKey: key, Name: "Newsletter",
 				ValueType: "array", ValueArray: []string{"news", " offers "}, ValueJSON: `["news"," offers "]`}))
+			n.FormFieldValues++
+		}
+		if werr != nil {
+			return n, werr
 		}
 	}
 	ghost := "no-such-address"
-	must(fw.Write(staging.FormFieldValue{SourceKey: "f-ghost", CustomerSourceKey: clean, AddressSourceKey: &ghost, Name: "x", ValueType: "number", ValueJSON: "1"}))
-	m.planted["orphan-form-field"] = 1
+	put(fw.Write(staging.FormFieldValue{SourceKey: "f-ghost", CustomerSourceKey: clean, AddressSourceKey: &ghost, Name: "x", ValueType: "number", ValueJSON: "1"}))
+	n.FormFieldValues++
+	n.Planted["orphan-form-field"] = 1
+	if werr != nil {
+		return n, werr
+	}
 	for _, w := range []interface{ Commit() error }{cw, aw, vw, fw} {
-		must(w.Commit())
+		if err := w.Commit(); err != nil {
+			return n, err
+		}
 	}
 	// An extract-stage reject, to be copied through.
 	_, err = staging.WriteAll(filepath.Join(dir, staging.RejectsFile), []staging.Reject{{Stage: "extract", Entity: "customers", SourceKey: "x1", Rule: "http", Message: "404 from source"}})
-	must(err)
-	must(writeExtractManifest(dir))
-	return m
+	return n, err
 }
-
-// writeExtractManifest describes the staging files in dir as an extract's
-// output: the transform refuses a directory without a manifest that
-// matches it.
-func writeExtractManifest(dir string) error {
-	m, err := staging.ManifestFor(dir, "extract")
-	if err != nil {
-		return err
-	}
-	return staging.WriteManifest(dir, m)
-}
-
-func ptr[T any](v T) *T { return &v }

@@ -32,7 +32,9 @@ func init() {
 // csvSource is the export file's path.
 type csvSource string
 
-func (c csvSource) Describe() extract.Description { return extract.FileDescription(CSVScheme, string(c)) }
+func (c csvSource) Describe() extract.Description {
+	return extract.FileDescription(CSVScheme, string(c))
+}
 
 // Read streams the export into the sink: each row becomes a customer and
 // goes through the one mapping (map.go), as a List Customers answer does.

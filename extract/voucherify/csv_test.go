@@ -161,9 +161,9 @@ func TestCSVBadRowsAreRejectedWithTheirLine(t *testing.T) {
 // column given twice under its two spellings.
 func TestCSVHeaderMistakesStopTheRun(t *testing.T) {
 	for body, want := range map[string]string{
-		"Name,Source ID\nAnn,ann\n":               "no email column (have Name, Source ID): export again with email among parameters.fields",
+		"Name,Source ID\nAnn,ann\n":              "no email column (have Name, Source ID): export again with email among parameters.fields",
 		"Email,Source ID,source_id\na@b.c,x,y\n": `columns 2 ("Source ID") and 3 ("source_id") are both source_id`,
-		"":                                        "the file is empty",
+		"":                                       "the file is empty",
 	} {
 		_, err := sourcetest.Extract(CSVScheme+":"+writeFile(t, "e.csv", body), filepath.Join(t.TempDir(), "o"), "")
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -15,6 +15,7 @@ import (
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/voucherify"
 )
 
 // bcetl extract: read a source (a store by default) into a staging directory.
@@ -25,7 +26,8 @@ func init() {
 		usage: "  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \\\n" +
 			"    bcetl extract --out staging/ --state extract.state --concurrency 4\n" +
 			"  # later runs with the same --state read only what changed since\n" +
-			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/\n\n" +
+			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/\n" +
+			"  VOUCHERIFY_APP_ID=... VOUCHERIFY_SECRET_KEY=... bcetl extract --from voucherify-api --state vf.state --out staging/\n\n" +
 			"Sources (--from):\n" + extract.Help(),
 		setup: setupExtract,
 	})
@@ -40,6 +42,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	concurrency := fs.Int("concurrency", extract.DefaultConcurrency, "requests in flight at most (the store's rate limit applies on top)")
 	from := fs.String("from", store.Scheme, "source: "+extract.Specs())
 	mapping := fs.String("mapping", "", "column mapping FILE for a csv: source")
+	vfURL := addVoucherifyURLFlag(fs)
 	progressEvery := fs.Duration("progress-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal")
 	return func(ctx context.Context, a *app) error {
 		if *out == "" {
@@ -52,7 +55,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return usagef("--concurrency must be at least 1")
 		}
 		// Bars on a terminal, log lines otherwise: never both.
-		o := extract.Options{Mapping: *mapping, StatePath: *state, Concurrency: *concurrency,
+		o := extract.Options{Mapping: *mapping, APIURL: *vfURL, StatePath: *state, Concurrency: *concurrency,
 			Log: a.log, Terminal: a.terminal(), ProgressEvery: *progressEvery}
 		// A selection, not all of them, is the source's to take or refuse.
 		for _, e := range strings.Split(*entities, ",") {
@@ -81,6 +84,15 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		a.log.Info("extract written", "out", *out, "source", m.Source.Kind, "entities", len(m.Entities), "watermark", m.Watermark)
 		return nil
 	}
+}
+
+// addVoucherifyURLFlag declares --voucherify-api-url, the API root of
+// --from voucherify-api. Its keys have no flag: the source reads them from
+// VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (a command line shows in
+// ps), and the URL too from VOUCHERIFY_API_URL when the flag is not given.
+func addVoucherifyURLFlag(fs *flag.FlagSet) *string {
+	return fs.String("voucherify-api-url", "", "Voucherify API root for --from voucherify-api (default "+
+		voucherify.DefaultBaseURL+"; US https://us1.api.voucherify.io, Asia https://as1.api.voucherify.io; or "+voucherify.EnvAPIURL+")")
 }
 
 // openSource opens the --from source with o, giving it a client built

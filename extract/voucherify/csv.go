@@ -60,24 +60,10 @@ func (c csvSource) Read(ctx context.Context, s *extract.Sink) (extract.Report, e
 // names themselves. A heading is read as a field name after lower-casing
 // it and turning spaces, hyphens and dots into underscores, so both
 // spellings (and "Source Id", "address.city") name the same column.
-var (
-	// readFields are the fields the mapping reads.
-	readFields = []string{"name", "id", "description", "email", "source_id", "created_at", "updated_at", "phone",
-		"birthdate", "birthday", "metadata", "address_city", "address_state", "address_line_1", "address_line_2",
-		"address_country", "address_postal_code"}
-	// notRead are the documented fields that hold Voucherify's own state
-	// (redemption, order and loyalty summaries), not read from the API
-	// either: BigCommerce customers hold no such figures.
-	notRead = func() []string {
-		var out []string
-		for _, f := range voucherify.CustomerExportFields {
-			if !slices.Contains(readFields, f) {
-				out = append(out, f)
-			}
-		}
-		return out
-	}()
-)
+//
+// The documented fields the mapping does not read (redemptions_*, orders_*,
+// loyalty_*: Voucherify's own figures, which List Customers' summary and
+// loyalty carry too) are known, not "unknown": they are not kept.
 
 // metadataPrefix heads a column holding one metadata key, as a tool that
 // flattens the metadata object may write it ("metadata.loyalty_tier"); the

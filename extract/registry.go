@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -23,6 +24,10 @@ type Registration struct {
 	// New opens the source at location (never empty when Location is
 	// set). It checks o but does no I/O.
 	New func(location string, o Options) (Source, error)
+	// Credentials names the environment variables holding secrets the
+	// source reads itself (an API source's key): cmd scrubs their values
+	// from every log line and error, as it does the token flags'.
+	Credentials []string
 }
 
 // Needs declares which Options a source requires or takes, so that cmd
@@ -34,6 +39,7 @@ type Needs struct {
 	Watermark bool     // takes --state and --since
 	IDs       bool     // takes an id list (nightly's created customers)
 	Entities  []string // the entities --entities may select; nil: it writes all
+	APIURL    bool     // takes Options.APIURL (an API it reaches itself)
 }
 
 // UsageError is a --from spec, or an option given with it, that no source
@@ -43,6 +49,10 @@ type UsageError struct{ msg string }
 func (e *UsageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+
+// Usagef is a UsageError for a source's New: an option or credential it
+// needs and was not given, found before anything is read.
+func Usagef(format string, a ...any) error { return usagef(format, a...) }
 
 var registry = map[string]*Registration{}
 
@@ -71,6 +81,20 @@ func (r *Registration) Spec() string {
 		return r.Scheme
 	}
 	return r.Scheme + ":" + r.Location
+}
+
+// Credentials returns the values of the registered sources' Credentials
+// variables that are set, for scrubbing.
+func Credentials() []string {
+	var out []string
+	for _, r := range Registered() {
+		for _, name := range r.Credentials {
+			if v := os.Getenv(name); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // Specs lists the --from forms, for a flag's help: "bigcommerce, csv:PATH, …".
@@ -129,6 +153,8 @@ func Open(spec string, o Options) (*Job, error) {
 		return nil, usagef("source %q: no store client for the source store", spec)
 	case (o.StatePath != "" || o.Since != nil) && !n.Watermark:
 		return nil, usagef("--state and --since apply to a source with a watermark (%s), not to --from %s", schemes(func(r *Registration) bool { return r.Needs.Watermark }), spec)
+	case o.APIURL != "" && !n.APIURL:
+		return nil, usagef("source %q: an API URL applies to %s only", spec, schemes(func(r *Registration) bool { return r.Needs.APIURL }))
 	case len(o.IDs) > 0 && !n.IDs:
 		return nil, usagef("source %q: a run restricted to ids applies to %s only", spec, schemes(func(r *Registration) bool { return r.Needs.IDs }))
 	}

@@ -32,13 +32,14 @@ func TestOpenRefusesWhatTheSourceDoesNotTake(t *testing.T) {
 		o    extract.Options
 		want string
 	}{
-		{"xml:f.xml", extract.Options{}, `unknown kind "xml" (want bigcommerce or KIND:PATH with KIND one of csv, parquet, shopify-csv, `},
-		{"f.json", extract.Options{}, "want bigcommerce or KIND:PATH"},
+		{"xml:f.xml", extract.Options{}, `unknown kind "xml" (want bigcommerce, voucherify-api or KIND:PATH with KIND one of csv, parquet, shopify-csv, `},
+		{"f.json", extract.Options{}, "want bigcommerce, voucherify-api or KIND:PATH"},
 		{"bigcommerce:x", extract.Options{Store: c}, "bigcommerce takes no path"},
 		{"csv:", extract.Options{Mapping: "m.json"}, "want csv:PATH"},
 		{"csv:f.csv", extract.Options{}, "a csv: source needs --mapping FILE"},
 		{"voucherify:f.json", extract.Options{Mapping: "m.json"}, "--mapping applies to csv: sources only"},
-		{"shopify-csv:f.csv", extract.Options{StatePath: "s.json"}, "--state and --since apply to a source with a watermark (bigcommerce)"},
+		{"shopify-csv:f.csv", extract.Options{StatePath: "s.json"}, "--state and --since apply to a source with a watermark (bigcommerce, voucherify-api)"},
+		{"csv:f.csv", extract.Options{Mapping: "m.json", APIURL: "https://us1.api.voucherify.io"}, "an API URL applies to voucherify-api only"},
 		{"parquet:d", extract.Options{Since: &since}, "--state and --since apply"},
 		{"voucherify:f.json", extract.Options{IDs: []int64{1}}, "applies to bigcommerce only"},
 		{"voucherify:f.json", extract.Options{Entities: []string{staging.EntityCustomers}}, "--entities applies to bigcommerce, not to --from voucherify:f.json"},
@@ -68,10 +69,10 @@ func TestHelpListsEveryRegisteredSource(t *testing.T) {
 			t.Errorf("help lacks %s (%q):\n%s", r.Spec(), r.Summary, extract.Help())
 		}
 	}
-	if got := strings.Join(schemes, " "); got != "bigcommerce csv parquet shopify-csv voucherify" {
+	if got := strings.Join(schemes, " "); got != "bigcommerce csv parquet shopify-csv voucherify voucherify-api voucherify-csv" {
 		t.Errorf("registered %s", got)
 	}
-	if got := extract.Specs(); !strings.HasPrefix(got, "bigcommerce, csv:PATH, parquet:DIR, shopify-csv:PATH, ") || !strings.HasSuffix(got, ", voucherify:PATH") {
+	if got := extract.Specs(); !strings.HasPrefix(got, "bigcommerce, csv:PATH, parquet:DIR, shopify-csv:PATH, ") || !strings.HasSuffix(got, ", voucherify:PATH, voucherify-api, voucherify-csv:PATH") {
 		t.Errorf("specs %q", got)
 	}
 }

@@ -86,6 +86,10 @@ type Options struct {
 	// hash (Needs.Store). The token stays in the client.
 	Store     *bigcommerce.Client
 	StoreHash string
+	// APIURL is the API root of a source that reaches its API itself
+	// (Needs.APIURL: voucherify-api); empty means the source's default.
+	// Its credentials come from the environment (Registration.Credentials).
+	APIURL string
 
 	// Since makes the run incremental from that time; StatePath is the
 	// --state file holding the watermark (Needs.Watermark).

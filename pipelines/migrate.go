@@ -34,13 +34,17 @@ const (
 // MigrateOptions configures a migration.
 type MigrateOptions struct {
 	// From is the source's spec, opened by extract.Open: "bigcommerce",
-	// "voucherify:PATH", "csv:PATH", "shopify-csv:PATH", "parquet:DIR".
+	// "voucherify:PATH", "voucherify-api", "voucherify-csv:PATH",
+	// "csv:PATH", "shopify-csv:PATH", "parquet:DIR".
 	From    string
 	Mapping string // for csv:PATH
 	// Source is the client of the source store, for a source that reads
 	// one (extract.Needs.Store).
 	Source          *bigcommerce.Client
 	SourceStoreHash string
+	// SourceAPIURL is the API root of a source that reaches its API
+	// itself (voucherify-api; extract.Options.APIURL).
+	SourceAPIURL string
 
 	Work      string
 	Target    *bigcommerce.Client
@@ -82,7 +86,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	// A spec or option the source does not take is refused before
 	// anything is written (an *extract.UsageError).
 	src, err := extract.Open(o.From, extract.Options{Mapping: o.Mapping, Store: o.Source, StoreHash: o.SourceStoreHash,
-		Options: o.Options})
+		APIURL: o.SourceAPIURL, Options: o.Options})
 	if err != nil {
 		return nil, err
 	}
@@ -165,9 +169,9 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 // mapping, a parquet: directory's files) is still the one the manifest
 // recorded: a path says nothing of what the file holds now, and a row
 // added to a CSV after a finished migration must be extracted,
-// transformed and loaded by the next run. A store source has no inputs
-// and is not re-read: to migrate a fresh copy of a store, use a new work
-// directory (README).
+// transformed and loaded by the next run. An API source (a store,
+// voucherify-api) has no inputs and is not re-read: to migrate a fresh
+// copy, use a new work directory (README).
 func extractDone(exDir string, d extract.Description) bool {
 	m, err := staging.ReadManifest(exDir)
 	if err != nil || m.Stage != staging.StageExtract || m.FinishedAt.IsZero() {

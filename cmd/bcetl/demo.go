@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/voucherify"
+	"github.com/bcetl/bcetl/internal/vsandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
 	"github.com/bcetl/bcetl/transform"
@@ -20,7 +24,7 @@ import (
 func init() {
 	register(&command{
 		name:    "demo",
-		summary: "migrate a generated store and the samples into a rate-limited sandbox, all in-process",
+		summary: "migrate a generated store, a Voucherify project and the samples into a rate-limited sandbox, all in-process",
 		usage: `  go run ./cmd/bcetl demo
   go run ./cmd/bcetl demo --customers 5000 --quota 50 --window 2s --work ./demo`,
 		setup: setupDemo,
@@ -34,6 +38,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	latency := fs.Duration("latency", 5*time.Millisecond, "latency the target store adds per request")
 	work := fs.String("work", "", "work directory (default: a new directory under the system temp dir)")
 	samples := fs.String("samples", "samples", "the samples directory")
+	vfCustomers := fs.Int("voucherify-customers", 1000, "customers in the generated Voucherify project (its API: 100 calls a minute)")
 	return func(ctx context.Context, a *app) error {
 		if *customers < 1 || *quota < 1 {
 			return usagef("--customers and --quota must be at least 1")
@@ -60,12 +65,19 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		defer dst.stop()
+		vf, err := startLocalVoucherify(*vfCustomers)
+		if err != nil {
+			return err
+		}
+		defer vf.Close()
 		c, ad, av, ff := src.Counts()
 		fmt.Fprintf(a.stdout, "Source store: %d customers, %d addresses, %d attribute values, %d form field values (generated, messy).\n", c, ad, av, ff)
+		fmt.Fprintf(a.stdout, "Voucherify project: %d customers (generated, messy, bursts sharing one created_at), read through List Customers.\n", *vfCustomers)
 		fmt.Fprintf(a.stdout, "Target store: quota %d requests per %s, %s latency.\nWork directory: %s\n\n", *quota, *window, *latency, dir)
 
 		runs := []struct{ name, from string }{
 			{"store", store.Scheme},
+			{"voucherify-api", "voucherify-api"},
 			{"voucherify", "voucherify:" + filepath.Join(*samples, "voucherify", "customers.ndjson")},
 			{"shopify", "shopify-csv:" + filepath.Join(*samples, "shopify", "customers_export.csv")},
 		}
@@ -80,6 +92,9 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt,
 				Options:   accounting.Options{Progress: a.terminal(), Log: a.log},
 				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}}
+			if r.from == "voucherify-api" {
+				o.SourceAPIURL = vf.URL
+			}
 			if r.from == store.Scheme {
 				if o.Source, err = src.flags().client(); err != nil {
 					return err
@@ -111,7 +126,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if s.HTTPRequests > int64(*quota) {
 				use = fmt.Sprintf("load took %.1f s, %.2f × the quota-bound minimum", s.WallSeconds, s.WallOverMinimum)
 			}
-			fmt.Fprintf(a.stdout, "  load %-10s %4d requests (minimum %d): %s\n", runs[i].name, s.HTTPRequests, s.MinimumRequests, use)
+			fmt.Fprintf(a.stdout, "  load %-14s %4d requests (minimum %d): %s\n", runs[i].name, s.HTTPRequests, s.MinimumRequests, use)
 		}
 		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/load-state.results.parquet), every reject in %s/*/transform/rejects.parquet with its reason.\n", dir, dir)
 		if total.Rejected() == 0 {
@@ -120,3 +135,36 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		return nil
 	}
 }
+
+// localVoucherify is the Voucherify emulator on a loopback port, with
+// the documented Business limit (100 calls a minute). Its keys are put in
+// this process's environment, where --from voucherify-api reads them.
+type localVoucherify struct {
+	URL string
+	hs  *http.Server
+}
+
+func startLocalVoucherify(customers int) (*localVoucherify, error) {
+	const appID, key = "demo-app", "demo-voucherify-secret-key"
+	srv, err := vsandbox.New(vsandbox.Options{AppID: appID, AppToken: key, Quota: 100, Window: time.Minute, Seed: 3})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Generate(vsandbox.GenOptions{Customers: customers, Seed: 3}); err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]string{voucherify.EnvAppID: appID, voucherify.EnvSecretKey: key} {
+		if err := os.Setenv(k, v); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &localVoucherify{URL: "http://" + ln.Addr().String(), hs: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
+	go l.hs.Serve(ln)
+	return l, nil
+}
+
+func (l *localVoucherify) Close() { l.hs.Close() }

@@ -15,6 +15,7 @@ import (
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/voucherify"
 )
 
 // bcetl extract: read a source (a store by default) into a staging directory.
@@ -25,7 +26,8 @@ func init() {
 		usage: "  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \\\n" +
 			"    bcetl extract --out staging/ --state extract.state --concurrency 4\n" +
 			"  # later runs with the same --state read only what changed since\n" +
-			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/\n\n" +
+			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/\n" +
+			"  VOUCHERIFY_APP_ID=... VOUCHERIFY_SECRET_KEY=... bcetl extract --from voucherify-api --state vf.state --out staging/\n\n" +
 			"Sources (--from):\n" + extract.Help(),
 		setup: setupExtract,
 	})
@@ -41,6 +43,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	from := fs.String("from", store.Scheme, "source: "+extract.Specs())
 	mapping := fs.String("mapping", "", "column mapping FILE for a csv: source")
 	progress := addProgressFlag(fs)
+	vfURL := addVoucherifyURLFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *out == "" {
 			return usagef("--out is required")
@@ -51,7 +54,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if *concurrency < 1 {
 			return usagef("--concurrency must be at least 1")
 		}
-		o := extract.Options{Mapping: *mapping, StatePath: *state, Concurrency: *concurrency, Options: progress.options(a)}
+		o := extract.Options{Mapping: *mapping, APIURL: *vfURL, StatePath: *state, Concurrency: *concurrency, Options: progress.options(a)}
 		// A selection, not all of them, is the source's to take or refuse.
 		for _, e := range strings.Split(*entities, ",") {
 			if e = strings.TrimSpace(e); e != "" {
@@ -79,6 +82,15 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		a.log.Info("extract written", "out", *out, "source", m.Source.Kind, "entities", len(m.Entities), "watermark", m.Watermark)
 		return nil
 	}
+}
+
+// addVoucherifyURLFlag declares --voucherify-api-url, the API root of
+// --from voucherify-api. Its keys have no flag: the source reads them from
+// VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (a command line shows in
+// ps), and the URL too from VOUCHERIFY_API_URL when the flag is not given.
+func addVoucherifyURLFlag(fs *flag.FlagSet) *string {
+	return fs.String("voucherify-api-url", "", "Voucherify API root for --from voucherify-api (default "+
+		voucherify.DefaultBaseURL+"; US https://us1.api.voucherify.io, Asia https://as1.api.voucherify.io; or "+voucherify.EnvAPIURL+")")
 }
 
 // openSource opens the --from source with o, giving it a client built

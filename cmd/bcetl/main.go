@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
 	"github.com/bcetl/bcetl/load"
@@ -105,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error (env BCETL_LOG_LEVEL)")
 	runFn := cmd.setup(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "bcetl %s: %s\n\nFlags (each also read from the environment as BCETL_<FLAG>, credentials as BIGCOMMERCE_*):\n", cmd.name, cmd.summary)
+		fmt.Fprintf(stderr, "bcetl %s: %s\n\nFlags (each also read from the environment as BCETL_<FLAG>, credentials as BIGCOMMERCE_*, VOUCHERIFY_*):\n", cmd.name, cmd.summary)
 		fs.PrintDefaults()
 		if cmd.usage != "" {
 			fmt.Fprintf(stderr, "\nExample:\n%s\n", cmd.usage)
@@ -145,9 +146,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // credentials are the values of the flags that hold one (--token,
-// --source-token, --voucherify-secret, …), however they were set.
+// --source-token, --voucherify-secret, …), however they were set, and of
+// the environment variables the sources read their keys from
+// (VOUCHERIFY_SECRET_KEY: extract.Registration.Credentials).
 func credentials(fs *flag.FlagSet) []string {
-	var out []string
+	out := extract.Credentials()
 	fs.VisitAll(func(f *flag.Flag) {
 		if strings.HasSuffix(f.Name, "token") || strings.HasSuffix(f.Name, "secret") {
 			if v := f.Value.String(); v != "" {

@@ -19,6 +19,8 @@ func init() {
     bcetl migrate --from bigcommerce --work ./migration
   bcetl migrate --from shopify-csv:samples/shopify/customers_export.csv --work ./m2 \
     --api-url http://127.0.0.1:8080/stores/{store_hash}/v3 --store-hash abc123 --token secret
+  VOUCHERIFY_APP_ID=... VOUCHERIFY_SECRET_KEY=... bcetl migrate --from voucherify-api --work ./m3 ...
+  bcetl migrate --from voucherify-csv:customers_export.csv --work ./m4 ...
   # interrupted? run the same command again: finished stages are not redone, the load resumes.
 
 Sources (--from):
@@ -30,6 +32,7 @@ Sources (--from):
 func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	from := fs.String("from", "", "source: "+extract.Specs()+" (required)")
 	mapping := fs.String("mapping", "", "column mapping FILE for --from csv:PATH")
+	vfURL := addVoucherifyURLFlag(fs)
 	work := fs.String("work", "", "work directory: staging files, state, results (required)")
 	target := addStoreFlags(fs, "", "target")
 	source := addStoreFlags(fs, "source-", "source")
@@ -48,7 +51,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		lo.StoreHash = *target.storeHash
-		o := pipelines.MigrateOptions{From: *from, Mapping: *mapping, Work: *work, Target: tgt, Load: lo, Transform: to,
+		o := pipelines.MigrateOptions{From: *from, Mapping: *mapping, SourceAPIURL: *vfURL, Work: *work, Target: tgt, Load: lo, Transform: to,
 			Options: progress.options(a)}
 		if o.Source, o.SourceStoreHash, err = sourceStore(*from, source); err != nil {
 			return err

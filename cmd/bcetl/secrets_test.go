@@ -37,3 +37,22 @@ func TestLogsCarryNoCredentials(t *testing.T) {
 		}
 	}
 }
+
+// The Voucherify secret key, which only the environment gives (no flag
+// holds it), is scrubbed from the log and the final error like the token
+// flags' values: here it is pasted into the API URL by mistake, which the
+// usage error quotes.
+func TestLogsCarryNoVoucherifyKey(t *testing.T) {
+	const key = "vf-s3cret-key-pasted"
+	t.Setenv("VOUCHERIFY_APP_ID", "app-id-1")
+	t.Setenv("VOUCHERIFY_SECRET_KEY", key)
+	var out, errOut bytes.Buffer
+	code := run([]string{"extract", "--from", "voucherify-api", "--out", t.TempDir(),
+		"--voucherify-api-url", "http://127.0.0.1:1/?key=" + key}, &out, &errOut)
+	if code != exitUsage || !strings.Contains(errOut.String(), "invalid API URL") {
+		t.Fatalf("exit %d, want %d with the URL refused:\n%s", code, exitUsage, errOut.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), key) {
+		t.Errorf("the key is in the output:\n%s", errOut.String())
+	}
+}

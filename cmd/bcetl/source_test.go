@@ -16,7 +16,7 @@ import (
 // usage error (exit 2) naming it, decided from what the sources declare:
 // before any request, before the work or output directory is made.
 func TestSourceUsageErrors(t *testing.T) {
-	for _, v := range []string{"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL"} {
+	for _, v := range []string{"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL", "VOUCHERIFY_APP_ID", "VOUCHERIFY_SECRET_KEY"} {
 		t.Setenv(v, "")
 	}
 	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
@@ -33,6 +33,8 @@ func TestSourceUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"extract", "--out", out, "--from", "xml:f.xml"}, `unknown kind "xml"`},
+		{[]string{"extract", "--out", out, "--from", "voucherify-api"}, "set VOUCHERIFY_APP_ID (the Application ID) and VOUCHERIFY_SECRET_KEY"},
+		{[]string{"extract", "--out", out, "--from", vouch, "--voucherify-api-url", "https://us1.api.voucherify.io"}, "an API URL applies to voucherify-api only"},
 		{[]string{"extract", "--out", out, "--from", "bigcommerce:x"}, "bigcommerce takes no path"},
 		{[]string{"extract", "--out", out, "--from", crm}, "a csv: source needs --mapping FILE"},
 		{[]string{"extract", "--out", out, "--from", vouch, "--mapping", "m.json"}, "--mapping applies to csv: sources only"},

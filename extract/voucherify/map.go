@@ -58,6 +58,37 @@ var voucherifyEvents = map[string]bool{"customer.created": true, "customer.updat
 
 type jsonObject = map[string]json.RawMessage
 
+// customer is a Voucherify customer as the one mapping to staging rows
+// reads it, whichever source it came from: a JSON export or event
+// (customerFromJSON), a List Customers page (the same JSON), or a row of
+// the dashboard's CSV export (csv.go). Every text is trimmed; "" is an
+// absent field.
+type customer struct {
+	key string // the source key: Scheme:source_id, else Scheme:id, else the caller's fallback
+
+	name, email, phone, description string
+	birthdate, birthday             string // birthday is the deprecated field
+	createdAt, updatedAt            string // RFC 3339, as the API writes them
+
+	// address is line_1, line_2, city, state, country and postal_code;
+	// nil or all empty: no address.
+	address map[string]string
+	// metadata is the customer's metadata, key by key, each value as its
+	// text (metadataValues); extra holds columns of a CSV that no
+	// documented field names, kept the same way.
+	metadata, extra []attrValue
+
+	// consent is the hook for marketing consent: Voucherify keeps consents
+	// apart from the customer object (its Consents API), so neither List
+	// Customers nor the export carries one and no source sets it yet. Where
+	// it is set it becomes BigCommerce's one consent flag, as Shopify's
+	// "Accepts Email Marketing" does; the newsletter-subscriber mapping
+	// (store-to-store work) is to take it from here.
+	consent *bool
+}
+
+type attrValue struct{ name, value string }
+
 // mapVoucherify maps one JSON value: a Voucherify customer, a customer
 // event envelope ({id, type, data:{customer}}) or the bare {"customer": …}
 // shape of webhook logs. fallbackKey is used when the customer has neither
@@ -76,68 +107,131 @@ func mapVoucherify(raw []byte, fallbackKey string) (*extract.Record, *recordErro
 	if rerr != nil {
 		return nil, rerr
 	}
-	key := fallbackKey
+	c, rerr := customerFromJSON(cust, raw, fallbackKey)
+	if rerr != nil {
+		return nil, rerr
+	}
+	return mapCustomer(c)
+}
+
+// customerFromJSON reads a customer object. raw is the whole record, for
+// the UTF-8 check.
+func customerFromJSON(cust jsonObject, raw []byte, fallbackKey string) (*customer, *recordError) {
+	c := &customer{key: fallbackKey}
 	for _, f := range []string{"source_id", "id"} {
 		id, err := jsonText(cust, f)
 		if err != nil {
 			return nil, &recordError{field: f, rule: "invalid-type", msg: err.Error()}
 		}
 		if id != "" {
-			key = Scheme + ":" + id
+			c.key = Scheme + ":" + id
 			break
 		}
 	}
 	if !utf8.Valid(raw) {
-		return nil, utf8Error(key, cust)
+		return nil, utf8Error(c.key, cust)
 	}
-	fail := func(field string, err error) *recordError {
-		return &recordError{key: key, field: field, rule: "invalid-type", msg: err.Error()}
-	}
-	str := map[string]string{}
-	for _, f := range []string{"name", "email", "phone", "description", "birthdate", "birthday", "created_at", "updated_at"} {
-		s, err := jsonText(cust, f)
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"name", &c.name}, {"email", &c.email}, {"phone", &c.phone}, {"description", &c.description},
+		{"birthdate", &c.birthdate}, {"birthday", &c.birthday}, {"created_at", &c.createdAt}, {"updated_at", &c.updatedAt}} {
+		s, err := jsonText(cust, f.name)
 		if err != nil {
-			return nil, fail(f, err)
+			return nil, &recordError{key: c.key, field: f.name, rule: "invalid-type", msg: err.Error()}
 		}
-		str[f] = s
+		*f.dst = s
 	}
+	if raw, ok := cust["address"]; ok && !jsonNull(raw) {
+		a, err := jsonObj(raw)
+		if err != nil {
+			return nil, &recordError{key: c.key, field: "address", rule: "invalid-type", msg: "address is not an object"}
+		}
+		c.address = map[string]string{}
+		for _, k := range addressFields {
+			s, err := jsonText(a, k)
+			if err != nil {
+				return nil, &recordError{key: c.key, field: "address." + k, rule: "invalid-type", msg: "address." + err.Error()}
+			}
+			c.address[k] = s
+		}
+	}
+	if raw, ok := cust["metadata"]; ok && !jsonNull(raw) {
+		md, err := jsonObj(raw)
+		if err != nil {
+			return nil, &recordError{key: c.key, field: "metadata", rule: "invalid-type", msg: "metadata is not an object"}
+		}
+		c.metadata = metadataValues(md)
+	}
+	return c, nil
+}
+
+// addressFields are the fields of a Voucherify address.
+var addressFields = []string{"line_1", "line_2", "city", "state", "country", "postal_code"}
+
+// mapCustomer is the one mapping of a Voucherify customer to staging rows
+// (SOURCES.md): name split into first and last, description into notes,
+// created_at and updated_at kept to the millisecond, the address, the
+// birthdate as a date attribute, each metadata key as a string attribute.
+func mapCustomer(v *customer) (*extract.Record, *recordError) {
+	key := v.key
 	rec := &extract.Record{Customer: staging.Customer{
 		SourceKey: key,
-		Email:     str["email"],
-		Phone:     str["phone"],
-		Notes:     str["description"],
+		Email:     v.email,
+		Phone:     v.phone,
+		Notes:     v.description,
 	}}
 	c := &rec.Customer
-	c.FirstName, c.LastName = extract.SplitName(str["name"])
-	for f, dst := range map[string]**time.Time{"created_at": &c.DateCreated, "updated_at": &c.DateModified} {
-		if str[f] == "" {
+	c.FirstName, c.LastName = extract.SplitName(v.name)
+	for _, ts := range []struct {
+		field, value string
+		dst          **time.Time
+	}{{"created_at", v.createdAt, &c.DateCreated}, {"updated_at", v.updatedAt, &c.DateModified}} {
+		if ts.value == "" {
 			continue
 		}
-		t, err := time.Parse(time.RFC3339Nano, str[f])
-		if err != nil {
-			return nil, &recordError{key: key, field: f, rule: "invalid-timestamp",
-				msg: fmt.Sprintf("%s %q is not an RFC 3339 timestamp like 2024-02-01T10:42:59.594Z", f, extract.Short(str[f]))}
+		t, ok := parseTime(ts.value)
+		if !ok {
+			return nil, &recordError{key: key, field: ts.field, rule: "invalid-timestamp",
+				msg: fmt.Sprintf("%s %q is not an RFC 3339 timestamp like 2024-02-01T10:42:59.594Z", ts.field, extract.Short(ts.value))}
 		}
 		t = t.UTC().Truncate(time.Millisecond) // the staging files keep milliseconds
-		*dst = &t
+		*ts.dst = &t
 	}
-
-	if addr, rerr := voucherifyAddress(cust, rec); rerr != nil {
-		rerr.key = key
-		return nil, rerr
-	} else if addr != nil {
+	if v.consent != nil {
+		consent := *v.consent
+		c.AcceptsProductReviewAbandonedCartEmails = &consent
+	}
+	if addr := voucherifyAddress(v.address, rec); addr != nil {
 		rec.Addresses = append(rec.Addresses, *addr)
 	}
-
 	// birthdate is the current field, birthday the deprecated one.
-	if b := cmp.Or(str["birthdate"], str["birthday"]); b != "" {
+	if b := cmp.Or(v.birthdate, v.birthday); b != "" {
 		rec.AddAttribute("birthdate", "date", b)
 	}
-	if rerr := voucherifyMetadata(cust, rec); rerr != nil {
-		rerr.key = key
-		return nil, rerr
+	for _, l := range [][]attrValue{v.metadata, v.extra} {
+		for _, a := range l {
+			if !hasAttr(rec, a.name) { // an explicit field (birthdate) wins over metadata of the same name
+				rec.AddAttribute(a.name, "string", a.value)
+			}
+		}
 	}
 	return rec, nil
+}
+
+// parseTime reads a timestamp as the API and the export write it (RFC
+// 3339, milliseconds, "Z"), or as a spreadsheet may have re-saved an
+// export: without the T or the zone (then UTC).
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // unwrapCustomer finds the customer object in the three record shapes.
@@ -172,27 +266,15 @@ func unwrapCustomer(obj jsonObject) (jsonObject, *recordError) {
 	return nil, &recordError{rule: "not-a-customer", msg: "no customer found: want a Voucherify customer (with email, name, source_id or id), {\"customer\": {…}} or an event with data.customer"}
 }
 
-func voucherifyAddress(cust jsonObject, rec *extract.Record) (*staging.Address, *recordError) {
-	raw, ok := cust["address"]
-	if !ok || jsonNull(raw) {
-		return nil, nil
-	}
-	a, err := jsonObj(raw)
-	if err != nil {
-		return nil, &recordError{field: "address", rule: "invalid-type", msg: "address is not an object"}
-	}
-	f := map[string]string{}
+// voucherifyAddress is the customer's one address, or nil when no field
+// of it has a value ({} or all null is no address, not an empty one).
+func voucherifyAddress(f map[string]string, rec *extract.Record) *staging.Address {
 	has := false
-	for _, k := range []string{"line_1", "line_2", "city", "state", "country", "postal_code"} {
-		s, err := jsonText(a, k)
-		if err != nil {
-			return nil, &recordError{field: "address." + k, rule: "invalid-type", msg: "address." + err.Error()}
-		}
-		f[k] = s
-		has = has || s != ""
+	for _, v := range f {
+		has = has || v != ""
 	}
 	if !has {
-		return nil, nil // {} or all-null: no address, not an empty one
+		return nil
 	}
 	c := rec.Customer
 	return &staging.Address{
@@ -207,26 +289,20 @@ func voucherifyAddress(cust jsonObject, rec *extract.Record) (*staging.Address, 
 		PostalCode:        f["postal_code"],
 		Country:           f["country"],
 		CountryCode:       bcrules.CountryCode(f["country"]),
-	}, nil
+	}
 }
 
-// voucherifyMetadata makes each metadata key a string attribute value.
-// Strings are kept as they are; numbers, booleans, arrays and objects as
-// their compact JSON, so nothing is lost; nulls are absent values.
-func voucherifyMetadata(cust jsonObject, rec *extract.Record) *recordError {
-	raw, ok := cust["metadata"]
-	if !ok || jsonNull(raw) {
-		return nil
-	}
-	md, err := jsonObj(raw)
-	if err != nil {
-		return &recordError{field: "metadata", rule: "invalid-type", msg: "metadata is not an object"}
-	}
+// metadataValues makes each metadata key a string attribute value, by key
+// (map order is random; files should not be). Strings are kept as they
+// are; numbers, booleans, arrays and objects as their compact JSON, so
+// nothing is lost; nulls are absent values.
+func metadataValues(md jsonObject) []attrValue {
 	keys := make([]string, 0, len(md))
 	for k := range md {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys) // map order is random; files should not be
+	sort.Strings(keys)
+	var out []attrValue
 	for _, k := range keys {
 		v := md[k]
 		if jsonNull(v) {
@@ -240,12 +316,9 @@ func voucherifyMetadata(cust jsonObject, rec *extract.Record) *recordError {
 			}
 			s = buf.String()
 		}
-		if hasAttr(rec, k) {
-			continue // an explicit field (birthdate) wins over metadata of the same name
-		}
-		rec.AddAttribute(k, "string", s)
+		out = append(out, attrValue{k, s})
 	}
-	return nil
+	return out
 }
 
 func hasAttr(rec *extract.Record, name string) bool {

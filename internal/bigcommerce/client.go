@@ -6,9 +6,10 @@
 // returns a *Response that carries the rate-limit state and pagination meta.
 //
 // Pacing (the store-wide request quota) and retrying (transient failures)
-// are policies kept apart from the endpoint code: the Pacer decides when a
-// request may go, the RetryPolicy decides whether and when a failed one is
-// sent again. Endpoint methods only build requests and decode responses.
+// are policies kept apart from the endpoint code, shared with the other
+// API clients (internal/pacer): the Pacer decides when a request may go,
+// the RetryPolicy decides whether and when a failed one is sent again.
+// Endpoint methods only build requests and decode responses.
 //
 // The token goes only into the X-Auth-Token header of requests to the API
 // URL: redirects are never followed (redirect.go), and every text the
@@ -30,6 +31,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/bcetl/bcetl/internal/pacer"
 )
 
 // DefaultBaseURL is the API root; {store_hash} is replaced by the store hash.
@@ -171,7 +174,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		token: &secret{v: cfg.Token, all: []string{cfg.Token}},
 		http:  &http.Client{Timeout: defaultTimeout},
 		retry: DefaultRetryPolicy,
-		clock: realClock{},
+		clock: pacer.RealClock{},
 		stats: &Stats{},
 	}
 	if pw, ok := u.User.Password(); ok {
@@ -232,7 +235,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*Response, error) 
 			return nil, err
 		}
 		resp, err := c.send(ctx, r, &u)
-		c.pacer.Observe(resp, err)
+		c.pacer.Observe(resp.rate())
 		if err == nil {
 			err = checkResponse(endpoint, resp, c.Redact)
 		}
@@ -250,20 +253,20 @@ func (c *Client) do(ctx context.Context, r request, out any) (*Response, error) 
 		if ctx.Err() != nil {
 			return resp, ctx.Err()
 		}
-		decision := c.retry.decide(r.method, attempt, resp, err)
-		if decision.outcomeUnknown {
+		decision := c.retry.Decide(attempt, failure(r.method, resp, err))
+		if decision.OutcomeUnknown {
 			return resp, &OutcomeUnknownError{Endpoint: endpoint, Err: err}
 		}
-		if !decision.retry {
+		if !decision.Retry {
 			return resp, err
 		}
 		c.stats.Retries.Add(1)
-		if decision.globalWait > 0 {
+		if decision.GlobalWait > 0 {
 			// A 429 with rate-limit headers: the quota is spent, for
 			// every worker. The pacer holds them all until the reset.
-			c.pacer.Block(decision.globalWait)
+			c.pacer.Block(decision.GlobalWait)
 		}
-		if err := c.clock.Sleep(ctx, decision.wait); err != nil {
+		if err := c.clock.Sleep(ctx, decision.Wait); err != nil {
 			return resp, err
 		}
 	}
@@ -288,7 +291,7 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*Response, er
 	c.stats.Requests.Add(1)
 	hr, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.transportError(err, mayHaveReached(err))
+		return nil, c.transportError(err, pacer.MayHaveReached(err))
 	}
 	defer hr.Body.Close()
 	limit := int64(maxBody)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/bcetl/bcetl/internal/pacer"
 )
 
 // Rate-limit headers (docs: "BigCommerce-specific response headers").
@@ -17,21 +19,11 @@ const (
 	HeaderRetryAfter    = "X-Retry-After" // seconds, on rate-limited responses
 )
 
-// Rate is the store-wide quota state a response reported.
-type Rate struct {
-	// Known is false when the response carried no rate-limit headers (a
-	// 429 without them means platform load, not an exhausted quota).
-	Known  bool
-	Left   int           // requests left in the current window
-	Quota  int           // requests allowed per window
-	Reset  time.Duration // time until the window refreshes
-	Window time.Duration // the window's length
-	// At is when the response was received: Reset counts from here.
-	At time.Time
-}
-
-// ResetAt is when the window refreshes.
-func (r Rate) ResetAt() time.Time { return r.At.Add(r.Reset) }
+// Rate is the store-wide quota state a response reported, in the pacer's
+// terms. Known is false when the response carried no rate-limit headers (a
+// 429 without them means platform load, not an exhausted quota).
+// BigCommerce tells the reset on every answer: NoReset is never set.
+type Rate = pacer.Rate
 
 // parseRate reads the four X-Rate-Limit-* headers. All four must parse for
 // the rate to be Known.
@@ -62,6 +54,14 @@ type Response struct {
 	Meta Meta
 
 	body []byte
+}
+
+// rate is what the pacer learns from r: nothing when there was no answer.
+func (r *Response) rate() *Rate {
+	if r == nil {
+		return nil
+	}
+	return &r.Rate
 }
 
 func newResponse(hr *http.Response, body []byte, at time.Time) *Response {

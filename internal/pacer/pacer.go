@@ -1,4 +1,4 @@
-package bigcommerce
+package pacer
 
 import (
 	"context"
@@ -6,12 +6,36 @@ import (
 	"time"
 )
 
-// Pacer spends a store's request quota. BigCommerce grants a fixed number
+// Rate is the quota state one answer reported, in the pacer's terms; each
+// client fills it from its API's headers.
+type Rate struct {
+	// Known is false when the answer carried no (complete) rate-limit
+	// headers; the pacer then learns nothing from it.
+	Known bool
+	Left  int           // requests left in the current window
+	Quota int           // requests allowed per window
+	Reset time.Duration // time from At until the window refreshes
+	// NoReset: the answer did not say when the window refreshes (Reset is
+	// then meaningless). Voucherify says it only once no request is left.
+	NoReset bool
+	// Window is the window's length: told by BigCommerce, assumed by the
+	// client where the API does not tell it (Voucherify: a minute).
+	Window time.Duration
+	// At is when the answer was received: Reset counts from here.
+	At time.Time
+}
+
+// ResetAt is when the window refreshes.
+func (r Rate) ResetAt() time.Time { return r.At.Add(r.Reset) }
+
+// Pacer spends an API's request quota. BigCommerce grants a fixed number
 // of requests per window (150 per 30 s on Standard/Plus, 450 on Pro) shared
 // by every app on the store, and says how much is left on every response
-// (X-Rate-Limit-*). The pacer counts the requests it lets through against
-// what the headers said, so that a steady run spends the whole quota and
-// then waits for the refresh instead of running into 429s.
+// (X-Rate-Limit-*); Voucherify grants a number per minute per project
+// (X-Rate-Limit-Limit, -Remaining, -Retry). The pacer counts the requests
+// it lets through against what the answers said, so that a steady run
+// spends the whole quota and then waits for the refresh instead of running
+// into 429s.
 //
 // It knows nothing of HTTP or of retries: Wait is called before a request,
 // Observe after it, Block when a 429 says the quota is spent.
@@ -29,19 +53,24 @@ type Pacer struct {
 	// starts when our first request of it arrives, a little after the
 	// guess, so the guess is a little early: the first answer replaces it.
 	tentative bool
-	blocked   time.Time // nobody sends before this (after a 429)
-	inflight  int
+	// bounded: windowEnd is the latest the window can end, taken from an
+	// answer that did not say when it does (Rate.NoReset): the window began
+	// at the latest when that answer was received. The first answer that
+	// does say replaces it, if it lies ahead.
+	bounded  bool
+	blocked  time.Time // nobody sends before this (after a 429)
+	inflight int
 
 	sent    int64
 	windows int64
 	waited  time.Duration
 }
 
-// NewPacer returns a pacer that lets requests through freely until the
-// first response says what the quota is.
-func NewPacer(clock Clock) *Pacer {
+// New returns a pacer that lets requests through freely until the first
+// answer says what the quota is. A nil clock is the wall clock.
+func New(clock Clock) *Pacer {
 	if clock == nil {
-		clock = realClock{}
+		clock = RealClock{}
 	}
 	return &Pacer{clock: clock}
 }
@@ -68,7 +97,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 				// than the server's, so the server has refreshed too.
 				p.left = p.quota
 				p.windowEnd = now.Add(p.window)
-				p.tentative = true
+				p.tentative, p.bounded = true, false
 				p.windows++
 			}
 			if p.left > 0 {
@@ -96,18 +125,21 @@ func (p *Pacer) take() {
 // resetGranularity is the unit of X-Rate-Limit-Time-Reset-Ms.
 const resetGranularity = time.Millisecond
 
-// Observe records what a response said about the quota. resp may be nil
-// (the request failed before an answer).
-func (p *Pacer) Observe(resp *Response, _ error) {
+// Observe records what an answer said about the quota. r is nil when the
+// request failed before an answer.
+func (p *Pacer) Observe(r *Rate) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.inflight > 0 {
 		p.inflight--
 	}
-	if resp == nil || !resp.Rate.Known {
+	if r == nil || !r.Known {
 		return
 	}
-	r := resp.Rate
+	if r.NoReset {
+		p.observeLeft(r)
+		return
+	}
 	// The server measured Reset before we received the response, so
 	// At+Reset is never earlier than the true refresh — but for the
 	// header's whole milliseconds: a server that truncates them reports a
@@ -126,6 +158,13 @@ func (p *Pacer) Observe(resp *Response, _ error) {
 	}
 	p.quota, p.window = r.Quota, r.Window
 	switch {
+	case p.bounded:
+		// The first answer to tell the end, after guesses that were
+		// upper bounds: it is exact. One from a window already over
+		// (end not after At) leaves the bound in place.
+		if end.After(r.At) {
+			p.windowEnd, p.bounded = end, false
+		}
 	case end.Before(p.windowEnd.Add(-p.window / 2)):
 		return // a late answer from a window that is over
 	case end.After(p.windowEnd.Add(p.window / 2)):
@@ -149,6 +188,31 @@ func (p *Pacer) Observe(resp *Response, _ error) {
 	}
 }
 
+// observeLeft records an answer that says how many requests are left but
+// not when the window refreshes (Voucherify while requests remain). Its
+// Left is the server's count, taken as it is: it also shows a refresh the
+// pacer did not notice, when it rises. The window's end is bounded by the
+// answer's time plus the window: the window began at the latest then.
+// An earlier answer overtaken by a later one could make Left too high; a
+// 429 then blocks every worker until the reset, as for any 429.
+func (p *Pacer) observeLeft(r *Rate) {
+	p.quota = r.Quota
+	if r.Window > 0 {
+		p.window = r.Window
+	}
+	p.left = max(r.Left-p.inflight, 0)
+	bound := r.At.Add(p.window)
+	switch {
+	case !p.known:
+		p.known, p.windows = true, 1
+		p.windowEnd, p.bounded = bound, true
+	case p.tentative || !p.windowEnd.After(r.At):
+		// A guess made at a refresh, or a window already over: the
+		// bound is better.
+		p.windowEnd, p.bounded, p.tentative = bound, true, false
+	}
+}
+
 // Block stops every request for d: a 429 with rate-limit headers means the
 // quota is spent for all workers, not only for the one that was told.
 func (p *Pacer) Block(d time.Duration) {
@@ -160,12 +224,12 @@ func (p *Pacer) Block(d time.Duration) {
 	}
 	p.left = 0
 	if until.After(p.windowEnd) {
-		p.windowEnd, p.tentative = until, false
+		p.windowEnd, p.tentative, p.bounded = until, false, false
 	}
 }
 
-// PacerState is a snapshot of the pacer, for progress and summaries.
-type PacerState struct {
+// State is a snapshot of the pacer, for progress and summaries.
+type State struct {
 	Known   bool
 	Quota   int
 	Window  time.Duration
@@ -176,8 +240,8 @@ type PacerState struct {
 }
 
 // State returns a snapshot.
-func (p *Pacer) State() PacerState {
+func (p *Pacer) State() State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return PacerState{Known: p.known, Quota: p.quota, Window: p.window, Left: p.left, Sent: p.sent, Windows: p.windows, Waited: p.waited}
+	return State{Known: p.known, Quota: p.quota, Window: p.window, Left: p.left, Sent: p.sent, Windows: p.windows, Waited: p.waited}
 }

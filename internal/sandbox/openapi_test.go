@@ -40,7 +40,8 @@ func TestResponsesValidateAgainstTheOfficialDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "abc123", Token: "t"})
+	srv, err := sandbox.New(sandbox.Options{StoreHash: "abc123", Token: "t", Config: &sandbox.StoreConfig{
+		AddressFields: []sandbox.FormField{{Name: "floor", FieldType: "numbers"}, {Name: "gate", FieldType: "text"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

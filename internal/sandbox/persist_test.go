@@ -26,7 +26,7 @@ func TestPersistSnapshotAndJournal(t *testing.T) {
 	hs := newHTTP(t, s1)
 	e.http, e.base = hs, hs.URL+"/stores/abc123/v3"
 	ids := e.createCustomers(merge(cust("late@example.com", "L", "Ate"), map[string]any{"addresses": []any{usAddress(nil)}}))
-	e.want(e.do("PUT", "/customers/form-field-values", []any{map[string]any{"customer_id": ids[0], "name": "n", "value": 1.5}}), 200)
+	e.want(e.do("PUT", "/customers/form-field-values", []any{map[string]any{"customer_id": ids[0], "name": "Loyalty Points", "value": 1.5}}), 200)
 	e.want(e.do("DELETE", "/customers?id:in=1,2", nil), 204)
 	e.want(e.do("PUT", "/customers/attributes", []any{map[string]any{"id": 1, "name": "Renamed"}}), 200)
 	c1, a1, v1, f1 := s1.Counts()

@@ -66,9 +66,9 @@ type stateRow struct {
 }
 
 var (
-	countryList []*countryRow // by id
+	countryList   []*countryRow // by id
 	countryByISO2 = map[string]*countryRow{}
-	stateRows   []stateRow    // by id
+	stateRows     []stateRow // by id
 )
 
 var (

@@ -126,7 +126,9 @@ func (s *Server) getStates(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) getAllStates(w http.ResponseWriter, r *http.Request) { s.writeStates(w, r, stateRows, false) }
+func (s *Server) getAllStates(w http.ResponseWriter, r *http.Request) {
+	s.writeStates(w, r, stateRows, false)
+}
 
 func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	if q := s.parseQuery(r); q.err() != nil {

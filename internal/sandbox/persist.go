@@ -64,10 +64,10 @@ const (
 )
 
 type journalOp struct {
-	Op  string       `json:"op"`
-	C   *customerRec `json:"c,omitempty"`
-	A   *addressRec  `json:"a,omitempty"`
-	V   *valueRec    `json:"v,omitempty"`
+	Op  string         `json:"op"`
+	C   *customerRec   `json:"c,omitempty"`
+	A   *addressRec    `json:"a,omitempty"`
+	V   *valueRec      `json:"v,omitempty"`
 	T   *attrRec       `json:"t,omitempty"`
 	G   *groupRec      `json:"g,omitempty"`
 	Ch  *channelRec    `json:"ch,omitempty"`
@@ -88,13 +88,13 @@ type snapshot struct {
 
 	// Added with issue 13; a snapshot written before has none of them and
 	// is read as a store of the default configuration (restore).
-	Configured                                 bool
-	Groups                                     []*groupRec
-	Channels                                   []*channelRec
-	CustomerFields, AddressFields              []FormField
-	Subscribers                                []*subscriberRec
-	Metafields                                 []*metaRec
-	NextGroup, NextSubscriber, NextMetafield   int64
+	Configured                               bool
+	Groups                                   []*groupRec
+	Channels                                 []*channelRec
+	CustomerFields, AddressFields            []FormField
+	Subscribers                              []*subscriberRec
+	Metafields                               []*metaRec
+	NextGroup, NextSubscriber, NextMetafield int64
 }
 
 // journal is the group-commit writer.

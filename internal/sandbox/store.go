@@ -360,13 +360,13 @@ func (a *addressRec) persisted() *addressRec { cp := *a; return &cp }
 // identified is a record kept in a slice sorted by id.
 type identified interface{ recID() int64 }
 
-func (c *customerRec) recID() int64    { return c.ID }
-func (a *addressRec) recID() int64     { return a.ID }
-func (v *valueRec) recID() int64       { return v.ID }
-func (g *groupRec) recID() int64       { return g.ID }
-func (c *channelRec) recID() int64     { return c.ID }
-func (s *subscriberRec) recID() int64  { return s.ID }
-func (m *metaRec) recID() int64        { return m.ID }
+func (c *customerRec) recID() int64   { return c.ID }
+func (a *addressRec) recID() int64    { return a.ID }
+func (v *valueRec) recID() int64      { return v.ID }
+func (g *groupRec) recID() int64      { return g.ID }
+func (c *channelRec) recID() int64    { return c.ID }
+func (s *subscriberRec) recID() int64 { return s.ID }
+func (m *metaRec) recID() int64       { return m.ID }
 
 // insertByID adds x to a slice sorted by id. New records carry the highest
 // id, so this is an append; only journal replay and generation can bring

@@ -151,9 +151,11 @@ func (e *env) doToken(method, path string, body any, token string) resp {
 	if len(raw) > 0 && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
-		if err := dec.Decode(&r.body); err != nil {
+		var v any // V2 lists are bare arrays: r.body stays nil, r.raw holds them
+		if err := dec.Decode(&v); err != nil {
 			e.t.Fatalf("%s %s: bad JSON %q: %v", method, path, raw, err)
 		}
+		r.body, _ = v.(map[string]any)
 	}
 	return r
 }

@@ -226,12 +226,13 @@ func inputError(w http.ResponseWriter, r *http.Request, err error) {
 	fail(w, r, err)
 }
 
-// checkNewMetafield checks a new metafield against the store and adds it.
+// addMetafield checks a new metafield against the store and adds it.
 func (s *Server) addMetafield(st *store, it *metaItem, inBatch map[string]bool) {
 	m := it.m
 	if len(it.errs) > 0 {
 		return
 	}
+	m.Owner = ownClientID
 	c := st.customer(m.CustomerID)
 	key := itoa(m.CustomerID) + "\x00" + m.Namespace + "\x00" + m.Key
 	switch {
@@ -245,7 +246,7 @@ func (s *Server) addMetafield(st *store, it *metaItem, inBatch map[string]bool) 
 		it.errs[it.o.key("resource_id")] = "customer " + itoa(m.CustomerID) + " already has 50 metafields, the most allowed"
 	default:
 		now := s.now().Unix()
-		m.Owner, m.Created, m.Modified = ownClientID, now, now
+		m.Created, m.Modified = now, now
 		st.putMetafield(m)
 		inBatch[key] = true
 	}

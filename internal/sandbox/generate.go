@@ -112,6 +112,9 @@ func (s *Server) Generate(n int, seed int64) {
 			OriginChannel: 1, Accepts: rng.IntN(2) == 0,
 		}
 		if k := rng.IntN(4); k > 0 {
+			if k == 3 && extras.IntN(5) == 0 {
+				k = 4 // a few staff
+			}
 			c.GroupID = groups[k-1]
 		}
 		if rng.IntN(10) < 3 {

@@ -1,5 +1,9 @@
 // Package sandbox emulates the BigCommerce Customers V3 API
-// (shared/reference/bigcommerce/customers.v3.yml) over real HTTP, strictly:
+// (shared/reference/bigcommerce/customers.v3.yml) and what customer
+// records refer to — V2 customer groups (customers.v2.yml), channels
+// (channels.v3.yml), countries and states (geography.v2.yml), newsletter
+// subscribers (subscribers.v3.yml), the storefront's form field
+// definitions (form_fields.sf.yml) — over real HTTP, strictly:
 // whatever the document forbids, the sandbox refuses, because a sandbox more
 // forgiving than BigCommerce lets a loader pass every test and fail in
 // production. Where the document is silent it answers as recorded answers
@@ -8,9 +12,10 @@
 // only over HTTP; the exported test hooks (hooks.go) let Go tests in other
 // packages arrange and inspect the store.
 //
-// Request pipeline (ServeHTTP): URI length (414) → store hash →
-// X-Auth-Token → store-wide rate limit → route/method → per-endpoint
-// concurrency cap → latency → fault injection → handler.
+// Request pipeline (ServeHTTP): URI length (414) → storefront
+// (/api/storefront/…: no token, no quota) → store hash → X-Auth-Token →
+// store-wide rate limit → route/method (/v3/… and /v2/…, routing.go) →
+// per-endpoint concurrency cap → latency → fault injection → handler.
 package sandbox
 
 import (

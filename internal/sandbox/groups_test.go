@@ -8,7 +8,7 @@ import (
 
 // GET /v2/customer_groups answers a bare array; a new store has no groups.
 func TestCustomerGroupsV2(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{Config: &StoreConfig{}})
 	v2 := e.at("/v2")
 	r := v2.do("GET", "/customer_groups", nil)
 	e.want(r, 200)

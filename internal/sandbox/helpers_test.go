@@ -36,7 +36,7 @@ type env struct {
 	clock *fakeClock
 }
 
-// testConfig defines the form fields and the second channel the tests
+// testConfig defines the groups, form fields and the second channel the tests
 // written before stores had a configuration write to; a test of a new
 // store passes Options.Config &StoreConfig{} (the default configuration).
 func testConfig() *StoreConfig {
@@ -48,6 +48,7 @@ func testConfig() *StoreConfig {
 		return l
 	}
 	return &StoreConfig{
+		Groups:   []Group{{ID: 1, Name: "Group One"}, {ID: 2, Name: "Group Two"}},
 		Channels: []Channel{{ID: 2, Name: "Second-Storefront", Type: "storefront"}},
 		CustomerFields: append(text("n", "l", "x", "color", "points"), FormField{Name: "Points", FieldType: "numbers"},
 			FormField{Name: "Colors", FieldType: "checkbox", Options: []string{"red", "grün"}}),

@@ -34,6 +34,10 @@ func TestCustomerGroupMustExistInTheStore(t *testing.T) {
 		if n, _, _, _ := e.srv.Counts(); n != 0 {
 			t.Fatalf("%s: the refused customer was written", keys)
 		}
+		// The test hooks keep the rule too.
+		if _, err := e.srv.CreateCustomerDirect(CustomerFields{Email: "h@example.com", FirstName: "H", LastName: "H", CustomerGroupID: 7}); err == nil {
+			t.Fatalf("%s: CreateCustomerDirect with group 7 of another store", keys)
+		}
 		id := e.createCustomers(merge(cust("a@example.com", "A", "A"), map[string]any{"customer_group_id": 0}))[0]
 		errs = e.wantError(e.do("PUT", "/customers", []any{map[string]any{"id": id, "customer_group_id": 7}}), 422)
 		if _, ok := errs[key]; !ok {

@@ -31,10 +31,12 @@ import (
 //
 // Rules for address_Post.state_or_province ("spelled out in full … State
 // or province codes not accepted"): for every country with a state list
-// the state must be one of its names (compared ignoring case and
+// a state given must be one of its names (compared ignoring case and
 // surrounding or repeated spaces, which the real API tolerates in our
-// experience of messy source data) and never its abbreviation; for other
-// countries it is free text.
+// experience of messy source data) and never its abbreviation; US, CA and
+// AU also require one (and a postal code). Choice: DE and FR accept an
+// empty state, as nothing says BigCommerce requires one there. For other
+// countries the state is free text.
 
 // The ISO 3166-1 codes (alpha-2, alpha-3) and the country names the API
 // returns in address_Full.country and country_Full.country.
@@ -113,7 +115,10 @@ func checkState(cc, state string) string {
 	}
 	t := strings.TrimSpace(state)
 	if t == "" {
-		return "is required for country " + cc
+		if stateRequired[cc] {
+			return "is required for country " + cc
+		}
+		return ""
 	}
 	if stateCodes[cc][strings.ToUpper(t)] {
 		return "State or province codes not accepted: spell out the full name (e.g. California, not CA)"
@@ -125,7 +130,10 @@ func checkState(cc, state string) string {
 	return ""
 }
 
+// stateRequired: the countries whose addresses must name a state.
+var stateRequired = map[string]bool{"US": true, "CA": true, "AU": true}
+
 // needsPostal lists the countries whose addresses must carry a postal code
 // (address_Post.postal_code: "required for countries that need postal
-// codes"). Choice: only the countries with a state list are enforced.
-func needsPostal(cc string) bool { _, ok := stateLists[cc]; return ok }
+// codes"). Choice: only US, CA and AU are enforced.
+func needsPostal(cc string) bool { return stateRequired[cc] }

@@ -148,6 +148,18 @@ func TestCustomerMetafields(t *testing.T) {
 	if len(r.body["errors"].([]any)) != 0 {
 		t.Errorf("success: %s", r.raw)
 	}
+	// Cursor paging, both directions.
+	r = e.do("GET", "/customers/metafields?limit=1", nil)
+	end := r.meta()["cursor_pagination"].(map[string]any)["end_cursor"].(string)
+	r = e.do("GET", "/customers/metafields?limit=5&after="+end, nil)
+	if len(r.data()) != 2 || num(r.data()[0].(map[string]any)["id"]) != first+1 {
+		t.Errorf("after the first: %s", r.raw)
+	}
+	start := r.meta()["cursor_pagination"].(map[string]any)["start_cursor"].(string)
+	r = e.do("GET", "/customers/metafields?limit=5&before="+start, nil)
+	if len(r.data()) != 1 || num(r.data()[0].(map[string]any)["id"]) != first {
+		t.Errorf("before the second: %s", r.raw)
+	}
 	// PUT: changes; a key that another metafield of the customer has is 409.
 	r = e.do("PUT", "/customers/metafields", []any{map[string]any{"id": first, "value": "gold"}, map[string]any{"id": first + 2, "key": "tier"}})
 	e.want(r, 422)

@@ -21,6 +21,10 @@ type Sink struct {
 	AttributeValues *Table[staging.AttributeValue]
 	FormFieldValues *Table[staging.FormFieldValue]
 	Attributes      *Table[staging.Attribute]
+	CustomerGroups  *Table[staging.CustomerGroup]
+	Metafields      *Table[staging.Metafield]
+	Subscribers     *Table[staging.Subscriber]
+	Consents        *Table[staging.Consent]
 
 	// Log is the run's logger (Options.Log), never nil.
 	Log *slog.Logger
@@ -117,10 +121,14 @@ func newSink(dir string, d Description, started time.Time, log *slog.Logger) (_ 
 	}
 	for _, err := range []error{ // in staging.Entities order: the order of commit
 		addTable(s, &s.Attributes, staging.EntityAttributes, want, func(a *staging.Attribute) *time.Time { return a.DateModified }),
+		addTable(s, &s.CustomerGroups, staging.EntityCustomerGroups, want, func(g *staging.CustomerGroup) *time.Time { return g.DateModified }),
 		addTable(s, &s.Customers, staging.EntityCustomers, want, func(c *staging.Customer) *time.Time { return c.DateModified }),
 		addTable[staging.Address](s, &s.Addresses, staging.EntityAddresses, want, nil),
 		addTable(s, &s.AttributeValues, staging.EntityAttributeValues, want, func(v *staging.AttributeValue) *time.Time { return v.DateModified }),
 		addTable[staging.FormFieldValue](s, &s.FormFieldValues, staging.EntityFormFieldValues, want, nil),
+		addTable(s, &s.Metafields, staging.EntityMetafields, want, func(m *staging.Metafield) *time.Time { return m.DateModified }),
+		addTable(s, &s.Subscribers, staging.EntitySubscribers, want, func(m *staging.Subscriber) *time.Time { return m.DateModified }),
+		addTable[staging.Consent](s, &s.Consents, staging.EntityConsents, want, nil),
 	} {
 		if err != nil {
 			return nil, err

@@ -85,26 +85,27 @@ type (
 		DateModified *time.Time `json:"-"`
 	}
 	srcCustomer struct {
-		SourceKey                               string     `json:",omitempty"`
-		ID                                      *int64     `json:"-"`
-		Email                                   string     `json:",omitempty"`
-		FirstName                               string     `json:",omitempty"`
-		LastName                                string     `json:",omitempty"`
-		Company                                 string     `json:",omitempty"`
-		Phone                                   string     `json:",omitempty"`
-		Notes                                   string     `json:",omitempty"`
-		TaxExemptCategory                       string     `json:",omitempty"`
-		RegistrationIPAddress                   string     `json:"-"`
-		CustomerGroupID                         *int64     `json:",omitempty"`
-		DateCreated                             *time.Time `json:"-"`
-		DateModified                            *time.Time `json:"-"`
-		AddressCount                            int32      `json:"-"`
-		AttributeCount                          int32      `json:"-"`
-		AcceptsProductReviewAbandonedCartEmails *bool      `json:",omitempty"`
-		ForcePasswordReset                      *bool      `json:",omitempty"`
-		OriginChannelID                         *int64     `json:",omitempty"`
-		ChannelIDs                              []int64    `json:",omitempty"`
-		StoreCreditAmounts                      []float64  `json:",omitempty"`
+		SourceKey                               string          `json:",omitempty"`
+		ID                                      *int64          `json:"-"`
+		Email                                   string          `json:",omitempty"`
+		FirstName                               string          `json:",omitempty"`
+		LastName                                string          `json:",omitempty"`
+		Company                                 string          `json:",omitempty"`
+		Phone                                   string          `json:",omitempty"`
+		Notes                                   string          `json:",omitempty"`
+		TaxExemptCategory                       string          `json:",omitempty"`
+		RegistrationIPAddress                   string          `json:"-"`
+		CustomerGroupID                         *int64          `json:",omitempty"`
+		CustomerGroupName                       string          `json:",omitempty"`
+		DateCreated                             *time.Time      `json:"-"`
+		DateModified                            *time.Time      `json:"-"`
+		AddressCount                            int32           `json:"-"`
+		AttributeCount                          int32           `json:"-"`
+		AcceptsProductReviewAbandonedCartEmails *bool           `json:",omitempty"`
+		ForcePasswordReset                      *bool           `json:",omitempty"`
+		OriginChannelID                         *int64          `json:",omitempty"`
+		ChannelIDs                              []int64         `json:",omitempty"`
+		StoreCreditAmounts                      []staging.Money `json:",omitempty"`
 	}
 	srcAddress struct {
 		SourceKey         string `json:",omitempty"`

@@ -81,7 +81,7 @@ func (l *loader) createBody(it *custItem) bigcommerce.CustomerCreate {
 		b.OriginChannelID = *c.OriginChannelID
 	}
 	for _, a := range c.StoreCreditAmounts {
-		b.StoreCreditAmounts = append(b.StoreCreditAmounts, bigcommerce.StoreCreditAmount{Amount: a})
+		b.StoreCreditAmounts = append(b.StoreCreditAmounts, bigcommerce.StoreCreditAmount{Amount: json.Number(a.String())})
 	}
 	force := l.force
 	if !force && c.ForcePasswordReset != nil {

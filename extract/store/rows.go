@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,10 @@ func utcp(t *time.Time) *time.Time {
 	return &u
 }
 
-func customerRow(c *bigcommerce.Customer) staging.Customer {
+// customerRow converts a customer. Its store credit is read exactly
+// (staging.Money); an amount the column cannot hold (more than four
+// decimals, 10¹⁶ or more) is an error naming the customer, never rounded.
+func customerRow(c *bigcommerce.Customer) (staging.Customer, error) {
 	r := staging.Customer{
 		SourceKey:             idKey(c.ID),
 		ID:                    int64p(c.ID),
@@ -58,9 +62,13 @@ func customerRow(c *bigcommerce.Customer) staging.Customer {
 		r.ForcePasswordReset = &v
 	}
 	for _, a := range c.StoreCreditAmounts {
-		r.StoreCreditAmounts = append(r.StoreCreditAmounts, a.Amount)
+		m, err := staging.ParseMoney(string(a.Amount))
+		if err != nil {
+			return r, fmt.Errorf("customer %d: store_credit_amounts: %w", c.ID, err)
+		}
+		r.StoreCreditAmounts = append(r.StoreCreditAmounts, m)
 	}
-	return r
+	return r, nil
 }
 
 // countOr is the API's address_count / attribute_count when it sent one,

@@ -199,7 +199,11 @@ func spotCheck(t *testing.T, c *bigcommerce.Client, ids []int64, customers []sta
 	for i := range apiCust {
 		a := &apiCust[i]
 		// address_count / attribute_count: checked by overflowComplete.
-		g, w := gotCust[a.ID], customerRow(a)
+		w, err := customerRow(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := gotCust[a.ID]
 		g.AddressCount, g.AttributeCount, w.AddressCount, w.AttributeCount = 0, 0, 0, 0
 		if !reflect.DeepEqual(normCustomer(g), normCustomer(w)) {
 			t.Errorf("customer %d:\n got %+v\nwant %+v", a.ID, g, w)
@@ -288,7 +292,7 @@ func normCustomer(r staging.Customer) staging.Customer {
 		r.ChannelIDs = []int64{}
 	}
 	if r.StoreCreditAmounts == nil {
-		r.StoreCreditAmounts = []float64{}
+		r.StoreCreditAmounts = []staging.Money{}
 	}
 	return r
 }

@@ -257,7 +257,11 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 		}
 		read++
 		if x.want[staging.EntityCustomers] {
-			cs = append(cs, customerRow(c))
+			r, err := customerRow(c)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, r)
 		}
 		if x.want[staging.EntityFormFieldValues] {
 			for j := range c.FormFields {

@@ -49,9 +49,13 @@ type Authentication struct {
 	NewPassword        string `json:"new_password,omitempty"`
 }
 
-// StoreCreditAmount is one element of CustomerStoredCreditAmounts.
+// StoreCreditAmount is one element of CustomerStoredCreditAmounts. The
+// document types the amount as a number (format float); money is kept
+// here as its exact decimal literal, read and sent digit for digit, never
+// through a float64 (which turns 0.1 + 0.2 into 0.30000000000000004, an
+// amount a store refuses or, worse, keeps).
 type StoreCreditAmount struct {
-	Amount float64 `json:"amount"`
+	Amount json.Number `json:"amount"`
 }
 
 // CustomerCreate is customer_Post: the body item of POST /customers. Inline

@@ -38,7 +38,8 @@ type Sink struct {
 	scratch string
 
 	// Add's bookkeeping (record.go).
-	attrTypes map[string]string // attribute name -> type, first use wins
+	attrTypes  map[string]string // attribute name -> type, first use wins
+	groupNames map[string]bool   // customer group names the records named
 	// seen maps each customer source key to the record that used it first:
 	// keys are the join and ledger key, so a second record with the same key
 	// is rejected rather than written. It costs memory per customer, which
@@ -109,7 +110,7 @@ func addTable[T any](s *Sink, dst **Table[T], entity string, want []string, modi
 
 func newSink(dir string, d Description, started time.Time, log *slog.Logger) (_ *Sink, err error) {
 	s := &Sink{dir: dir, started: started, Log: log, inputs: map[string]*Input{}, hashed: map[string]staging.FileStats{},
-		attrTypes: map[string]string{}, seen: map[string]string{}}
+		attrTypes: map[string]string{}, groupNames: map[string]bool{}, seen: map[string]string{}}
 	defer func() {
 		if err != nil {
 			s.abort()

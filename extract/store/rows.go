@@ -219,3 +219,73 @@ var formFieldOrder = rowOrder[staging.FormFieldValue]{
 var attributeOrder = rowOrder[staging.Attribute]{
 	cmp: func(a, b *staging.Attribute) int { return cmp.Compare(deref(a.ID), deref(b.ID)) },
 }
+
+func groupRow(g *bigcommerce.CustomerGroup) staging.CustomerGroup {
+	r := staging.CustomerGroup{
+		SourceKey:                idKey(g.ID),
+		ID:                       int64p(g.ID),
+		Name:                     g.Name,
+		IsDefault:                g.IsDefault,
+		IsGroupForGuests:         g.IsGroupForGuests,
+		CategoryAccessType:       g.CategoryAccess.Type,
+		CategoryAccessCategories: append([]int64{}, g.CategoryAccess.Categories...),
+		DiscountRules:            []staging.GroupDiscountRule{},
+	}
+	if t, ok := bigcommerce.ParseV2Time(g.DateCreated); ok {
+		r.DateCreated = &t
+	}
+	if t, ok := bigcommerce.ParseV2Time(g.DateModified); ok {
+		r.DateModified = &t
+	}
+	nonzero := func(v int64) *int64 {
+		if v == 0 {
+			return nil
+		}
+		return &v
+	}
+	for _, d := range g.DiscountRules {
+		r.DiscountRules = append(r.DiscountRules, staging.GroupDiscountRule{Type: d.Type, Method: d.Method, Amount: string(d.Amount),
+			CategoryID: nonzero(d.CategoryID), ProductID: nonzero(d.ProductID), PriceListID: nonzero(d.PriceListID)})
+	}
+	return r
+}
+
+func metafieldRow(m *bigcommerce.Metafield) staging.Metafield {
+	return staging.Metafield{
+		SourceKey:         idKey(m.ID),
+		ID:                int64p(m.ID),
+		CustomerSourceKey: idKey(m.ResourceID),
+		CustomerID:        int64p(m.ResourceID),
+		Namespace:         m.Namespace,
+		Key:               m.Key,
+		Value:             m.Value,
+		PermissionSet:     m.PermissionSet,
+		Description:       m.Description,
+		DateCreated:       utcp(m.DateCreated),
+		DateModified:      utcp(m.DateModified),
+	}
+}
+
+func subscriberRow(s *bigcommerce.Subscriber) staging.Subscriber {
+	r := staging.Subscriber{
+		SourceKey:    idKey(s.ID),
+		ID:           int64p(s.ID),
+		Email:        s.Email,
+		FirstName:    s.FirstName,
+		LastName:     s.LastName,
+		Source:       s.Source,
+		OrderID:      s.OrderID,
+		Consents:     append([]string{}, s.Consents...),
+		DateCreated:  utcp(s.DateCreated),
+		DateModified: utcp(s.DateModified),
+	}
+	if s.ChannelID != 0 {
+		r.ChannelID = int64p(s.ChannelID)
+	}
+	return r
+}
+
+func consentRow(customerID int64, c *bigcommerce.Consent) staging.Consent {
+	return staging.Consent{SourceKey: idKey(customerID), CustomerSourceKey: idKey(customerID), CustomerID: int64p(customerID),
+		Allow: append([]string{}, c.Allow...), Deny: append([]string{}, c.Deny...)}
+}

@@ -28,7 +28,7 @@ func testExtractStoreFull(t *testing.T, md mode) {
 	// A small spill size forces many sorted runs, so the k-way merge is
 	// exercised, not just the in-memory tail.
 	m, c := e.extract(dir, storeOptions{SpillRows: 3000})
-	checkFiles(t, dir, m, Entities)
+	checkFiles(t, dir, m, DefaultEntities)
 
 	customers := readRows[staging.Customer](t, dir, staging.EntityCustomers)
 	addresses := readRows[staging.Address](t, dir, staging.EntityAddresses)
@@ -53,8 +53,9 @@ func testExtractStoreFull(t *testing.T, md mode) {
 		t.Fatalf("attributes: %d rows, store has %d", len(attrs), len(apiAttrs))
 	}
 	for _, em := range m.Entities {
-		if em.Rows != map[string]int64{"customers.parquet": int64(nc), "addresses.parquet": int64(na),
-			"attribute_values.parquet": int64(nv), "form_field_values.parquet": int64(nf), "attributes.parquet": int64(len(apiAttrs))}[em.File] {
+		want, ok := map[string]int64{"customers.parquet": int64(nc), "addresses.parquet": int64(na),
+			"attribute_values.parquet": int64(nv), "form_field_values.parquet": int64(nf), "attributes.parquet": int64(len(apiAttrs))}[em.File]
+		if ok && em.Rows != want {
 			t.Errorf("manifest %s: %d rows", em.File, em.Rows)
 		}
 	}
@@ -204,6 +205,7 @@ func spotCheck(t *testing.T, c *bigcommerce.Client, ids []int64, customers []sta
 			t.Fatal(err)
 		}
 		g := gotCust[a.ID]
+		w.CustomerGroupName = g.CustomerGroupName // checked in TestExtractStoreGroupsMetafieldsSubscribersConsents
 		g.AddressCount, g.AttributeCount, w.AddressCount, w.AttributeCount = 0, 0, 0, 0
 		if !reflect.DeepEqual(normCustomer(g), normCustomer(w)) {
 			t.Errorf("customer %d:\n got %+v\nwant %+v", a.ID, g, w)
@@ -315,7 +317,7 @@ func testExtractStoreSomeEntities(t *testing.T, md mode) {
 	dir := t.TempDir()
 	m, _ := e.extract(dir, storeOptions{Entities: []string{staging.EntityCustomers, staging.EntityAttributes}})
 	checkFiles(t, dir, m, []string{staging.EntityCustomers, staging.EntityAttributes})
-	if got := e.n.Load(); got != m.Entities[staging.EntityCustomers].Requests+1 {
+	if got := e.n.Load(); got != m.Entities[staging.EntityCustomers].Requests+m.Entities[staging.EntityAttributes].Requests {
 		t.Errorf("%d requests for customers and definitions only", got)
 	}
 	dir = t.TempDir()

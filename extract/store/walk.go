@@ -256,11 +256,13 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 			continue
 		}
 		read++
+		x.noteCustomer(c.ID)
 		if x.want[staging.EntityCustomers] {
 			r, err := customerRow(c)
 			if err != nil {
 				return err
 			}
+			r.CustomerGroupName = x.groupNames[c.CustomerGroupID] // 0, "no group": no name
 			cs = append(cs, r)
 		}
 		if x.want[staging.EntityFormFieldValues] {

@@ -61,7 +61,7 @@ type jsonObject = map[string]json.RawMessage
 // event envelope ({id, type, data:{customer}}) or the bare {"customer": …}
 // shape of webhook logs. fallbackKey is used when the customer has neither
 // source_id nor id.
-func mapVoucherify(raw []byte, fallbackKey string) (*extract.Record, *recordError) {
+func mapVoucherify(raw []byte, fallbackKey string, consent MarketingConsent) (*extract.Record, *recordError) {
 	if !json.Valid(raw) {
 		var v any
 		err := json.Unmarshal(raw, &v)
@@ -135,6 +135,15 @@ func mapVoucherify(raw []byte, fallbackKey string) (*extract.Record, *recordErro
 	if rerr := voucherifyMetadata(cust, rec); rerr != nil {
 		rerr.key = key
 		return nil, rerr
+	}
+	if consent != nil {
+		in, at, err := consent(cust)
+		if err != nil {
+			return nil, &recordError{key: key, field: "consents", rule: "invalid-consent", msg: err.Error()}
+		}
+		if in {
+			rec.OptIn(at)
+		}
 	}
 	return rec, nil
 }

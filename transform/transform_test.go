@@ -18,6 +18,10 @@ type fixture struct {
 	values    []staging.AttributeValue
 	forms     []staging.FormFieldValue
 	attrs     []staging.Attribute
+	groups    []staging.CustomerGroup
+	metas     []staging.Metafield
+	subs      []staging.Subscriber
+	consents  []staging.Consent
 }
 
 func (f fixture) write(t *testing.T) string {
@@ -29,6 +33,10 @@ func (f fixture) write(t *testing.T) string {
 		writeRows(dir, staging.EntityAttributeValues, f.values),
 		writeRows(dir, staging.EntityFormFieldValues, f.forms),
 		writeRows(dir, staging.EntityAttributes, f.attrs),
+		writeRows(dir, staging.EntityCustomerGroups, f.groups),
+		writeRows(dir, staging.EntityMetafields, f.metas),
+		writeRows(dir, staging.EntitySubscribers, f.subs),
+		writeRows(dir, staging.EntityConsents, f.consents),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -51,6 +59,10 @@ type result struct {
 	addresses []staging.Address
 	values    []staging.AttributeValue
 	forms     []staging.FormFieldValue
+	groups    []staging.CustomerGroup
+	metas     []staging.Metafield
+	subs      []staging.Subscriber
+	consents  []staging.Consent
 	rejects   []staging.Reject
 	merges    []staging.Merge
 }
@@ -70,6 +82,10 @@ func runFixture(t *testing.T, f fixture, opts Options) result {
 		addresses: readAll[staging.Address](t, out, "addresses.parquet"),
 		values:    readAll[staging.AttributeValue](t, out, "attribute_values.parquet"),
 		forms:     readAll[staging.FormFieldValue](t, out, "form_field_values.parquet"),
+		groups:    readAll[staging.CustomerGroup](t, out, "customer_groups.parquet"),
+		metas:     readAll[staging.Metafield](t, out, "metafields.parquet"),
+		subs:      readAll[staging.Subscriber](t, out, "subscribers.parquet"),
+		consents:  readAll[staging.Consent](t, out, "consents.parquet"),
 		rejects:   readAll[staging.Reject](t, out, staging.RejectsFile),
 		merges:    readAll[staging.Merge](t, out, staging.MergesFile),
 	}
@@ -373,7 +389,7 @@ func TestRunWritesManifestAndCopiesExtractRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Stage != "transform" || m.Source.StoreHash != "abc" || m.Watermark == nil || len(m.Entities) != 5 {
+	if m.Stage != "transform" || m.Source.StoreHash != "abc" || m.Watermark == nil || len(m.Entities) != len(staging.Entities) {
 		t.Errorf("manifest: %+v", m)
 	}
 	if st := m.Inputs["customers.parquet"]; st.Rows != 1 || len(st.SHA256) != 64 {

@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/biter777/countries"
-
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -163,27 +161,6 @@ func SplitName(full string) (first, last string) {
 		return words[0], words[0]
 	}
 	return words[0], strings.Join(words[1:], " ")
-}
-
-// maxCountryText bounds what is handed to the country lookup, which builds
-// its key by repeated string concatenation: a name is short, and a long
-// value is not a country.
-const maxCountryText = 64
-
-// CountryCode resolves a country name or code ("Deutschland", "United
-// States", "USA", "gb") to its ISO 3166-1 alpha-2 code, or "" when it is not
-// a country the lookup knows. The transform rejects an address without a
-// code, naming the raw text kept in country.
-func CountryCode(text string) string {
-	text = strings.TrimSpace(text)
-	if text == "" || len(text) > maxCountryText {
-		return ""
-	}
-	c := countries.ByName(text)
-	if c == countries.Unknown || !c.IsValid() {
-		return ""
-	}
-	return c.Alpha2()
 }
 
 // UTF8BOM is the byte order mark some tools put before UTF-8 text.

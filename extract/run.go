@@ -3,7 +3,6 @@ package extract
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,10 +23,7 @@ func Run(ctx context.Context, src Source, dir string, o Options) (*staging.Manif
 	if now == nil {
 		now = time.Now
 	}
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := o.Logger()
 	if err := checkOutput(d.Path, dir); err != nil {
 		return nil, fmt.Errorf("source %q: %w", d, err)
 	}

@@ -2,11 +2,10 @@ package extract
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -106,12 +105,9 @@ type Options struct {
 	// Concurrency caps the requests in flight (0: the source's default).
 	Concurrency int
 
-	// Log receives the summary and warnings; nil discards them.
-	Log *slog.Logger
-	// Terminal, when set, gets progress bars instead of progress lines
-	// every ProgressEvery (0: the source's default; negative: none).
-	Terminal      io.Writer
-	ProgressEvery time.Duration
+	// Options are the logger (the summary, warnings and, without a
+	// terminal, progress lines) and the progress bars' terminal.
+	accounting.Options
 	// Now is the clock that stamps the run; nil means time.Now.
 	Now func() time.Time
 }

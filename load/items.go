@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -125,7 +126,7 @@ func addressCreate(customerID int64, a *addrItem) bigcommerce.AddressCreate {
 // stores an empty address_type as residential.
 func addrKey(first, last, company, phone, typ, a1, a2, city, cc, state, postal string) string {
 	if typ == "" {
-		typ = "residential"
+		typ = bcrules.AddressResidential
 	}
 	parts := []string{first, last, company, phone, typ, a1, a2, city, cc, state, postal}
 	for i, p := range parts {

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
@@ -65,24 +66,22 @@ type Options struct {
 	// MaxConcurrency lowers every per-endpoint cap to at most this (0 = the
 	// documented caps).
 	MaxConcurrency int
-	Log            *slog.Logger
-	// Progress draws progress bars on stderr (set it only when stderr is a
-	// terminal); otherwise progress goes to Log every few seconds.
-	Progress bool
+	// Options are the run's logger and progress: bars on a terminal,
+	// progress lines every interval otherwise (internal/accounting).
+	accounting.Options
 }
 
 // loader is one run.
 type loader struct {
-	opts   Options
-	c      *bigcommerce.Client
-	st     *state
-	log    *slog.Logger
-	prog   *progress
-	sems   map[string]chan struct{}
-	force  bool
-	attrs  map[string]int64 // source attribute name → target id (usable ones)
-	start  time.Time
-	stats0 struct{ requests, retries, limited int64 }
+	opts  Options
+	c     *bigcommerce.Client
+	st    *state
+	log   *slog.Logger
+	acct  *accounting.Stats
+	sems  map[string]chan struct{}
+	force bool
+	attrs map[string]int64 // source attribute name → target id (usable ones)
+	start time.Time
 
 	mu       sync.Mutex
 	requests map[string]int64 // endpoint → calls made by this run
@@ -159,10 +158,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		requests: map[string]int64{},
 		items:    map[string]int64{},
 	}
-	l.prog = newProgress(opts.Progress, opts.Log)
+	l.acct = accounting.New("load", opts.Options, l.c.Stats())
+	defer l.acct.Close()
 	st.observe = l.observe
-	cs := l.c.Stats()
-	l.stats0.requests, l.stats0.retries, l.stats0.limited = cs.Requests.Load(), cs.Retries.Load(), cs.RateLimited.Load()
 	for ep, n := range endpointCaps {
 		if opts.MaxConcurrency > 0 && opts.MaxConcurrency < n {
 			n = opts.MaxConcurrency
@@ -202,11 +200,9 @@ func (l *loader) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := time.Now()
 		if err := s.load(ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.name(), err)
 		}
-		l.log.Info("step done", "step", s.name(), "took", time.Since(t).Round(time.Millisecond))
 	}
 	return nil
 }

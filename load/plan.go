@@ -3,12 +3,10 @@ package load
 import (
 	"context"
 	"fmt"
-	"net/mail"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -208,18 +206,14 @@ func (l *loader) planExisting(ctx context.Context, p *Plan) error {
 	return nil
 }
 
-// validate applies the checks that need no request: required fields,
-// documented lengths, email syntax, attribute value types, form values.
+// validate applies the checks that need no request, the transform's own
+// (internal/bcrules): required fields, lengths, email syntax, country
+// codes, attribute value types, form field values.
 func (l *loader) validate(ctx context.Context, p *Plan, types map[string]string) error {
 	problem := func(entity, key, msg string) {
 		p.ProblemCount++
 		if len(p.Problems) < maxProblems {
 			p.Problems = append(p.Problems, entity+" "+key+": "+msg)
-		}
-	}
-	length := func(entity, key, field, v string, lo, hi int) {
-		if n := utf8.RuneCountInString(v); n < lo || (hi > 0 && n > hi) {
-			problem(entity, key, fmt.Sprintf("%s must be %d–%d characters, has %d", field, lo, hi, n))
 		}
 	}
 	rows, err := l.st.db.QueryContext(ctx, `SELECT entity, seq, key, cust, ref, data FROM src WHERE entity != ? ORDER BY entity, seq`, staging.EntityAttributes)
@@ -239,59 +233,40 @@ func (l *loader) validate(ctx context.Context, p *Plan, types map[string]string)
 			if err != nil {
 				return err
 			}
-			length("customer", r.key, "email", c.Email, 3, 250)
-			if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
-				problem("customer", r.key, "email "+strconv.Quote(c.Email)+" is not a valid address")
+			if v := bcrules.CheckCustomer(&c); v != nil {
+				problem("customer", r.key, v.Message)
 			}
-			length("customer", r.key, "first_name", c.FirstName, 1, 100)
-			length("customer", r.key, "last_name", c.LastName, 1, 100)
-			length("customer", r.key, "company", c.Company, 0, 255)
-			length("customer", r.key, "phone", c.Phone, 0, 50)
 		case staging.EntityAddresses:
 			a, err := decode[staging.Address](r)
 			if err != nil {
 				return err
 			}
-			length("address", r.key, "first_name", a.FirstName, 1, 255)
-			length("address", r.key, "last_name", a.LastName, 1, 255)
-			length("address", r.key, "address1", a.Address1, 1, 255)
-			length("address", r.key, "city", a.City, 1, 100)
-			length("address", r.key, "country_code", a.CountryCode, 2, 2)
+			if v := bcrules.CheckAddress(&a); v != nil {
+				problem("address", r.key, v.Message)
+			}
 		case staging.EntityAttributeValues:
 			v, err := decode[staging.AttributeValue](r)
 			if err != nil {
 				return err
 			}
-			if msg := checkAttrValue(types[v.AttributeName], v.AttributeValue); msg != "" {
-				problem("attribute value", r.key, v.AttributeName+": "+msg)
+			// An attribute in conflict with the target has no type here: its
+			// values are rejected with it.
+			if typ, ok := types[v.AttributeName]; ok {
+				if err := bcrules.CheckAttributeValue(typ, v.AttributeValue); err != nil {
+					problem("attribute value", r.key, v.AttributeName+": "+err.Error())
+				}
 			}
 		case staging.EntityFormFieldValues:
-			if _, bad, err := l.decodeForm(r); err != nil {
+			if fi, bad, err := l.decodeForm(r); err != nil {
 				return err
 			} else if bad != nil {
 				problem("form field value", r.key, bad.message)
+			} else if v := bcrules.CheckFormField(&fi.f); v != nil {
+				problem("form field value", r.key, v.Message)
 			}
 		}
 	}
 	return rows.Err()
-}
-
-// checkAttrValue checks a value against its attribute's type, as the API
-// does (values are always strings on the wire).
-func checkAttrValue(typ, v string) string {
-	switch typ {
-	case bigcommerce.AttributeTypeNumber:
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return "not a number: " + strconv.Quote(v)
-		}
-	case bigcommerce.AttributeTypeDate:
-		if _, err := time.Parse("2006-01-02", v); err != nil {
-			if _, err := time.Parse(time.RFC3339, v); err != nil {
-				return "not a date (2006-01-02): " + strconv.Quote(v)
-			}
-		}
-	}
-	return ""
 }
 
 // String is the plan for a person.

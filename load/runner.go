@@ -155,7 +155,7 @@ func (p paged[T]) load(ctx context.Context) error { return runStep(ctx, p.l, p.s
 // time and sends their batches, at most the step's endpoints' caps in
 // flight. On ctx cancellation it takes no new page and lets the batches in
 // flight finish and be recorded.
-func runStep[T any](ctx context.Context, l *loader, s step[T]) error {
+func runStep[T any](ctx context.Context, l *loader, s step[T]) (err error) {
 	if rw, ok := s.(recorded[T]); ok {
 		if err := resume(ctx, l, rw); err != nil {
 			return err
@@ -169,7 +169,7 @@ func runStep[T any](ctx context.Context, l *loader, s step[T]) error {
 	if total == 0 {
 		return nil
 	}
-	defer l.track(info.name, s.entity(), total)()
+	defer l.track(info.name, s.entity(), total)(&err)
 	g, gctx := errgroup.WithContext(ctx)
 	limit := 0
 	for _, ep := range info.endpoints {

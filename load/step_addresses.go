@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -340,7 +341,7 @@ func (s addressUpdates) send(ctx context.Context, items []addrOwned) ([]outcome,
 		s := a.a
 		typ := s.AddressType
 		if typ == "" {
-			typ = "residential"
+			typ = bcrules.AddressResidential
 		}
 		body[i] = bigcommerce.AddressUpdate{
 			ID: a.target, FirstName: s.FirstName, LastName: s.LastName, Company: new(s.Company),

@@ -96,13 +96,13 @@ func (l *loader) finish(ctx context.Context, complete bool) (*Summary, error) {
 
 func (l *loader) baseSummary() *Summary {
 	wall := time.Since(l.start)
-	cs := l.c.Stats()
+	r := l.acct.Requests()
 	s := &Summary{
 		Requests:        map[string]int64{},
 		ItemsPerRequest: map[string]float64{},
-		HTTPRequests:    cs.Requests.Load() - l.stats0.requests,
-		Retries:         cs.Retries.Load() - l.stats0.retries,
-		RateLimited:     cs.RateLimited.Load() - l.stats0.limited,
+		HTTPRequests:    r.Requests,
+		Retries:         r.Retries,
+		RateLimited:     r.RateLimited,
 		WallSeconds:     wall.Seconds(),
 	}
 	l.mu.Lock()

@@ -3,13 +3,13 @@ package pipelines
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
@@ -21,8 +21,8 @@ type ExportOptions struct {
 	StatePath string // the watermark between runs; empty: always a full export
 	Client    *bigcommerce.Client
 	StoreHash string
-	Log       *slog.Logger
-	Terminal  io.Writer
+	// Options are the logger and the progress bars' terminal.
+	accounting.Options
 	// Now stamps the partition; nil means time.Now.
 	Now func() time.Time
 }
@@ -77,7 +77,7 @@ func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*Exp
 	tmp := wh.Stage(run)
 	defer os.RemoveAll(tmp)
 
-	opts := extract.Options{Store: o.Client, StoreHash: o.StoreHash, Log: o.Log, Terminal: o.Terminal, Now: o.Now}
+	opts := extract.Options{Store: o.Client, StoreHash: o.StoreHash, Options: o.Options, Now: o.Now}
 	if st != nil {
 		since := st.Since()
 		opts.Since = &since

@@ -7,7 +7,6 @@ package pipelines
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract"
 	_ "github.com/bcetl/bcetl/extract/all" // every --from source
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
@@ -45,13 +45,13 @@ type MigrateOptions struct {
 	Work      string
 	Target    *bigcommerce.Client
 	Transform transform.Options
-	// Load carries the load flags; In, StatePath, Client, Log and Progress
+	// Load carries the load flags; In, StatePath, Client and Options
 	// are set by Migrate.
 	Load load.Options
 
-	Log *slog.Logger
-	// Terminal, when set, gets progress bars; otherwise progress is logged.
-	Terminal io.Writer
+	// Options are the logger and the progress bars' terminal, for every
+	// stage.
+	accounting.Options
 }
 
 // MigrateResult is what a migration did.
@@ -82,7 +82,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	// A spec or option the source does not take is refused before
 	// anything is written (an *extract.UsageError).
 	src, err := extract.Open(o.From, extract.Options{Mapping: o.Mapping, Store: o.Source, StoreHash: o.SourceStoreHash,
-		Log: o.Log, Terminal: o.Terminal})
+		Options: o.Options})
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +131,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	}
 
 	lo := o.Load
-	lo.In, lo.StatePath, lo.Client, lo.Log = trDir, filepath.Join(o.Work, StateFile), o.Target, o.Log
-	lo.Progress = o.Terminal != nil
+	lo.In, lo.StatePath, lo.Client, lo.Options = trDir, filepath.Join(o.Work, StateFile), o.Target, o.Options
 	start := time.Now()
 	sum, loadErr := load.Run(ctx, lo)
 	res.LoadTime = time.Since(start)

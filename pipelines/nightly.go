@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -54,9 +54,10 @@ type NightlyOptions struct {
 	// and claims and marks no event. The spool may be opened read-only.
 	DryRun bool
 
-	Log      *slog.Logger
-	Terminal io.Writer
-	Now      func() time.Time
+	// Options are the logger and the progress bars' terminal, for every
+	// phase.
+	accounting.Options
+	Now func() time.Time
 }
 
 // NightlyResult says what a nightly run did.
@@ -112,7 +113,7 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	}
 	defer release()
 	if res.Export, err = export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
-		Log: o.Log, Terminal: o.Terminal, Now: o.Now}, wh); err != nil {
+		Options: o.Options, Now: o.Now}, wh); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}
 	if err := nightlyCreated(ctx, o, wh, work, res); err != nil {
@@ -154,7 +155,7 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, wh *warehouse.Warehou
 	defer os.RemoveAll(tmp)
 	var mu sync.Mutex
 	rejected := map[int64]string{}
-	src, err := extract.Open(store.Scheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Log: o.Log, Now: o.Now,
+	src, err := extract.Open(store.Scheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Options: o.Options, Now: o.Now,
 		RejectedID: func(id int64, err error) { mu.Lock(); rejected[id] = err.Error(); mu.Unlock() }})
 	if err != nil {
 		return err
@@ -322,7 +323,7 @@ func nightlyVoucherify(ctx context.Context, o NightlyOptions, work string, res *
 		}
 	}
 	mr, err := Migrate(ctx, MigrateOptions{From: "voucherify:" + input, Work: filepath.Join(dir, "migration"), Target: o.Target,
-		Transform: o.Transform, Load: o.Load, Log: o.Log, Terminal: o.Terminal})
+		Transform: o.Transform, Load: o.Load, Options: o.Options})
 	if mr != nil && mr.Ledger != nil {
 		res.Voucherify.Add(mr.Ledger)
 	}

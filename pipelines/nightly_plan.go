@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/warehouse"
@@ -168,7 +169,7 @@ func planVoucherify(ctx context.Context, o NightlyOptions, work string) (*Vouche
 	lo := o.Load
 	lo.DryRun = true
 	mr, err := Migrate(ctx, MigrateOptions{From: "voucherify:" + input, Work: filepath.Join(scratch, "migration"), Target: o.Target,
-		Transform: o.Transform, Load: lo, Log: o.Log})
+		Transform: o.Transform, Load: lo, Options: accounting.Options{Log: o.Log, Every: o.Every}})
 	if err != nil {
 		return nil, err
 	}

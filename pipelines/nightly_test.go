@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -169,7 +170,7 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		spoolEvent(t, sp, webhooks.ProviderBigCommerce, fmt.Sprint("cart-", i), ScopeCartCreated, cartCreated(i))
 	}
-	o := NightlyOptions{Spool: sp, Out: filepath.Join(dir, "out"), StoreHash: "source", Log: slog.New(slog.DiscardHandler),
+	o := NightlyOptions{Spool: sp, Out: filepath.Join(dir, "out"), StoreHash: "source", Options: accounting.Options{Log: slog.New(slog.DiscardHandler)},
 		Now: func() time.Time { return time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC) }}
 	work := filepath.Join(o.Out, nightlyDir)
 	wh, err := warehouse.Open(ctx, warehouse.Disk(o.Out), o.StoreHash)

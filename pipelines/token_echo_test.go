@@ -19,6 +19,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -133,7 +134,7 @@ func TestEchoedTokensReachNoFileAndNoLog(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	work := t.TempDir()
 	res, err := Migrate(ctx, MigrateOptions{From: store.Scheme, Source: src, SourceStoreHash: "src", Work: work, Target: dst,
-		Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}, Log: log})
+		Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}, Options: accounting.Options{Log: log}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestEchoedTokensReachNoFileAndNoLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	work2 := t.TempDir()
-	_, err = Migrate(ctx, MigrateOptions{From: "parquet:" + filepath.Join(work, TransformDir), Work: work2, Target: bad, Log: log})
+	_, err = Migrate(ctx, MigrateOptions{From: "parquet:" + filepath.Join(work, TransformDir), Work: work2, Target: bad, Options: accounting.Options{Log: log}})
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("want the 401, got %v", err)
 	}

@@ -4,12 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-)
 
-// Address types the API accepts.
-const (
-	AddressResidential = "residential"
-	AddressCommercial  = "commercial"
+	"github.com/bcetl/bcetl/internal/bcrules"
 )
 
 // ErrAddressType is returned by NormalizeAddressType for a value other than
@@ -24,8 +20,8 @@ func NormalizeAddressType(s string) (string, error) {
 	v := strings.ToLower(strings.TrimSpace(Text(s)))
 	switch v {
 	case "":
-		return AddressResidential, nil
-	case AddressResidential, AddressCommercial:
+		return bcrules.AddressResidential, nil
+	case bcrules.AddressResidential, bcrules.AddressCommercial:
 		return v, nil
 	}
 	return s, fmt.Errorf("%w, not %q", ErrAddressType, s)

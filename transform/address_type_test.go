@@ -3,6 +3,8 @@ package transform
 import (
 	"errors"
 	"testing"
+
+	"github.com/bcetl/bcetl/internal/bcrules"
 )
 
 func TestNormalizeAddressType(t *testing.T) {
@@ -30,7 +32,7 @@ func FuzzAddressType(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if once != AddressResidential && once != AddressCommercial {
+		if once != bcrules.AddressResidential && once != bcrules.AddressCommercial {
 			t.Fatalf("NormalizeAddressType(%q) = %q", s, once)
 		}
 		if twice, err := NormalizeAddressType(once); err != nil || twice != once {

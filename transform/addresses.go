@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -28,8 +29,8 @@ func (n *normalizer) address(a *staging.Address) *problem {
 	if n.opts.on(RuleState) {
 		v, res, err := normalizeState(a.CountryCode, a.StateOrProvince)
 		if err != nil {
-			return &problem{"state_or_province", RuleState, a.StateOrProvince,
-				err.Error() + ": give the state's full name or a valid code for the address's country"}
+			return newProblem("state_or_province", RuleState, a.StateOrProvince,
+				err.Error()+": give the state's full name or a valid code for the address's country")
 		}
 		if res == stateUnknown {
 			n.unrecognised(RuleState)
@@ -45,17 +46,15 @@ func (n *normalizer) address(a *staging.Address) *problem {
 	if n.opts.on(RuleAddressType) {
 		v, err := NormalizeAddressType(a.AddressType)
 		if err != nil {
-			return &problem{"address_type", RuleAddressType, a.AddressType,
-				fmt.Sprintf("address_type %q is neither residential nor commercial: fix it, or leave it empty for residential", a.AddressType)}
+			return newProblem("address_type", RuleAddressType, a.AddressType,
+				fmt.Sprintf("address_type %q is neither residential nor commercial: fix it, or leave it empty for residential", a.AddressType))
 		}
 		n.count(RuleAddressType, a.AddressType, v)
 		a.AddressType = v
-	} else if a.AddressType != "" && a.AddressType != AddressResidential && a.AddressType != AddressCommercial {
-		return &problem{"address_type", CheckEnum, a.AddressType,
-			fmt.Sprintf("address_type must be exactly residential or commercial, not %q (the address_type rule, which would fix case, is disabled)", a.AddressType)}
 	}
-	return checkLimits(addressLimits, a.FirstName, a.LastName, a.Company, a.Address1, a.Address2, a.City,
-		a.StateOrProvince, a.PostalCode, a.CountryCode, a.Phone)
+	// With the country or address_type rule off, the value must already be
+	// one the API takes.
+	return bcrules.CheckAddress(a)
 }
 
 // country resolves country_code from country_code or, when that is empty
@@ -64,22 +63,22 @@ func (n *normalizer) address(a *staging.Address) *problem {
 // the API derives it from the code anyway.
 func (n *normalizer) country(a *staging.Address) *problem {
 	field, src := "country_code", a.CountryCode
-	code, err := normalizeCountry(src)
-	if (src == "" || err != nil) && a.Country != "" {
-		if c, err2 := normalizeCountry(a.Country); err2 == nil || src == "" {
-			field, src, code, err = "country", a.Country, c, err2
+	code := bcrules.CountryCode(src)
+	if code == "" && a.Country != "" {
+		if c := bcrules.CountryCode(a.Country); c != "" || src == "" {
+			field, src, code = "country", a.Country, c
 		}
 	}
-	if err != nil {
+	if code == "" {
 		if src == "" {
-			return &problem{"country_code", CheckRequired, "", "country_code is required and both country_code and country are empty"}
+			return newProblem("country_code", CheckRequired, "", "country_code is required and both country_code and country are empty")
 		}
-		return &problem{field, RuleCountry, src,
-			fmt.Sprintf("unknown country %q: use an ISO 3166-1 code (US, GBR) or an English country name", src)}
+		return newProblem(field, RuleCountry, src,
+			fmt.Sprintf("unknown country %q: use an ISO 3166-1 code (US, GBR) or an English country name", src))
 	}
 	n.count(RuleCountry, a.CountryCode, code)
 	a.CountryCode = code
-	a.Country = CountryName(code)
+	a.Country = bcrules.CountryName(code)
 	return nil
 }
 

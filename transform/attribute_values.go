@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -18,15 +19,23 @@ func (n *normalizer) attributeValue(v *staging.AttributeValue, attrs *attributeT
 	d := attrs.lookup(v.AttributeName, v.AttributeID)
 	switch {
 	case d == nil:
-		return &problem{"attribute_name", CheckUnknownAttribute, v.AttributeName,
-			fmt.Sprintf("unknown attribute: attributes.parquet defines no attribute named %q; add its definition or drop the value", v.AttributeName)}
+		return newProblem("attribute_name", CheckUnknownAttribute, v.AttributeName,
+			fmt.Sprintf("unknown attribute: attributes.parquet defines no attribute named %q; add its definition or drop the value", v.AttributeName))
 	case d.reason != "":
-		return &problem{"attribute_name", CheckAttributeRejected, v.AttributeName, "attribute rejected: " + d.reason}
+		return newProblem("attribute_name", CheckAttributeRejected, v.AttributeName, "attribute rejected: "+d.reason)
 	}
 	v.AttributeName, v.AttributeType, v.AttributeID = d.name, d.typ, d.id
-	if err := CheckAttributeValue(d.typ, v.AttributeValue); err != nil {
-		return &problem{"attribute_value", CheckAttributeType, v.AttributeValue, err.Error()}
+	val, err := v.AttributeValue, error(nil)
+	if n.opts.on(RuleAttributeValue) {
+		val, err = bcrules.NormalizeAttributeValue(d.typ, val)
+	} else {
+		err = bcrules.CheckAttributeValue(d.typ, val)
 	}
+	if err != nil {
+		return newProblem("attribute_value", CheckAttributeType, v.AttributeValue, err.Error())
+	}
+	n.count(RuleAttributeValue, v.AttributeValue, val)
+	v.AttributeValue = val
 	return nil
 }
 

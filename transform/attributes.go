@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -35,7 +36,7 @@ func (t *attributeTable) lookup(name string, id *int64) *attrDef {
 // transformAttributes handles attribute definitions, which are few and
 // read whole: text rule on the name, type lower-cased and checked, one
 // definition per name (case-insensitive; the first wins, a different type
-// is reported as a conflict), and at most MaxAttributes definitions — the
+// is reported as a conflict), and at most bcrules.MaxAttributes definitions — the
 // API's per-store limit. Definitions past the limit are rejected in input
 // order, and so are the values that use them.
 func transformAttributes(ctx context.Context, inDir string, opts Options, w *batchWriter[staging.Attribute], s *sink, span *dateSpan) (*attributeTable, error) {
@@ -50,10 +51,10 @@ func transformAttributes(ctx context.Context, inDir string, opts Options, w *bat
 		if p == nil {
 			n.text(&a.Name, &a.Type)
 			a.Type = strings.ToLower(a.Type)
-			p = checkLength("name", a.Name, 1, 255)
+			p = bcrules.AttributeName.Check(a.Name)
 		}
-		if p == nil && a.Type != AttributeString && a.Type != AttributeNumber && a.Type != AttributeDate {
-			p = &problem{"type", CheckEnum, a.Type, fmt.Sprintf("attribute type %q is not string, number or date", a.Type)}
+		if p == nil && !bcrules.IsAttributeType(a.Type) {
+			p = newProblem("type", CheckEnum, a.Type, fmt.Sprintf("attribute type %q is not string, number or date", a.Type))
 		}
 		if first, dup := seenKey[a.SourceKey]; p == nil && dup {
 			p = dupKeyProblem(a.SourceKey, first)
@@ -63,7 +64,7 @@ func transformAttributes(ctx context.Context, inDir string, opts Options, w *bat
 		fold := string(appendFold(nil, a.Name))
 		if p != nil {
 			if _, ok := t.byName[fold]; !ok && a.Name != "" {
-				t.byName[fold] = &attrDef{name: a.Name, reason: p.msg, placeholder: true}
+				t.byName[fold] = &attrDef{name: a.Name, reason: p.Message, placeholder: true}
 			}
 			return s.reject(staging.EntityAttributes, a.SourceKey, p)
 		}
@@ -79,9 +80,9 @@ func transformAttributes(ctx context.Context, inDir string, opts Options, w *bat
 		if a.ID != nil {
 			t.byID[*a.ID] = d
 		}
-		if kept == MaxAttributes {
-			d.reason = fmt.Sprintf("a store holds at most %d customer attributes and this is one more: drop unused attributes from the source", MaxAttributes)
-			return s.reject(staging.EntityAttributes, a.SourceKey, &problem{"name", CheckAttributeLimit, a.Name, d.reason})
+		if kept == bcrules.MaxAttributes {
+			d.reason = fmt.Sprintf("a store holds at most %d customer attributes and this is one more: drop unused attributes from the source", bcrules.MaxAttributes)
+			return s.reject(staging.EntityAttributes, a.SourceKey, newProblem("name", CheckAttributeLimit, a.Name, d.reason))
 		}
 		kept++
 		span.add(a.DateModified)

@@ -120,8 +120,8 @@ func transformChildren[T any](ctx context.Context, inDir string, opts Options, c
 			// would hold in the target. Rows merged into a row refused
 			// here stay merged (they were duplicates of it).
 			if perOwner[owner]++; perOwner[owner] > spec.perOwner {
-				return s.reject(spec.entity, spec.key(v), &problem{"customer_source_key", spec.limitRule, owner,
-					fmt.Sprintf(spec.limitMsg, owner, spec.perOwner)})
+				return s.reject(spec.entity, spec.key(v), newProblem("customer_source_key", spec.limitRule, owner,
+					fmt.Sprintf(spec.limitMsg, owner, spec.perOwner)))
 			}
 		}
 		if spec.modified != nil {
@@ -143,7 +143,7 @@ func checkOneOf(field, v string, optional bool, allowed ...string) *problem {
 			return nil
 		}
 	}
-	return &problem{field, CheckEnum, v, fmt.Sprintf("%s %q is not one of %s", field, v, strings.Join(allowed, ", "))}
+	return newProblem(field, CheckEnum, v, fmt.Sprintf("%s %q is not one of %s", field, v, strings.Join(allowed, ", ")))
 }
 
 // checkList refuses a list with a value outside allowed or a repeat.
@@ -154,7 +154,7 @@ func checkList(field string, l []string, allowed ...string) *problem {
 			return p
 		}
 		if seen[v] {
-			return &problem{field, CheckEnum, v, fmt.Sprintf("%s lists %q twice", field, v)}
+			return newProblem(field, CheckEnum, v, fmt.Sprintf("%s lists %q twice", field, v))
 		}
 		seen[v] = true
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -17,26 +18,26 @@ func (n *normalizer) customer(c *staging.Customer) *problem {
 		return p
 	}
 	n.text(&c.Email, &c.FirstName, &c.LastName, &c.Company, &c.Phone, &c.TaxExemptCategory, &c.RegistrationIPAddress, &c.CustomerGroupName)
-	if p := checkLength("customer_group_name", c.CustomerGroupName, 0, 255); p != nil {
+	if p := (bcrules.Limit{Field: "customer_group_name", Min: 0, Max: 255}).Check(c.CustomerGroupName); p != nil {
 		return p
 	}
 	// Store credit is exact (staging.Money) and, in the API, never
 	// negative: a negative amount would fail the customer's POST.
 	for _, a := range c.StoreCreditAmounts {
 		if a.Sign() < 0 {
-			return &problem{"store_credit_amounts", CheckStoreCredit, a.String(), "store credit " + a.String() + " is negative; the API takes amounts >= 0"}
+			return newProblem("store_credit_amounts", CheckStoreCredit, a.String(), "store credit "+a.String()+" is negative; the API takes amounts >= 0")
 		}
 	}
 	n.multiline(&c.Notes)
 	if n.opts.on(RuleEmail) && c.Email != "" {
-		e, err := normalizeEmail(c.Email)
-		if err != nil {
-			return &problem{"email", RuleEmail, c.Email, err.Error() + ": correct it in the source; customers need a valid, unique email"}
+		if e, err := bcrules.NormalizeEmail(c.Email); err == nil {
+			n.count(RuleEmail, c.Email, e)
+			c.Email = e
 		}
-		n.count(RuleEmail, c.Email, e)
-		c.Email = e
 	}
-	return checkLimits(customerLimits, c.Email, c.FirstName, c.LastName, c.Company, c.Phone, c.TaxExemptCategory, c.Notes)
+	// An email the rule could not make valid, or one not normalised because
+	// the rule is off, is refused here as the API would refuse it.
+	return bcrules.CheckCustomer(c)
 }
 
 // Row states shared by the entity passes.
@@ -86,12 +87,12 @@ type customerResolution struct {
 func (t *customerTable) resolve(key string) customerResolution {
 	row, ok := t.byKey[sourceKey(key)]
 	if !ok {
-		return customerResolution{p: &problem{"customer_source_key", CheckUnknownCustomer, key,
-			fmt.Sprintf("unknown customer: no row of customers.parquet has source key %q; extract the customer too, or drop this row", key)}}
+		return customerResolution{p: newProblem("customer_source_key", CheckUnknownCustomer, key,
+			fmt.Sprintf("unknown customer: no row of customers.parquet has source key %q; extract the customer too, or drop this row", key))}
 	}
 	switch t.state[row] {
 	case rowRejected:
-		return customerResolution{p: &problem{"customer_source_key", CheckCustomerRejected, key, "customer rejected: " + t.reasons[row]}}
+		return customerResolution{p: newProblem("customer_source_key", CheckCustomerRejected, key, "customer rejected: "+t.reasons[row])}
 	case rowMerged:
 		return customerResolution{key: t.survivor[row], row: t.srow[row], moved: true}
 	}
@@ -119,14 +120,14 @@ func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*c
 		}
 		if p := n.customer(c); p != nil {
 			st = rowRejected
-			t.reasons[row] = p.msg
+			t.reasons[row] = p.Message
 			if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
 				return err
 			}
 		} else if dup {
 			st = rowRejected
 			p := dupKeyProblem(c.SourceKey, first)
-			t.reasons[row] = p.msg
+			t.reasons[row] = p.Message
 			if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
 				return err
 			}
@@ -162,6 +163,6 @@ func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*c
 }
 
 func dupKeyProblem(key string, firstRow uint32) *problem {
-	return &problem{"source_key", CheckDuplicateSourceKey, key,
-		fmt.Sprintf("source key %q already used by row %d of the same file; source keys must be unique", key, firstRow+1)}
+	return newProblem("source_key", CheckDuplicateSourceKey, key,
+		fmt.Sprintf("source key %q already used by row %d of the same file; source keys must be unique", key, firstRow+1))
 }

@@ -60,11 +60,11 @@ type addressResolution struct {
 func (t *addressTable) resolve(key string) addressResolution {
 	row, ok := firstRow(t.keys, sourceKey(key))
 	if !ok {
-		return addressResolution{p: &problem{"address_source_key", CheckUnknownAddress, key,
-			fmt.Sprintf("unknown address: no row of addresses.parquet has source key %q; extract the address too, or drop this row", key)}}
+		return addressResolution{p: newProblem("address_source_key", CheckUnknownAddress, key,
+			fmt.Sprintf("unknown address: no row of addresses.parquet has source key %q; extract the address too, or drop this row", key))}
 	}
 	if r, ok := t.reasons[row]; ok {
-		return addressResolution{p: &problem{"address_source_key", CheckAddressRejected, key, "address rejected: " + r}}
+		return addressResolution{p: newProblem("address_source_key", CheckAddressRejected, key, "address rejected: "+r)}
 	}
 	if s, ok := t.survivor[row]; ok {
 		return addressResolution{key: s, moved: true}
@@ -104,7 +104,7 @@ func transformAddresses(ctx context.Context, inDir string, opts Options, ct *cus
 		}
 		if p != nil {
 			state = append(state, rowRejected)
-			at.reasons[row] = p.msg
+			at.reasons[row] = p.Message
 			return s.reject(staging.EntityAddresses, a.SourceKey, p)
 		}
 		state = append(state, rowOK)
@@ -145,7 +145,7 @@ func transformAddresses(ctx context.Context, inDir string, opts Options, ct *cus
 		case rowDupKey:
 			first, _ := firstRow(at.keys, sourceKey(a.SourceKey))
 			p := dupKeyProblem(a.SourceKey, first)
-			at.reasons[row] = p.msg
+			at.reasons[row] = p.Message
 			return s.reject(staging.EntityAddresses, a.SourceKey, p)
 		}
 		n2.address(a)

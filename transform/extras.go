@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ var groupSpec = childSpec[staging.CustomerGroup]{
 			return p
 		}
 		n.text(&g.Name)
-		if p := checkLength("name", g.Name, 1, 255); p != nil {
+		if p := (bcrules.Limit{Field: "name", Min: 1, Max: 255}).Check(g.Name); p != nil {
 			return p
 		}
 		if p := checkOneOf("category_access_type", g.CategoryAccessType, true, "all", "specific", "none"); p != nil {
@@ -42,7 +43,7 @@ var groupSpec = childSpec[staging.CustomerGroup]{
 				return p
 			}
 			if m, err := staging.ParseMoney(d.Amount); err != nil || m.Sign() < 0 {
-				return &problem{"discount_rules.amount", CheckEnum, d.Amount, "discount_rules.amount must be a number >= 0 with at most 4 decimals"}
+				return newProblem("discount_rules.amount", CheckEnum, d.Amount, "discount_rules.amount must be a number >= 0 with at most 4 decimals")
 			}
 		}
 		return nil
@@ -76,7 +77,7 @@ var metafieldSpec = childSpec[staging.Metafield]{
 			v        string
 			min, max int
 		}{{"namespace", m.Namespace, 1, 64}, {"key", m.Key, 1, 64}, {"value", m.Value, 1, 65535}, {"description", m.Description, 0, 255}} {
-			if p := checkLength(l.f, l.v, l.min, l.max); p != nil {
+			if p := (bcrules.Limit{Field: l.f, Min: l.min, Max: l.max}).Check(l.v); p != nil {
 				return p
 			}
 		}
@@ -107,15 +108,15 @@ var subscriberSpec = childSpec[staging.Subscriber]{
 		}
 		n.text(&s.Email, &s.FirstName, &s.LastName)
 		if n.opts.on(RuleEmail) || s.Email == "" {
-			e, err := normalizeEmail(s.Email)
+			e, err := bcrules.NormalizeEmail(s.Email)
 			if err != nil {
-				return &problem{"email", RuleEmail, s.Email, err.Error() + ": a subscriber needs a valid email"}
+				return newProblem("email", RuleEmail, s.Email, err.Error()+": a subscriber needs a valid email")
 			}
 			n.count(RuleEmail, s.Email, e)
 			s.Email = e
 		}
 		for _, l := range []struct{ f, v string }{{"email", s.Email}, {"first_name", s.FirstName}, {"last_name", s.LastName}} {
-			if p := checkLength(l.f, l.v, 0, 255); p != nil {
+			if p := (bcrules.Limit{Field: l.f, Min: 0, Max: 255}).Check(l.v); p != nil {
 				return p
 			}
 		}
@@ -152,11 +153,11 @@ var consentSpec = childSpec[staging.Consent]{
 		}
 		for _, d := range c.Deny {
 			if d == "essential" {
-				return &problem{"deny", CheckEnum, d, "essential cookies cannot be denied"}
+				return newProblem("deny", CheckEnum, d, "essential cookies cannot be denied")
 			}
 			for _, a := range c.Allow {
 				if a == d {
-					return &problem{"deny", CheckEnum, d, d + " is both allowed and denied"}
+					return newProblem("deny", CheckEnum, d, d+" is both allowed and denied")
 				}
 			}
 		}

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -31,48 +31,36 @@ func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
 		return p
 	}
 	n.text(&f.Name)
-	// The document bounds neither; the sandbox allows names of 255
-	// characters, and values are bounded like notes (MaxLongText).
-	if p := checkLength("name", f.Name, 1, 255); p != nil {
+	if p := bcrules.FormFieldName.Check(f.Name); p != nil {
 		return p
 	}
 	f.ValueType = strings.ToLower(strings.TrimSpace(f.ValueType))
 	switch f.ValueType {
 	case staging.ValueTypeString:
 		if f.ValueString == nil && json.Unmarshal([]byte(f.ValueJSON), &f.ValueString) != nil {
-			return &problem{"value_string", CheckFormField, f.ValueJSON, "a string form field value has neither value_string nor a JSON string in value_json"}
+			return newProblem("value_string", CheckFormField, f.ValueJSON, "a string form field value has neither value_string nor a JSON string in value_json")
 		}
-		if f.ValueString == nil {
-			return &problem{"value_string", CheckFormField, f.ValueJSON, "a string form field value has no value"}
+		if f.ValueString != nil {
+			v := *f.ValueString
+			n.multiline(&v)
+			f.ValueString = &v
+			f.ValueJSON = jsonLiteral(v)
 		}
-		v := *f.ValueString
-		n.multiline(&v)
-		if p := checkLength("value_string", v, 0, MaxLongText); p != nil {
-			return p
-		}
-		f.ValueString = &v
-		f.ValueJSON = jsonLiteral(v)
 	case staging.ValueTypeArray:
 		if len(f.ValueArray) == 0 && f.ValueJSON != "" && json.Unmarshal([]byte(f.ValueJSON), &f.ValueArray) != nil {
-			return &problem{"value_array", CheckFormField, f.ValueJSON, "an array form field value has an empty value_array and value_json is not a JSON array of strings"}
+			return newProblem("value_array", CheckFormField, f.ValueJSON, "an array form field value has an empty value_array and value_json is not a JSON array of strings")
 		}
 		arr := make([]string, len(f.ValueArray))
-		total := 0
 		for i, v := range f.ValueArray {
 			n.text(&v)
 			arr[i] = v
-			total += utf8.RuneCountInString(v)
-		}
-		if total > MaxLongText {
-			return &problem{"value_array", CheckLength, f.ValueJSON,
-				fmt.Sprintf("value_array must hold at most %d characters in all, it has %d: shorten it", MaxLongText, total)}
 		}
 		f.ValueArray = arr
 		f.ValueJSON = jsonLiteral(arr)
 	case staging.ValueTypeNumber:
 		// value_json carries the number digit for digit; keep it when it is
 		// a JSON number, else spell the float.
-		if isJSONNumber(f.ValueJSON) {
+		if bcrules.FiniteJSONNumber(f.ValueJSON) {
 			if f.ValueNumber == nil {
 				x, _ := strconv.ParseFloat(f.ValueJSON, 64)
 				f.ValueNumber = &x
@@ -80,12 +68,14 @@ func (n *normalizer) formField(f *staging.FormFieldValue) *problem {
 		} else if f.ValueNumber != nil {
 			f.ValueJSON = strconv.FormatFloat(*f.ValueNumber, 'g', -1, 64)
 		} else {
-			return &problem{"value_number", CheckFormField, f.ValueJSON, "a number form field value has neither value_number nor a JSON number in value_json"}
+			return newProblem("value_number", CheckFormField, f.ValueJSON, "a number form field value has neither value_number nor a JSON number in value_json")
 		}
 	default:
-		return &problem{"value_type", CheckEnum, f.ValueType, fmt.Sprintf("value_type must be string, number or array, not %q", f.ValueType)}
+		return newProblem("value_type", CheckEnum, f.ValueType, fmt.Sprintf("value_type must be string, number or array, not %q", f.ValueType))
 	}
-	return nil
+	// value_json as it will be sent: at most bcrules.MaxLongText characters
+	// (the document gives no bound), a number finite.
+	return bcrules.CheckFormField(f)
 }
 
 func jsonLiteral(v any) string {
@@ -94,18 +84,6 @@ func jsonLiteral(v any) string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v) // strings and []string always encode
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func isJSONNumber(s string) bool {
-	var n json.Number
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil {
-		return false
-	}
-	n, ok := v.(json.Number)
-	return ok && n != "" && !d.More()
 }
 
 // transformFormFields moves form field values of merged customers and

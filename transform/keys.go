@@ -3,8 +3,8 @@ package transform
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"strings"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -55,18 +55,12 @@ func sourceKey(s string) Key {
 	return b.reset("src").raw(s).sum()
 }
 
-// EmailKey is the customer uniqueness key: the whole address, trimmed and
-// lower-cased with strings.ToLower — never Unicode case folding. Folding
-// makes "straße@" and "strasse@", or "ﬁnn@" and "finn@", one key, so two
-// people who are two customers to the API would be merged, one person's
-// addresses and values moved into the other's account. How BigCommerce
-// compares emails is unconfirmed (bigcommerce-facts (h)); only plain
-// lower-casing is safe: at worst two spellings of one address are loaded
-// twice, and the API refuses the second. Pass a normalised email
-// (NormalizeEmail).
+// EmailKey is the customer uniqueness key: the hash of bcrules.EmailKey
+// (trimmed, lower-cased, never case-folded; it says why). Pass a
+// normalised email.
 func EmailKey(email string) Key {
 	var b keyBuilder
-	return b.reset("email").raw(strings.ToLower(strings.TrimSpace(email))).sum()
+	return b.reset("email").raw(bcrules.EmailKey(email)).sum()
 }
 
 // AddressKey is the address uniqueness key the API documents — customer,

@@ -121,39 +121,3 @@ func appendFold(dst []byte, s string) []byte {
 	}
 	return dst
 }
-
-// looseFold folds s for lenient name matching (states, countries):
-// accents are removed, case is folded, and every run of characters that is
-// neither letter nor digit becomes one space, so "Baden Wurttemberg",
-// "baden-württemberg" and "BADEN-WÜRTTEMBERG" compare equal.
-func looseFold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if !ascii {
-		s = norm.NFD.String(s)
-	}
-	b := make([]byte, 0, len(s))
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && len(b) > 0 {
-				b = append(b, ' ')
-			}
-			space = false
-			b = utf8.AppendRune(b, r)
-		default:
-			space = true
-		}
-	}
-	if ascii {
-		return string(appendFold(nil, string(b)))
-	}
-	return cases.Fold().String(string(b))
-}

@@ -61,15 +61,15 @@ type sink struct {
 // reject records that entity row key could not be passed on.
 func (s *sink) reject(entity, key string, p *problem) error {
 	s.rep.Entities[entity].Rejected++
-	s.rep.RejectsByRule[p.rule]++
+	s.rep.RejectsByRule[p.Rule]++
 	return s.rejects.write(staging.Reject{
 		Stage:     staging.StageTransform,
 		Entity:    entity,
 		SourceKey: key, // the staging writer escapes invalid UTF-8
-		Field:     p.field,
-		Rule:      p.rule,
-		Value:     staging.TruncateValue(p.value),
-		Message:   p.msg,
+		Field:     p.Field,
+		Rule:      p.Rule,
+		Value:     staging.TruncateValue(p.Value),
+		Message:   p.Message,
 	})
 }
 

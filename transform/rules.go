@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/bcetl/bcetl/internal/bcrules"
 )
 
 // Rule names, as used by --disable and as keys of Report.RuleChanges. Only
@@ -18,21 +20,25 @@ const (
 	RulePostal      = "postal"
 	RulePhone       = "phone"
 	RuleAddressType = "address_type"
+	// RuleAttributeValue rewrites number and date attribute values into
+	// the one form the API takes (bcrules.NormalizeAttributeValue).
+	RuleAttributeValue = "attribute_value"
 )
 
 // Rules lists every rule that can be disabled, in the order they apply.
-var Rules = []string{RuleText, RuleEmail, RuleCountry, RuleState, RulePostal, RulePhone, RuleAddressType}
+var Rules = []string{RuleText, RuleEmail, RuleCountry, RuleState, RulePostal, RulePhone, RuleAddressType, RuleAttributeValue}
 
 // Reject rules that are not normalisation rules: they name the check that
-// failed in rejects.parquet and Report.RejectsByRule.
+// failed in rejects.parquet and Report.RejectsByRule. The API's own checks
+// are named in internal/bcrules.
 const (
 	CheckUTF8               = "utf8"
-	CheckRequired           = "required"
-	CheckLength             = "length"
-	CheckEnum               = "enum"
-	CheckAttributeType      = "attribute-type"
+	CheckRequired           = bcrules.RuleRequired
+	CheckLength             = bcrules.RuleLength
+	CheckEnum               = bcrules.RuleEnum
+	CheckAttributeType      = bcrules.RuleAttributeType
 	CheckAttributeLimit     = "attribute-limit"
-	CheckFormField          = "form-field"
+	CheckFormField          = bcrules.RuleFormField
 	CheckDuplicateSourceKey = "duplicate-source-key"
 	CheckUnknownCustomer    = "unknown-customer"
 	CheckUnknownAddress     = "unknown-address"

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/biter777/countries"
+
+	"github.com/bcetl/bcetl/internal/bcrules"
 )
 
 // ErrUnknownSubdivision is returned by NormalizeState for a value that is
@@ -64,7 +66,7 @@ func normalizeState(country, s string) (string, stateResult, error) {
 	if t == nil {
 		return s, stateNone, nil
 	}
-	f := looseFold(s)
+	f := bcrules.LooseFold(s)
 	if name, ok := t.byName[f]; ok {
 		return name, stateKnown, nil
 	}
@@ -112,7 +114,7 @@ func isAlnumASCII(s string) bool {
 }
 
 type subdivisions struct {
-	byName map[string]string // looseFold(name) → canonical name
+	byName map[string]string // bcrules.LooseFold(name) → canonical name
 	byCode map[string]string // "CA" (the part after "US-") → canonical name
 }
 
@@ -154,7 +156,7 @@ var stateIndex = sync.OnceValue(func() map[string]*subdivisions {
 			}
 			t.byCode[code[i+1:]] = canonical
 			for _, p := range parts {
-				if f := looseFold(p); f != "" {
+				if f := bcrules.LooseFold(p); f != "" {
 					if _, dup := t.byName[f]; !dup {
 						t.byName[f] = canonical
 					}
@@ -167,7 +169,7 @@ var stateIndex = sync.OnceValue(func() map[string]*subdivisions {
 	}
 	if de := idx["DE"]; de != nil {
 		for en, local := range germanExonyms {
-			de.byName[looseFold(en)] = local
+			de.byName[bcrules.LooseFold(en)] = local
 		}
 	}
 	return idx

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -306,11 +307,11 @@ func TestDisabledRulesLeaveValues(t *testing.T) {
 
 func TestAttributeLimitAndTypes(t *testing.T) {
 	var attrs []staging.Attribute
-	for i := 0; i < MaxAttributes+2; i++ {
+	for i := 0; i < bcrules.MaxAttributes+2; i++ {
 		attrs = append(attrs, staging.Attribute{SourceKey: fmt.Sprintf("k%d", i), Name: fmt.Sprintf("n%d", i), Type: "number"})
 	}
 	attrs = append(attrs, staging.Attribute{SourceKey: "d", Name: "Birthday", Type: "Date"}, staging.Attribute{SourceKey: "bad", Name: "X", Type: "bool"})
-	last := attrs[MaxAttributes].Name
+	last := attrs[bcrules.MaxAttributes].Name
 	r := runFixture(t, fixture{
 		customers: []staging.Customer{{SourceKey: "c", Email: "c@example.com", FirstName: "A", LastName: "B"}},
 		attrs:     attrs,
@@ -321,8 +322,8 @@ func TestAttributeLimitAndTypes(t *testing.T) {
 			{SourceKey: "v4", CustomerSourceKey: "c", AttributeName: "nope", AttributeValue: "1"},
 		},
 	}, Options{})
-	if c := r.rep.Entities["attributes"]; c.RowsOut != MaxAttributes || c.Rejected != 4 {
-		t.Errorf("attributes: %+v; want %d out, 2 over the limit + bool + Birthday (51st+) rejected", c, MaxAttributes)
+	if c := r.rep.Entities["attributes"]; c.RowsOut != bcrules.MaxAttributes || c.Rejected != 4 {
+		t.Errorf("attributes: %+v; want %d out, 2 over the limit + bool + Birthday (51st+) rejected", c, bcrules.MaxAttributes)
 	}
 	for _, tc := range []struct{ key, rule string }{{"v2", CheckAttributeType}, {"v3", CheckAttributeRejected}, {"v4", CheckUnknownAttribute}} {
 		if rj := r.reject("attribute_values", tc.key); rj == nil || rj.Rule != tc.rule {
@@ -331,22 +332,6 @@ func TestAttributeLimitAndTypes(t *testing.T) {
 	}
 	if len(r.values) != 1 || r.values[0].SourceKey != "v1" {
 		t.Errorf("values: %+v", r.values)
-	}
-}
-
-func TestCheckAttributeValue(t *testing.T) {
-	for _, tc := range []struct {
-		typ, v string
-		ok     bool
-	}{
-		{"number", "42", true}, {"number", "-1.5e3", true}, {"number", "NaN", false}, {"number", "", false}, {"number", "1,5", false},
-		{"date", "2024-02-29", true}, {"date", "2024-02-30", false}, {"date", "2024-01-02T03:04:05Z", true},
-		{"date", "2024-01-02T03:04:05+02:00", true}, {"date", "2024-01-02T03:04:05", true}, {"date", "02/01/2024", false},
-		{"string", strings.Repeat("ü", 255), true}, {"string", strings.Repeat("ü", 256), false},
-	} {
-		if err := CheckAttributeValue(tc.typ, tc.v); (err == nil) != tc.ok {
-			t.Errorf("CheckAttributeValue(%s, %.20q) = %v, want ok=%v", tc.typ, tc.v, err, tc.ok)
-		}
 	}
 }
 

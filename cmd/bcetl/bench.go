@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
@@ -65,7 +66,8 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		res, err := pipelines.Migrate(ctx, pipelines.MigrateOptions{
 			From: store.Scheme, Source: srcClient, SourceStoreHash: src.Hash,
-			Work: dir, Target: tgtClient, Log: a.log, Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
+			Work: dir, Target: tgtClient, Options: accounting.Options{Log: a.log},
+			Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 		})
 		if err != nil {
 			return err

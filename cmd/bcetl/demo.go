@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract/store"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
@@ -76,7 +77,8 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if err != nil {
 				return err
 			}
-			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt, Log: a.log,
+			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt,
+				Options:   accounting.Options{Progress: a.terminal(), Log: a.log},
 				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}}
 			if r.from == store.Scheme {
 				if o.Source, err = src.flags().client(); err != nil {
@@ -84,7 +86,6 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 				}
 				o.SourceStoreHash = src.Hash
 			}
-			o.Terminal = a.terminal()
 			fmt.Fprintf(a.stdout, "== migrate --from %s\n", r.from)
 			res, err := pipelines.Migrate(ctx, o)
 			if err != nil {

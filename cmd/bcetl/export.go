@@ -24,6 +24,7 @@ func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "dataset directory (required)")
 	state := fs.String("state", "", "state FILE with the watermark: later runs export only what changed")
 	store := addStoreFlags(fs, "", "")
+	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *out == "" {
 			return usagef("--out is required")
@@ -32,8 +33,7 @@ func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
-		o := pipelines.ExportOptions{Out: *out, StatePath: *state, Client: c, StoreHash: *store.storeHash, Log: a.log}
-		o.Terminal = a.terminal()
+		o := pipelines.ExportOptions{Out: *out, StatePath: *state, Client: c, StoreHash: *store.storeHash, Options: progress.options(a)}
 		res, err := pipelines.Export(ctx, o)
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	concurrency := fs.Int("concurrency", extract.DefaultConcurrency, "requests in flight at most (the store's rate limit applies on top)")
 	from := fs.String("from", store.Scheme, "source: "+extract.Specs())
 	mapping := fs.String("mapping", "", "column mapping FILE for a csv: source")
-	progressEvery := fs.Duration("progress-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal")
+	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *out == "" {
 			return usagef("--out is required")
@@ -51,9 +51,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if *concurrency < 1 {
 			return usagef("--concurrency must be at least 1")
 		}
-		// Bars on a terminal, log lines otherwise: never both.
-		o := extract.Options{Mapping: *mapping, StatePath: *state, Concurrency: *concurrency,
-			Log: a.log, Terminal: a.terminal(), ProgressEvery: *progressEvery}
+		o := extract.Options{Mapping: *mapping, StatePath: *state, Concurrency: *concurrency, Options: progress.options(a)}
 		// A selection, not all of them, is the source's to take or refuse.
 		for _, e := range strings.Split(*entities, ",") {
 			if e = strings.TrimSpace(e); e != "" {

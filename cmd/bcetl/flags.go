@@ -3,7 +3,9 @@ package main
 import (
 	"flag"
 	"strings"
+	"time"
 
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
@@ -45,6 +47,25 @@ func (s storeFlags) client(opts ...bigcommerce.Option) (*bigcommerce.Client, err
 		return nil, usagef("%v", err)
 	}
 	return c, nil
+}
+
+// progressFlag is --progress-every, the one interval of the progress lines
+// of every command that shows progress.
+type progressFlag struct{ every *time.Duration }
+
+func addProgressFlag(fs *flag.FlagSet) progressFlag {
+	return progressFlag{fs.Duration("progress-every", accounting.DefaultEvery,
+		"interval of progress log lines when stderr is not a terminal (on a terminal: bars); 0: none")}
+}
+
+// options are what every stage reports with: bars when stderr is a
+// terminal, log lines every --progress-every otherwise, never both.
+func (p progressFlag) options(a *app) accounting.Options {
+	every := *p.every
+	if every <= 0 {
+		every = -1 // none (accounting reads 0 as its default)
+	}
+	return accounting.Options{Progress: a.terminal(), Log: a.log, Every: every}
 }
 
 // loadFlags are the load options shared by load, migrate and nightly.

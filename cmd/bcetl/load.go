@@ -25,6 +25,7 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	statePath := fs.String("state", "", "SQLite state file: checkpoints and the id map; the results and summary are named after it, e.g. load.db → load.results.parquet, load.summary.json (required)")
 	store := addStoreFlags(fs, "", "target")
 	lf := addLoadFlags(fs)
+	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *in == "" || *statePath == "" {
 			return usagef("--in and --state are required")
@@ -39,7 +40,8 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if opts.Client, err = store.client(); err != nil {
 			return err
 		}
-		opts.In, opts.StatePath, opts.StoreHash, opts.Log, opts.Progress = *in, *statePath, *store.storeHash, a.log, a.terminal() != nil
+		opts.In, opts.StatePath, opts.StoreHash = *in, *statePath, *store.storeHash
+		opts.Options = progress.options(a)
 		sum, err := load.Run(ctx, opts)
 		if sum != nil {
 			fmt.Fprint(a.stdout, sum.String())

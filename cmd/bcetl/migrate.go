@@ -34,6 +34,7 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	target := addStoreFlags(fs, "", "target")
 	source := addStoreFlags(fs, "source-", "source")
 	sf := addStageFlags(fs)
+	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *from == "" || *work == "" {
 			return usagef("--from and --work are required")
@@ -47,11 +48,11 @@ func setupMigrate(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		lo.StoreHash = *target.storeHash
-		o := pipelines.MigrateOptions{From: *from, Mapping: *mapping, Work: *work, Target: tgt, Load: lo, Transform: to, Log: a.log}
+		o := pipelines.MigrateOptions{From: *from, Mapping: *mapping, Work: *work, Target: tgt, Load: lo, Transform: to,
+			Options: progress.options(a)}
 		if o.Source, o.SourceStoreHash, err = sourceStore(*from, source); err != nil {
 			return err
 		}
-		o.Terminal = a.terminal()
 		res, err := pipelines.Migrate(ctx, o)
 		if res != nil && res.Ledger != nil {
 			printMigrate(a.stdout, res)

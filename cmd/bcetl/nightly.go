@@ -33,6 +33,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	store := addStoreFlags(fs, "", "exported store's")
 	target := addStoreFlags(fs, "target-", "Voucherify sync target store's")
 	sf := addStageFlags(fs)
+	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *spoolPath == "" || *state == "" || *out == "" {
 			return usagef("--spool, --state and --out are required")
@@ -64,8 +65,8 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		defer sp.Close()
 		o := pipelines.NightlyOptions{Spool: sp, StatePath: *state, Out: *out, Store: c, StoreHash: *store.storeHash,
-			Target: tgt, Load: lo, Transform: to, DryRun: lo.DryRun, Log: a.log}
-		o.Terminal = a.terminal()
+			Target: tgt, Load: lo, Transform: to, DryRun: lo.DryRun,
+			Options: progress.options(a)}
 		res, err := pipelines.Nightly(ctx, o)
 		if res != nil && res.Plan != nil {
 			res.Plan.Print(a.stdout)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -282,7 +283,7 @@ func (m *csvMapping) address(vals map[string]string, c *staging.Customer) *stagi
 		AddressType:       vals["address.address_type"],
 	}
 	if a.CountryCode == "" {
-		a.CountryCode = extract.CountryCode(a.Country)
+		a.CountryCode = bcrules.CountryCode(a.Country)
 	}
 	return a
 }

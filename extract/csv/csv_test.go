@@ -254,3 +254,22 @@ func TestCSVGroupNameAndMarketingOptIn(t *testing.T) {
 		t.Errorf("rejects %q", got)
 	}
 }
+
+// A file source resolves country names with the transform's country rule
+// (bcrules.CountryCode), not the lenient library lookup: pseudo-countries
+// ("None") and codes ISO does not assign (Kosovo's XK) are not codes, and
+// the raw text stays in country for the transform to reject by name.
+func TestCSVCountryUsesTheCountryRule(t *testing.T) {
+	rows := "id,name,email,street,city,country\n"
+	for i, c := range []string{"Deutschland", "england", "Kosovo", "None", "International Freephone", "Yugoslavia"} {
+		rows += fmt.Sprintf("k%d,Ann Lee,ann%d@example.com,1 Main St,Town,%s\n", i, i, c)
+	}
+	mapping := sourcetest.WriteInput(t, "mapping.json", `{"fields": {"source_key": "id", "name": "name", "email": "email",
+		"address.address1": "street", "address.city": "city", "address.country": "country"}}`)
+	x := sourcetest.MustExtract(t, "csv:"+sourcetest.WriteInput(t, "in.csv", rows), mapping)
+	for key, want := range map[string]string{"k0": "DE", "k1": "GB", "k2": "", "k3": "", "k4": "", "k5": ""} {
+		if a := x.Address(t, key); a.CountryCode != want {
+			t.Errorf("%s: country %q → code %q, want %q", key, a.Country, a.CountryCode, want)
+		}
+	}
+}

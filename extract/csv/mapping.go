@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/bcrules"
 )
 
 // csvMapping says which CSV column feeds which staging field.
@@ -48,7 +49,6 @@ var (
 		"first_name", "last_name", "company", "address1", "address2", "city", "state_or_province",
 		"postal_code", "country", "country_code", "phone", "address_type",
 	}
-	attributeTypes = []string{"string", "number", "date"}
 )
 
 // quotedTargets are the id-, phone- and zip-like fields from which a
@@ -172,8 +172,8 @@ func checkTarget(t string) error {
 		if name == "" {
 			return fmt.Errorf("field %q: attribute.<name> needs a name", t)
 		}
-		if typ != "" && !slices.Contains(attributeTypes, typ) {
-			return fmt.Errorf("field %q: attribute type %q, want one of %s", t, typ, strings.Join(attributeTypes, ", "))
+		if typ != "" && !bcrules.IsAttributeType(typ) {
+			return fmt.Errorf("field %q: attribute type %q, want one of %s", t, typ, strings.Join(bcrules.AttributeTypes, ", "))
 		}
 		return nil
 	case strings.HasPrefix(t, "form_field."):
@@ -187,7 +187,7 @@ func checkTarget(t string) error {
 		}
 	}
 	return fmt.Errorf("unknown field %q: want one of %s, address.{%s}, attribute.<name>[:%s], form_field.<name>",
-		t, strings.Join(customerTargets, ", "), strings.Join(addressTargets, ","), strings.Join(attributeTypes, "|"))
+		t, strings.Join(customerTargets, ", "), strings.Join(addressTargets, ","), strings.Join(bcrules.AttributeTypes, "|"))
 }
 
 // bind finds each mapped column in the header. A column is matched by its

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/extract/internal/sourcetest"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/clocktest"
 	"github.com/bcetl/bcetl/internal/sandbox"
@@ -120,6 +121,8 @@ type storeOptions struct {
 	StatePath          string
 	IDs                []int64
 	Windows, SpillRows int
+	// Accounting, when set, replaces the default: no progress lines.
+	Accounting *accounting.Options
 }
 
 // extract runs the store extractor with the sandbox's clock.
@@ -127,7 +130,10 @@ func (e *storeEnv) extract(dir string, so storeOptions) (*staging.Manifest, *big
 	e.t.Helper()
 	c := e.client()
 	o := extract.Options{Store: c, StoreHash: envStoreHash, Entities: so.Entities, Concurrency: so.Concurrency, Since: so.Since,
-		StatePath: so.StatePath, IDs: so.IDs, Now: e.clock.Now, ProgressEvery: -1}
+		StatePath: so.StatePath, IDs: so.IDs, Now: e.clock.Now, Options: accounting.Options{Every: -1}}
+	if so.Accounting != nil {
+		o.Options = *so.Accounting
+	}
 	src, err := newStoreSource(o)
 	if err != nil {
 		e.t.Fatal(err)

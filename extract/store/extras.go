@@ -71,7 +71,7 @@ func (x *storeRun) fetchGroups(ctx context.Context) error {
 			x.groupNames[page[i].ID] = page[i].Name
 			rows = append(rows, groupRow(&page[i]))
 		}
-		x.prog.add(staging.EntityCustomerGroups, len(page))
+		x.steps[staging.EntityCustomerGroups].Add(len(page))
 		if len(page) < lo.Limit {
 			break
 		}
@@ -108,7 +108,7 @@ func (x *storeRun) fetchMetafields(ctx context.Context) error {
 			rows = append(rows, metafieldRow(m))
 		}
 		x.metafieldsSeen += int64(len(rows))
-		x.prog.add(staging.EntityMetafields, len(rows))
+		x.steps[staging.EntityMetafields].Add(len(rows))
 		if err := x.out.Metafields.Write(rows...); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (x *storeRun) fetchSubscribers(ctx context.Context) error {
 			rows = append(rows, subscriberRow(&page[i]))
 		}
 		x.subscribersSeen += int64(len(rows))
-		x.prog.add(staging.EntitySubscribers, len(rows))
+		x.steps[staging.EntitySubscribers].Add(len(rows))
 		if err := x.out.Subscribers.Write(rows...); err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (x *storeRun) fetchConsents(ctx context.Context) error {
 	ids := slices.Clone(x.consentIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	x.prog.setTotal(staging.EntityConsents, int64(len(ids)))
+	x.steps[staging.EntityConsents].SetTotal(int64(len(ids)))
 	rows := make([]*staging.Consent, len(ids))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(x.conc)
@@ -203,6 +203,6 @@ func (x *storeRun) fetchConsents(ctx context.Context) error {
 			}
 		}
 	}
-	x.prog.add(staging.EntityConsents, n)
+	x.steps[staging.EntityConsents].Add(n)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/extract/internal/sourcetest"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -22,7 +23,7 @@ func TestExtractStoreGroupsMetafieldsSubscribersConsents(t *testing.T) {
 	c := e.client()
 	ctx := context.Background()
 	dir := t.TempDir()
-	o := extract.Options{Store: c, StoreHash: envStoreHash, Now: e.clock.Now, ProgressEvery: -1, WithConsent: true}
+	o := extract.Options{Store: c, StoreHash: envStoreHash, Now: e.clock.Now, Options: accounting.Options{Every: -1}, WithConsent: true}
 	src, err := newStoreSource(o)
 	if err != nil {
 		t.Fatal(err)

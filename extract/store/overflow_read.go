@@ -169,8 +169,8 @@ func (x *storeRun) addAddresses(page []bigcommerce.Address, owners []int64) erro
 			}
 		}
 	}
-	x.prog.add(staging.EntityAddresses, len(as))
-	x.prog.add(staging.EntityFormFieldValues, len(fs))
+	x.steps[staging.EntityAddresses].Add(len(as))
+	x.steps[staging.EntityFormFieldValues].Add(len(fs))
 	if err := x.addresses.add(as...); err != nil {
 		return err
 	}
@@ -185,6 +185,6 @@ func (x *storeRun) addValues(page []bigcommerce.AttributeValue, owners []int64) 
 		owners[i] = page[i].CustomerID
 		vs = append(vs, attributeValueRow(&page[i], x.defs))
 	}
-	x.prog.add(staging.EntityAttributeValues, len(vs))
+	x.steps[staging.EntityAttributeValues].Add(len(vs))
 	return x.values.add(vs...)
 }

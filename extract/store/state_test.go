@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,33 +31,5 @@ func TestStateRoundTrip(t *testing.T) {
 	os.WriteFile(path, []byte(`{"version":1}`), 0o600)
 	if _, err := LoadState(path); err == nil {
 		t.Error("a state without watermark was accepted")
-	}
-}
-
-// Progress goes to bars on a terminal and to log lines otherwise, never
-// both.
-func TestProgressBarsOrLogs(t *testing.T) {
-	var logs, term bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	p := newProgress([]string{"customers", "addresses"}, &term, log, time.Millisecond)
-	p.setTotal("customers", 10)
-	p.add("customers", 4)
-	p.add("addresses", 7)
-	time.Sleep(300 * time.Millisecond)
-	p.close()
-	if logs.Len() != 0 {
-		t.Errorf("terminal mode logged: %s", logs.String())
-	}
-	if s := term.String(); !strings.Contains(s, "customers") || !strings.Contains(s, "addresses") || !strings.Contains(s, "rows") {
-		t.Errorf("bars: %q", s)
-	}
-
-	logs.Reset()
-	p = newProgress([]string{"customers"}, nil, log, time.Millisecond)
-	p.add("customers", 3)
-	time.Sleep(20 * time.Millisecond)
-	p.close()
-	if !strings.Contains(logs.String(), "customers.rows=3") {
-		t.Errorf("log mode: %q", logs.String())
 	}
 }

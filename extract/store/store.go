@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -72,8 +73,8 @@ func init() {
 //     and it cannot use StatePath. RejectedID takes each id the API
 //     refuses with a 422 (see fetchIDs) instead of failing the run; it is
 //     called from several goroutines;
-//   - Terminal and ProgressEvery (default 10 s) for progress, Now for the
-//     clock (tests pass the sandbox's).
+//   - the accounting options: a step per entity shown, counting the rows
+//     received; Now for the clock (tests pass the sandbox's).
 type storeSource struct {
 	c    *bigcommerce.Client
 	opts extract.Options
@@ -89,9 +90,6 @@ type storeSource struct {
 func newStoreSource(opts extract.Options) (*storeSource, error) {
 	if opts.Store == nil {
 		return nil, errors.New("extract: no client")
-	}
-	if opts.ProgressEvery == 0 {
-		opts.ProgressEvery = 10 * time.Second
 	}
 	x := &storeSource{c: opts.Store, opts: opts, want: map[string]bool{}, conc: opts.Concurrency}
 	if x.conc <= 0 {
@@ -135,11 +133,8 @@ func (s *storeSource) Read(ctx context.Context, out *extract.Sink) (extract.Repo
 	for _, e := range Entities {
 		x.requests[e] = new(atomic.Int64)
 	}
-	defer func() {
-		if x.prog != nil {
-			x.prog.close()
-		}
-	}()
+	x.acct = accounting.New("extract", s.opts.Options, s.c.Stats())
+	defer x.acct.Close()
 	return x.run(ctx)
 }
 
@@ -154,9 +149,12 @@ type storeRun struct {
 	incremental bool
 	started     time.Time // the run's start: the next watermark
 
-	sem  chan struct{} // one token per request in flight
-	prog *progress
-	defs map[int64]attrDef
+	sem chan struct{} // one token per request in flight
+	// acct counts the rows received in a step per entity shown; steps
+	// has no entry (a nil step) for the others.
+	acct  *accounting.Stats
+	steps map[string]*accounting.Step
+	defs  map[int64]attrDef
 
 	// groupNames are the store's group names by id (extras.go), read
 	// before the customers.
@@ -217,12 +215,13 @@ func (x *storeRun) run(ctx context.Context) (extract.Report, error) {
 	x.formFields = newRunSet(tmp, staging.EntityFormFieldValues, formFieldOrder, x.spillRows)
 
 	var shown []string
+	x.steps = map[string]*accounting.Step{}
 	for _, e := range Entities {
 		if x.want[e] {
 			shown = append(shown, e)
+			x.steps[e] = x.acct.Step(e, 0)
 		}
 	}
-	x.prog = newProgress(shown, x.opts.Terminal, x.log, x.opts.ProgressEvery)
 	x.log.Info("extract started", "store_hash", x.opts.StoreHash, "api_url", x.c.BaseURL(),
 		"entities", strings.Join(shown, ","), "concurrency", x.conc, "incremental", x.incremental, "since", x.since)
 
@@ -257,7 +256,9 @@ func (x *storeRun) run(ctx context.Context) (extract.Report, error) {
 			return extract.Report{}, err
 		}
 	}
-	x.prog.close()
+	for _, e := range shown {
+		x.steps[e].Done() // received: what follows is local
+	}
 	if err := x.mergeAll(ctx); err != nil {
 		return extract.Report{}, err
 	}
@@ -282,9 +283,9 @@ func (x *storeRun) run(ctx context.Context) (extract.Report, error) {
 		}
 	}
 	made, minimum := x.totalRequests()
-	st := x.c.Stats()
-	r.Stats = []any{"requests", made, "min_requests", minimum, "http_requests", st.Requests.Load(), "retries", st.Retries.Load(),
-		"rate_limited", st.RateLimited.Load(), "incremental", x.incremental}
+	st := x.acct.Requests()
+	r.Stats = []any{"requests", made, "min_requests", minimum, "http_requests", st.Requests, "retries", st.Retries,
+		"rate_limited", st.RateLimited, "incremental", x.incremental}
 	return r, nil
 }
 
@@ -392,11 +393,12 @@ func (x *storeRun) fetchAttributes(ctx context.Context) error {
 				return err
 			}
 		}
-		x.prog.add(staging.EntityAttributes, len(page))
+		x.steps[staging.EntityAttributes].Add(len(page))
 		if opts.Page = resp.NextPage(); opts.Page == 0 || len(page) == 0 {
 			break
 		}
 	}
+	x.steps[staging.EntityAttributes].Done()
 	if !x.want[staging.EntityAttributes] {
 		return nil
 	}

@@ -145,7 +145,7 @@ func (x *storeRun) walkCustomers(ctx context.Context) error {
 	total := -1
 	if resp.Meta.Pagination != nil {
 		total = resp.Meta.Pagination.Total
-		x.prog.setTotal(staging.EntityCustomers, int64(total))
+		x.steps[staging.EntityCustomers].SetTotal(int64(total))
 	}
 	n := x.windows
 	if n <= 0 {
@@ -304,10 +304,10 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 		}
 	}
 	x.customersSeen.Add(read)
-	x.prog.add(staging.EntityCustomers, len(cs))
-	x.prog.add(staging.EntityAddresses, len(as))
-	x.prog.add(staging.EntityAttributeValues, len(vs))
-	x.prog.add(staging.EntityFormFieldValues, len(fs))
+	x.steps[staging.EntityCustomers].Add(len(cs))
+	x.steps[staging.EntityAddresses].Add(len(as))
+	x.steps[staging.EntityAttributeValues].Add(len(vs))
+	x.steps[staging.EntityFormFieldValues].Add(len(fs))
 	if err := x.customers.add(cs...); err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func (x *storeRun) walkIDs(ctx context.Context, base bigcommerce.CustomerListOpt
 	ids := slices.Clone(x.opts.IDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	x.prog.setTotal(staging.EntityCustomers, int64(len(ids)))
+	x.steps[staging.EntityCustomers].SetTotal(int64(len(ids)))
 	chunks, err := bigcommerce.ChunkByURL(x.c, &base, "id:in", ids, pageSize)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/extract"
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -214,7 +215,7 @@ func voucherifyAddress(cust jsonObject, rec *extract.Record) (*staging.Address, 
 		StateOrProvince:   f["state"],
 		PostalCode:        f["postal_code"],
 		Country:           f["country"],
-		CountryCode:       extract.CountryCode(f["country"]),
+		CountryCode:       bcrules.CountryCode(f["country"]),
 	}, nil
 }
 

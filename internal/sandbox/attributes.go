@@ -26,8 +26,9 @@ import (
 //   - at most 10 items per call ("Limit of 10 customers per call"), 413
 //     beyond;
 //   - upsert on (customer_id, attribute_id); customer and attribute must
-//     exist; the value must fit the type (number parses as a float, date is
-//     ISO 8601); an `id` must name the value being upserted;
+//     exist; the value must fit the type (a number is a plain decimal, a
+//     date 2006-01-02: attrValueOK); an `id` must name the value being
+//     upserted;
 //   - the same (customer_id, attribute_id) twice in one request is a 422.
 
 const maxAttributes = 50

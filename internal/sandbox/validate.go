@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"math"
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -183,19 +185,40 @@ func (o *obj) array(k string, maxItems int) (items []json.RawMessage, present bo
 	return items, true
 }
 
-// validEmail is a syntax check: one address, no display name, no
-// surrounding spaces, a dotted domain.
+// validEmail is a syntax check. The document gives only lengths; choice,
+// the strict side: one bare address that net/mail parses (no display name,
+// no surrounding spaces), exactly one @, a local part of 1–64 bytes
+// (RFC 5321), and a domain of two or more dot-separated labels of ASCII
+// letters, digits and hyphens (or non-ASCII characters, for
+// internationalised domains), none empty and none starting or ending with
+// a hyphen.
 func validEmail(s string) bool {
-	if s != strings.TrimSpace(s) || strings.ContainsAny(s, " \t\r\n") {
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return false
 	}
-	at := strings.LastIndexByte(s, '@')
-	dom := s[at+1:]
-	return at > 0 && strings.Contains(dom, ".") && !strings.HasPrefix(dom, ".") && !strings.HasSuffix(dom, ".")
+	local, dom, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || strings.Contains(dom, "@") {
+		return false
+	}
+	labels := strings.Split(dom, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+		for _, r := range l {
+			if r < utf8.RuneSelf && r != '-' && !('a' <= r|0x20 && r|0x20 <= 'z') && !('0' <= r && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // formFields reads a form_fields array (formFieldValue: name required,
@@ -267,24 +290,23 @@ func (o *obj) formValue(k string) (json.RawMessage, bool) {
 
 // attrValueOK checks a value against its attribute's type. The value is
 // always a JSON string (attributeValue_Base.value: "This will always be a
-// string, regardless of the attribute's type"); number must parse as a
-// finite decimal, date as an ISO 8601 date (2006-01-02) or RFC 3339
+// string, regardless of the attribute's type"); what a number or a date
+// may look like the document does not say. Choice, the strict side: a
+// number is a plain decimal (-12.5: no spaces, plus sign, exponent, bare
+// point, NaN or infinity), a date a calendar date (2006-01-02), not a
 // date-time.
 func attrValueOK(typ, v string) string {
 	switch typ {
 	case "number":
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return "must be a number for a number attribute, got " + strconv.Quote(v)
+		if !plainNumber.MatchString(v) {
+			return "must be a number for a number attribute (digits, an optional - and decimal point), got " + strconv.Quote(v)
 		}
 	case "date":
-		if _, err := time.Parse("2006-01-02", v); err == nil {
-			return ""
+		if _, err := time.Parse("2006-01-02", v); err != nil {
+			return "must be an ISO 8601 date (2006-01-02) for a date attribute, got " + strconv.Quote(v)
 		}
-		if _, err := time.Parse(time.RFC3339, v); err == nil {
-			return ""
-		}
-		return "must be an ISO 8601 date (2006-01-02) for a date attribute, got " + strconv.Quote(v)
 	}
 	return ""
 }
+
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)

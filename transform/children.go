@@ -3,7 +3,6 @@ package transform
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -130,33 +129,4 @@ func transformChildren[T any](ctx context.Context, inDir string, opts Options, c
 		counts.RowsOut++
 		return w.write(*v)
 	})
-}
-
-// checkOneOf refuses a value outside allowed (empty allowed when
-// optional).
-func checkOneOf(field, v string, optional bool, allowed ...string) *problem {
-	if v == "" && optional {
-		return nil
-	}
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
-	}
-	return newProblem(field, CheckEnum, v, fmt.Sprintf("%s %q is not one of %s", field, v, strings.Join(allowed, ", ")))
-}
-
-// checkList refuses a list with a value outside allowed or a repeat.
-func checkList(field string, l []string, allowed ...string) *problem {
-	seen := map[string]bool{}
-	for _, v := range l {
-		if p := checkOneOf(field, v, false, allowed...); p != nil {
-			return p
-		}
-		if seen[v] {
-			return newProblem(field, CheckEnum, v, fmt.Sprintf("%s lists %q twice", field, v))
-		}
-		seen[v] = true
-	}
-	return nil
 }

@@ -1,20 +1,20 @@
 package transform
 
 import (
-	"github.com/bcetl/bcetl/internal/bcrules"
 	"strings"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
 // Customer groups, metafields, subscribers and consents: what each checks
-// and merges. Limits are the documents' (customers.v2.yml,
-// customers.v3.yml, subscribers.v3.yml); the sandbox enforces the same.
+// and merges. The value rules are the API's, in internal/bcrules
+// (CheckCustomerGroup, CheckMetafield, CheckSubscriber, CheckConsent),
+// which the load's dry run applies too and the sandbox agrees with.
 
-// MaxMetafieldsPerCustomer is metafield_Base's "the max number of
-// metafields allowed on each is 50".
-const MaxMetafieldsPerCustomer = 50
+// MaxMetafieldsPerCustomer is the API's bound per customer.
+const MaxMetafieldsPerCustomer = bcrules.MaxMetafieldsPerCustomer
 
 var groupSpec = childSpec[staging.CustomerGroup]{
 	entity:    staging.EntityCustomerGroups,
@@ -26,27 +26,7 @@ var groupSpec = childSpec[staging.CustomerGroup]{
 			return p
 		}
 		n.text(&g.Name)
-		if p := (bcrules.Limit{Field: "name", Min: 1, Max: 255}).Check(g.Name); p != nil {
-			return p
-		}
-		if p := checkOneOf("category_access_type", g.CategoryAccessType, true, "all", "specific", "none"); p != nil {
-			return p
-		}
-		for _, d := range g.DiscountRules {
-			if p := checkOneOf("discount_rules.type", d.Type, false, "price_list", "all", "category", "product"); p != nil {
-				return p
-			}
-			if d.Type == "price_list" {
-				continue
-			}
-			if p := checkOneOf("discount_rules.method", d.Method, false, "percent", "fixed", "price"); p != nil {
-				return p
-			}
-			if m, err := staging.ParseMoney(d.Amount); err != nil || m.Sign() < 0 {
-				return newProblem("discount_rules.amount", CheckEnum, d.Amount, "discount_rules.amount must be a number >= 0 with at most 4 decimals")
-			}
-		}
-		return nil
+		return bcrules.CheckCustomerGroup(g)
 	},
 	// Group names are unique in a store ignoring case (the sandbox's
 	// reading; a second group of a name is a 409): the target can hold one.
@@ -72,16 +52,7 @@ var metafieldSpec = childSpec[staging.Metafield]{
 			"key", m.Key, "value", m.Value, "description", m.Description); p != nil {
 			return p
 		}
-		for _, l := range []struct {
-			f        string
-			v        string
-			min, max int
-		}{{"namespace", m.Namespace, 1, 64}, {"key", m.Key, 1, 64}, {"value", m.Value, 1, 65535}, {"description", m.Description, 0, 255}} {
-			if p := (bcrules.Limit{Field: l.f, Min: l.min, Max: l.max}).Check(l.v); p != nil {
-				return p
-			}
-		}
-		return checkOneOf("permission_set", m.PermissionSet, false, "app_only", "read", "write", "read_and_sf_access", "write_and_sf_access")
+		return bcrules.CheckMetafield(m)
 	},
 	// Unique per customer on (namespace, key), as the API keeps them.
 	dedupe: func(kb *keyBuilder, owner string, m *staging.Metafield) Key {
@@ -115,15 +86,7 @@ var subscriberSpec = childSpec[staging.Subscriber]{
 			n.count(RuleEmail, s.Email, e)
 			s.Email = e
 		}
-		for _, l := range []struct{ f, v string }{{"email", s.Email}, {"first_name", s.FirstName}, {"last_name", s.LastName}} {
-			if p := (bcrules.Limit{Field: l.f, Min: 0, Max: 255}).Check(l.v); p != nil {
-				return p
-			}
-		}
-		if p := checkOneOf("source", s.Source, true, "storefront", "order", "custom"); p != nil {
-			return p
-		}
-		return checkList("consents", s.Consents, "marketing_newsletter", "abandoned_cart")
+		return bcrules.CheckSubscriber(s)
 	},
 	// One subscriber per email in a store, compared plain lower-case
 	// (anything looser can merge two people).
@@ -144,24 +107,7 @@ var consentSpec = childSpec[staging.Consent]{
 	owner:     func(c *staging.Consent) *string { return &c.CustomerSourceKey },
 	moved:     func(c *staging.Consent) { c.CustomerID = nil },
 	check: func(_ *normalizer, c *staging.Consent) *problem {
-		cats := []string{"essential", "functional", "analytics", "targeting"}
-		if p := checkList("allow", c.Allow, cats...); p != nil {
-			return p
-		}
-		if p := checkList("deny", c.Deny, cats...); p != nil {
-			return p
-		}
-		for _, d := range c.Deny {
-			if d == "essential" {
-				return newProblem("deny", CheckEnum, d, "essential cookies cannot be denied")
-			}
-			for _, a := range c.Allow {
-				if a == d {
-					return newProblem("deny", CheckEnum, d, d+" is both allowed and denied")
-				}
-			}
-		}
-		return nil
+		return bcrules.CheckConsent(c)
 	},
 	// One declaration per customer: a merged customer's gives way to the
 	// survivor's own.

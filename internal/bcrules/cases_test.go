@@ -25,7 +25,7 @@ func def(typ, name string) ruleCase { return ruleCase{kind: "definition", field:
 func form(typ, name, js string) ruleCase {
 	return ruleCase{kind: "form", field: typ, name: name, value: js}
 }
-func ours(c ruleCase) ruleCase { c.ours = true; return c }
+func ours(c ruleCase) ruleCase       { c.ours = true; return c }
 func group(field, v string) ruleCase { return ruleCase{kind: "group", field: field, value: v} }
 func meta(field, v string) ruleCase  { return ruleCase{kind: "metafield", field: field, value: v} }
 

@@ -325,6 +325,32 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 				return add(r.SourceKey, r.CustomerSourceKey, ref, srcFormFieldValue(r))
 			})
 		}},
+		// The store-to-store entities are few or small per row: their
+		// staging rows are kept whole.
+		{staging.EntityCustomerGroups, func() error {
+			return scanIfExists(in(staging.EntityCustomerGroups), func(r staging.CustomerGroup) error {
+				return add(r.SourceKey, "", strings.ToLower(r.Name), r)
+			})
+		}},
+		{staging.EntityMetafields, func() error {
+			return scanIfExists(in(staging.EntityMetafields), func(r staging.Metafield) error {
+				return add(r.SourceKey, r.CustomerSourceKey, r.Namespace+"\x00"+r.Key, r)
+			})
+		}},
+		{staging.EntitySubscribers, func() error {
+			return scanIfExists(in(staging.EntitySubscribers), func(r staging.Subscriber) error {
+				cust := ""
+				if r.CustomerSourceKey != nil {
+					cust = *r.CustomerSourceKey
+				}
+				return add(r.SourceKey, cust, strings.ToLower(r.Email), r)
+			})
+		}},
+		{staging.EntityConsents, func() error {
+			return scanIfExists(in(staging.EntityConsents), func(r staging.Consent) error {
+				return add(r.SourceKey, r.CustomerSourceKey, "", r)
+			})
+		}},
 	} {
 		entity, seq = e.entity, 0
 		if err := e.scan(); err != nil {

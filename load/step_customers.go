@@ -312,10 +312,17 @@ func (l *loader) dropRefusedChildren(it *custItem, fes []fieldError, status int)
 		case fe.child == childAddresses && fe.ci < len(it.inAddrs) && fe.form < 0:
 			reject(staging.EntityAddresses, it.inAddrs[fe.ci].a.SourceKey, fe)
 		case fe.child == childAddresses && fe.ci < len(it.inAddrs) && fe.form < len(it.inAddrs[fe.ci].forms):
-			reject(staging.EntityFormFieldValues, it.inAddrs[fe.ci].forms[fe.form].f.SourceKey, fe)
+			f := it.inAddrs[fe.ci].forms[fe.form].f
+			if fe.field == "name" {
+				l.learnForm(true, f.Name, fe.msg)
+			}
+			reject(staging.EntityFormFieldValues, f.SourceKey, fe)
 		case fe.child == childAttributes && fe.ci < len(it.inVals):
 			reject(staging.EntityAttributeValues, it.inVals[fe.ci].SourceKey, fe)
 		case fe.child == childForms && fe.ci < len(it.forms):
+			if fe.field == "name" {
+				l.learnForm(false, it.forms[fe.ci].f.Name, fe.msg)
+			}
 			reject(staging.EntityFormFieldValues, it.forms[fe.ci].f.SourceKey, fe)
 		default:
 			return nil, false // about the customer, or a child it does not have

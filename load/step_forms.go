@@ -64,6 +64,9 @@ func (s formStep) items(_ context.Context, rows []ownedRow) ([]*formOwner, []out
 		if err != nil {
 			return nil, nil, err
 		}
+		if bad == nil {
+			bad = s.l.formOutcome(r.ref != "", fi)
+		}
 		if bad != nil {
 			rejected = append(rejected, *bad)
 			continue
@@ -130,8 +133,8 @@ func (s formStep) send(ctx context.Context, owners []*formOwner) ([]outcome, err
 // reject: the values the errors name are rejected and the owner is sent
 // again with the others; when the errors are about the owner itself,
 // every value of it is rejected.
-func (formStep) reject(o *formOwner, r *refusal, i int) (*formOwner, bool, []outcome) {
-	if kept, outs, ok := dropRefusedForms(o.forms, r, i); ok {
+func (s formStep) reject(o *formOwner, r *refusal, i int) (*formOwner, bool, []outcome) {
+	if kept, outs, ok := s.l.dropRefusedForms(o.forms, o.isAddress, r, i); ok {
 		o.forms = kept
 		return o, len(kept) > 0, outs
 	}

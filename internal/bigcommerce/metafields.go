@@ -145,6 +145,16 @@ func (s *MetafieldsService) All(ctx context.Context, opts MetafieldListOptions) 
 	return flatten(s.Pages(ctx, opts))
 }
 
+// OfCustomer returns the metafields of one customer visible to this
+// client: GET /customers/{customerId}/metafields, at most
+// MaxMetafieldsPerCustomer, so one page of MaxPageSize holds them all.
+func (s *MetafieldsService) OfCustomer(ctx context.Context, customerID int64) ([]Metafield, error) {
+	v := url.Values{}
+	v.Set("limit", strconv.Itoa(MaxPageSize))
+	out, _, err := list[Metafield](ctx, s.client, "customers/"+strconv.FormatInt(customerID, 10)+"/metafields", v)
+	return out, err
+}
+
 // Create creates up to MaxMetafieldsPerCall metafields of any customers.
 // It returns the metafields written; when some items failed, the error is
 // a *MetafieldBatchError naming them, and the others were written. A

@@ -63,14 +63,16 @@ type StoreCreditAmount struct {
 // MaxInlineAttributes; inline attribute values use the read-side name
 // attribute_value (customerAttributes_Base).
 type CustomerCreate struct {
-	Email                                   string              `json:"email"`
-	FirstName                               string              `json:"first_name"`
-	LastName                                string              `json:"last_name"`
-	Company                                 string              `json:"company,omitempty"`
-	Phone                                   string              `json:"phone,omitempty"`
-	Notes                                   string              `json:"notes,omitempty"`
-	TaxExemptCategory                       string              `json:"tax_exempt_category,omitempty"`
-	CustomerGroupID                         int64               `json:"customer_group_id,omitempty"`
+	Email             string `json:"email"`
+	FirstName         string `json:"first_name"`
+	LastName          string `json:"last_name"`
+	Company           string `json:"company,omitempty"`
+	Phone             string `json:"phone,omitempty"`
+	Notes             string `json:"notes,omitempty"`
+	TaxExemptCategory string `json:"tax_exempt_category,omitempty"`
+	// CustomerGroupID nil leaves the store's default group (a customer
+	// created without one joins it); a pointer to 0 is "no group".
+	CustomerGroupID                         *int64              `json:"customer_group_id,omitempty"`
 	Addresses                               []AddressInline     `json:"addresses,omitempty"`
 	Attributes                              []AttributeInline   `json:"attributes,omitempty"`
 	Authentication                          *Authentication     `json:"authentication,omitempty"`

@@ -51,8 +51,8 @@ type targetMap struct {
 	target       []bigcommerce.CustomerGroup // the target's groups, as read at the start
 	haveGroups   bool                        // target was read
 	groups       map[string]int64            // lower-case name → target group id (after the group step)
-	groupBad     map[string]string // lower-case name → why customers of it cannot have it
-	groupIDs     map[int64]bool    // the target's group ids
+	groupBad     map[string]string           // lower-case name → why customers of it cannot have it
+	groupIDs     map[int64]bool              // the target's group ids
 	defaultGroup int64
 	srcGroups    map[int64]string // source group id → name (customer_groups.parquet)
 

@@ -86,7 +86,13 @@ func TestMigrateInterruptedAndResumed(t *testing.T) {
 	}
 	src, srcURL := startStore(t, sandbox.Options{StoreHash: "src", Token: "src-token", Seed: 1})
 	src.Generate(800, 1)
-	dst, dstURL := startStore(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond})
+	// The target has the source's channels and form fields (a store must
+	// before records naming them can be written); its groups are created
+	// by the migration.
+	cfg := src.Config()
+	cfg.Groups = nil
+	dst, dstURL := startStore(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond,
+		Config: &cfg})
 	work := t.TempDir()
 	migrate := func() *exec.Cmd {
 		cmd := exec.Command(bin, "migrate", "--from", "bigcommerce", "--work", work, "--api-url", dstURL, "--store-hash", "dst",

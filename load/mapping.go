@@ -285,13 +285,16 @@ func (l *loader) formRefusal(address bool, name string) string {
 	return tm.learned[formKey(address, name)]
 }
 
-// learnForm records that the target refused a form field name: its
-// values are not sent again, in this run or the next.
-func (l *loader) learnForm(address bool, name, apiMsg string) {
+// learnForm records that the target refused a form field name (the
+// refusal's error fe): its values are not sent again, in this run or the
+// next. It returns fe with the message every value of the name is
+// rejected with.
+func (l *loader) learnForm(address bool, name string, fe fieldError) fieldError {
 	tm := l.tm
 	if tm == nil {
-		return
+		return fe
 	}
+	apiMsg := fe.msg
 	which := "sign-up"
 	if address {
 		which = "address"
@@ -310,6 +313,8 @@ func (l *loader) learnForm(address bool, name, apiMsg string) {
 			l.log.Warn("could not remember the unknown form field", "err", err)
 		}
 	}
+	fe.field, fe.msg = "", l.formRefusal(address, name)
+	return fe
 }
 
 // formOutcome is the rejection of a value whose name the target's form
@@ -384,4 +389,31 @@ func (l *loader) groupNamesToCreate(ctx context.Context) []string {
 		}
 	}
 	return out
+}
+
+// pruneForms drops, just before a request is built, the values whose
+// names a refusal has taught meanwhile (the items were read before it
+// came), and returns their rejections.
+func (l *loader) pruneForms(forms []formItem, address bool) ([]formItem, []outcome) {
+	var outs []outcome
+	kept := forms[:0:0]
+	for _, f := range forms {
+		if o := l.formOutcome(address, f); o != nil {
+			outs = append(outs, *o)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, outs
+}
+
+// pruneItem is pruneForms for a customer and its inline addresses.
+func (l *loader) pruneItem(it *custItem) []outcome {
+	var outs, o []outcome
+	it.forms, outs = l.pruneForms(it.forms, false)
+	for _, a := range it.inAddrs {
+		a.forms, o = l.pruneForms(a.forms, true)
+		outs = append(outs, o...)
+	}
+	return outs
 }

@@ -121,9 +121,9 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 	}
 	m.Groups = append(m.Groups, orphans...)
 
-	q, err = l.st.db.QueryContext(ctx, `SELECT ch, count(*) FROM (
-		SELECT j.value AS ch FROM src, json_each(src.data, '$.ChannelIDs') j WHERE src.entity = ?1
-		UNION ALL SELECT json_extract(data, '$.OriginChannelID') FROM src WHERE entity = ?1 AND json_extract(data, '$.OriginChannelID') IS NOT NULL)
+	q, err = l.st.db.QueryContext(ctx, `SELECT ch, count(DISTINCT k) FROM (
+		SELECT src.key AS k, j.value AS ch FROM src, json_each(src.data, '$.ChannelIDs') j WHERE src.entity = ?1
+		UNION ALL SELECT key, json_extract(data, '$.OriginChannelID') FROM src WHERE entity = ?1 AND json_extract(data, '$.OriginChannelID') IS NOT NULL)
 		GROUP BY ch ORDER BY ch`, staging.EntityCustomers)
 	if err != nil {
 		return err

@@ -243,7 +243,7 @@ func (l *loader) dropRefusedForms(forms []formItem, address bool, r *refusal, i 
 	for j, f := range forms {
 		if fe, refused := bad[j]; refused {
 			if fe.field == "name" {
-				l.learnForm(address, f.f.Name, fe.msg)
+				fe = l.learnForm(address, f.f.Name, fe)
 			}
 			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusRejected, http: r.er.StatusCode, message: fe.childReason()})
 		} else {

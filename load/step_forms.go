@@ -100,6 +100,14 @@ func (formStep) batchKey(o *formOwner) (kind, key string) {
 // their form field values; the values are loaded, each with its owner's
 // id (form field values have no id of their own).
 func (s formStep) send(ctx context.Context, owners []*formOwner) ([]outcome, error) {
+	var pruned, o []outcome
+	for _, ow := range owners {
+		ow.forms, o = s.l.pruneForms(ow.forms, ow.isAddress)
+		pruned = append(pruned, o...)
+	}
+	if err := s.l.st.record(pruned...); err != nil {
+		return nil, err
+	}
 	var err error
 	if owners[0].isAddress {
 		body := make([]bigcommerce.AddressUpdate, len(owners))

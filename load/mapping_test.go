@@ -76,7 +76,7 @@ func TestGroupsAndChannelsAreMapped(t *testing.T) {
 				DiscountRules: []staging.GroupDiscountRule{{Type: "product", Method: "price", Amount: "99.99", ProductID: ptr(int64(111))}}},
 		},
 		customers: []staging.Customer{
-			cust("retail", func(c *staging.Customer) { c.CustomerGroupID = ptr(int64(1)) }),                                // by the group row's name
+			cust("retail", func(c *staging.Customer) { c.CustomerGroupID = ptr(int64(1)) }),                                      // by the group row's name
 			cust("wholesale", func(c *staging.Customer) { c.CustomerGroupID, c.CustomerGroupName = ptr(int64(2)), "WHOLESALE" }), // by name, any case
 			cust("vip", func(c *staging.Customer) { c.CustomerGroupName = "VIP" }),
 			cust("nogroup", func(c *staging.Customer) { c.CustomerGroupID = ptr(int64(0)) }),

@@ -3,6 +3,7 @@ module github.com/bcetl/bcetl
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/apache/arrow/go/v17 v17.0.0
 	github.com/biter777/countries v1.7.5
 	github.com/getkin/kin-openapi v0.153.0
@@ -18,7 +19,6 @@ require (
 
 require (
 	github.com/JohnCGriffin/overflow v0.0.0-20211019200055-46fa312c352c // indirect
-	github.com/agnivade/levenshtein v1.2.2 // indirect
 	github.com/andybalholm/brotli v1.1.1 // indirect
 	github.com/apache/thrift v0.20.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect

@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -326,8 +325,6 @@ func (l *loader) formOutcome(address bool, f formItem) *outcome {
 	return nil
 }
 
-// sortedInts is the keys of m in order.
-func sortedInts[V any](m map[int64]V) []int64 { return slices.Sorted(maps.Keys(m)) }
 
 // planMappingRequests adds to r the requests of the store-to-store
 // steps: the target's lists the input needs (groups, channels, two per

@@ -18,7 +18,7 @@ func (n *normalizer) customer(c *staging.Customer) *problem {
 		return p
 	}
 	n.text(&c.Email, &c.FirstName, &c.LastName, &c.Company, &c.Phone, &c.TaxExemptCategory, &c.RegistrationIPAddress, &c.CustomerGroupName)
-	if p := (bcrules.Limit{Field: "customer_group_name", Min: 0, Max: 255}).Check(c.CustomerGroupName); p != nil {
+	if p := bcrules.CustomerGroupName.Check(c.CustomerGroupName); p != nil {
 		return p
 	}
 	// Store credit is exact (staging.Money) and, in the API, never

@@ -21,6 +21,8 @@ const MaxMetafieldsPerCustomer = 50
 var (
 	// GroupName has no documented maximum; 255, as the other names.
 	GroupName = Limit{"name", 1, 255}
+	// CustomerGroupName is a customer's group by name (empty: none).
+	CustomerGroupName = Limit{"customer_group_name", 0, GroupName.Max}
 	// metafieldLimits: namespace, key, value, description.
 	metafieldLimits = []Limit{{"namespace", 1, 64}, {"key", 1, 64}, {"value", 1, 65535}, {"description", 0, 255}}
 	// subscriberLimits: email (3 to 255, as customer emails start at 3),

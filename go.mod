@@ -3,6 +3,7 @@ module github.com/bcetl/bcetl
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/apache/arrow/go/v17 v17.0.0
 	github.com/biter777/countries v1.7.5
 	github.com/getkin/kin-openapi v0.153.0

@@ -2,8 +2,11 @@ package extract
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bcetl/bcetl/internal/staging"
@@ -16,7 +19,39 @@ type Record struct {
 	Addresses       []staging.Address
 	AttributeValues []staging.AttributeValue
 	FormFieldValues []staging.FormFieldValue
+	// Subscriber is the customer's email-marketing opt-in (Shopify's
+	// "Accepts Email Marketing", a CSV's accepts_marketing): a newsletter
+	// subscription in the target, not the review and abandoned-cart flag.
+	// Set it with OptIn.
+	Subscriber *staging.Subscriber
 }
+
+// OptIn records the customer's consent to email marketing: a subscriber
+// of the customer's email and name with the marketing_newsletter consent,
+// source "custom" (an import), at the time the source says (nil: not
+// known). Call it once the customer's email and names are set.
+func (r *Record) OptIn(at *time.Time) {
+	c := &r.Customer
+	key := c.SourceKey
+	r.Subscriber = &staging.Subscriber{
+		SourceKey:         key + "/subscriber",
+		CustomerSourceKey: &key,
+		Email:             c.Email,
+		FirstName:         c.FirstName,
+		LastName:          c.LastName,
+		Source:            SubscriberSourceImport,
+		Consents:          []string{ConsentMarketingNewsletter},
+		DateCreated:       at,
+		DateModified:      at,
+	}
+}
+
+// The subscriber values a file source writes (subscribers.v3.yml): an
+// import is source "custom"; the consent is the newsletter's.
+const (
+	SubscriberSourceImport     = "custom"
+	ConsentMarketingNewsletter = "marketing_newsletter"
+)
 
 // AddAttribute appends the customer's value of the attribute name.
 func (r *Record) AddAttribute(name, typ, value string) {
@@ -52,6 +87,9 @@ func (s *Sink) Add(r *Record, where string) error {
 			s.attrTypes[v.AttributeName] = v.AttributeType
 		}
 	}
+	if g := r.Customer.CustomerGroupName; g != "" {
+		s.groupNames[g] = true
+	}
 	r.Customer.AddressCount = int32(len(r.Addresses))
 	r.Customer.AttributeCount = int32(len(r.AttributeValues))
 	if err := s.Customers.Write(r.Customer); err != nil {
@@ -63,12 +101,32 @@ func (s *Sink) Add(r *Record, where string) error {
 	if err := s.AttributeValues.Write(r.AttributeValues...); err != nil {
 		return err
 	}
-	return s.FormFieldValues.Write(r.FormFieldValues...)
+	if err := s.FormFieldValues.Write(r.FormFieldValues...); err != nil {
+		return err
+	}
+	if r.Subscriber != nil {
+		if s.Subscribers == nil {
+			return fmt.Errorf("extract: %s: the source opted a customer in to email marketing but declared no subscribers", where)
+		}
+		r.Subscriber.Email = r.Customer.Email
+		return s.Subscribers.Write(*r.Subscriber)
+	}
+	return nil
 }
 
-// writeDefinitions writes the attribute definitions Add collected, by
-// name; the attribute name is their source key.
+// writeDefinitions writes the attribute definitions and the customer
+// groups Add collected, by name; the name is their source key. A file
+// source knows a group by its name only: the row has no settings (the
+// load creates a group the target lacks with the target's defaults).
 func (s *Sink) writeDefinitions() error {
+	if s.CustomerGroups != nil {
+		for _, n := range slices.Sorted(maps.Keys(s.groupNames)) {
+			if err := s.CustomerGroups.Write(staging.CustomerGroup{SourceKey: n, Name: n,
+				CategoryAccessCategories: []int64{}, DiscountRules: []staging.GroupDiscountRule{}}); err != nil {
+				return err
+			}
+		}
+	}
 	names := make([]string, 0, len(s.attrTypes))
 	for n := range s.attrTypes {
 		names = append(names, n)

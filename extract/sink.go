@@ -21,6 +21,10 @@ type Sink struct {
 	AttributeValues *Table[staging.AttributeValue]
 	FormFieldValues *Table[staging.FormFieldValue]
 	Attributes      *Table[staging.Attribute]
+	CustomerGroups  *Table[staging.CustomerGroup]
+	Metafields      *Table[staging.Metafield]
+	Subscribers     *Table[staging.Subscriber]
+	Consents        *Table[staging.Consent]
 
 	// Log is the run's logger (Options.Log), never nil.
 	Log *slog.Logger
@@ -34,7 +38,8 @@ type Sink struct {
 	scratch string
 
 	// Add's bookkeeping (record.go).
-	attrTypes map[string]string // attribute name -> type, first use wins
+	attrTypes  map[string]string // attribute name -> type, first use wins
+	groupNames map[string]bool   // customer group names the records named
 	// seen maps each customer source key to the record that used it first:
 	// keys are the join and ledger key, so a second record with the same key
 	// is rejected rather than written. It costs memory per customer, which
@@ -105,7 +110,7 @@ func addTable[T any](s *Sink, dst **Table[T], entity string, want []string, modi
 
 func newSink(dir string, d Description, started time.Time, log *slog.Logger) (_ *Sink, err error) {
 	s := &Sink{dir: dir, started: started, Log: log, inputs: map[string]*Input{}, hashed: map[string]staging.FileStats{},
-		attrTypes: map[string]string{}, seen: map[string]string{}}
+		attrTypes: map[string]string{}, groupNames: map[string]bool{}, seen: map[string]string{}}
 	defer func() {
 		if err != nil {
 			s.abort()
@@ -117,10 +122,14 @@ func newSink(dir string, d Description, started time.Time, log *slog.Logger) (_ 
 	}
 	for _, err := range []error{ // in staging.Entities order: the order of commit
 		addTable(s, &s.Attributes, staging.EntityAttributes, want, func(a *staging.Attribute) *time.Time { return a.DateModified }),
+		addTable(s, &s.CustomerGroups, staging.EntityCustomerGroups, want, func(g *staging.CustomerGroup) *time.Time { return g.DateModified }),
 		addTable(s, &s.Customers, staging.EntityCustomers, want, func(c *staging.Customer) *time.Time { return c.DateModified }),
 		addTable[staging.Address](s, &s.Addresses, staging.EntityAddresses, want, nil),
 		addTable(s, &s.AttributeValues, staging.EntityAttributeValues, want, func(v *staging.AttributeValue) *time.Time { return v.DateModified }),
 		addTable[staging.FormFieldValue](s, &s.FormFieldValues, staging.EntityFormFieldValues, want, nil),
+		addTable(s, &s.Metafields, staging.EntityMetafields, want, func(m *staging.Metafield) *time.Time { return m.DateModified }),
+		addTable(s, &s.Subscribers, staging.EntitySubscribers, want, func(m *staging.Subscriber) *time.Time { return m.DateModified }),
+		addTable[staging.Consent](s, &s.Consents, staging.EntityConsents, want, nil),
 	} {
 		if err != nil {
 			return nil, err

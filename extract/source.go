@@ -99,8 +99,13 @@ type Options struct {
 	// the source refuses instead of failing the run (Needs.IDs).
 	IDs        []int64
 	RejectedID func(id int64, err error)
-	// Entities selects the entities to write (Needs.Entities); nil: all.
+	// Entities selects the entities to write (Needs.Entities); nil: the
+	// source's default (a store: all but consents).
 	Entities []string
+	// WithConsent adds the customers' data preferences (consents) to a
+	// store's default entities: one request per customer, so it is asked
+	// for, never implied.
+	WithConsent bool
 	// Concurrency caps the requests in flight (0: the source's default).
 	Concurrency int
 

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -138,6 +139,9 @@ type sandboxProc struct {
 	log    string
 	url    string
 	cmd    *exec.Cmd
+	// configured: the store was started once with its configuration,
+	// which its state now holds.
+	configured bool
 }
 
 func (s *sandboxProc) start(faultRate string) {
@@ -147,8 +151,20 @@ func (s *sandboxProc) start(faultRate string) {
 		s.t.Fatal(err)
 	}
 	defer lf.Close()
-	s.cmd = exec.Command(s.bin, "sandbox", "--listen", s.listen, "--store-hash", testHash, "--token", testToken,
-		"--state", s.state, "--fault-rate", faultRate, "--latency", "20ms", "--quota", "0")
+	args := []string{"sandbox", "--listen", s.listen, "--store-hash", testHash, "--token", testToken,
+		"--state", s.state, "--fault-rate", faultRate, "--latency", "20ms", "--quota", "0"}
+	if !s.configured {
+		// A new store gets the form fields the input names; a restarted
+		// one has them in its state.
+		cfg := filepath.Join(filepath.Dir(s.state), "target.json")
+		b, _ := json.Marshal(genTargetConfig())
+		if err := os.WriteFile(cfg, b, 0o600); err != nil {
+			s.t.Fatal(err)
+		}
+		args = append(args, "--config", cfg)
+		s.configured = true
+	}
+	s.cmd = exec.Command(s.bin, args...)
 	s.cmd.Stderr = lf
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {

@@ -57,6 +57,9 @@ func (w *statusWriter) WriteHeader(s int) {
 func newLoggedSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string, *requestLog) {
 	t.Helper()
 	opts.StoreHash, opts.Token = testHash, testToken
+	if opts.Config == nil {
+		opts.Config = genTargetConfig()
+	}
 	srv, err := sandbox.New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ type gatedSandbox struct {
 
 func newGatedSandbox(t *testing.T, hash string) *gatedSandbox {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: testToken})
+	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: testToken, Config: genTargetConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}

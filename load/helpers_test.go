@@ -130,10 +130,25 @@ func writeManifest(t testing.TB, dir string) {
 	}
 }
 
-// newSandbox starts an in-process sandbox over real HTTP.
+// genTargetConfig is the target store writeStaging's inputs are for: its
+// sign-up form has the customers' "newsletter" field and its address form
+// the "gate_code" field their values name (a real target must define a
+// custom field before values of it can be written).
+func genTargetConfig() *sandbox.StoreConfig {
+	return &sandbox.StoreConfig{
+		CustomerFields: []sandbox.FormField{{Name: "newsletter", FieldType: "text"}},
+		AddressFields:  []sandbox.FormField{{Name: "gate_code", FieldType: "numbers"}},
+	}
+}
+
+// newSandbox starts an in-process sandbox over real HTTP; without a
+// configuration of its own the store is genTargetConfig's.
 func newSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
 	opts.StoreHash, opts.Token = testHash, testToken
+	if opts.Config == nil {
+		opts.Config = genTargetConfig()
+	}
 	srv, err := sandbox.New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -85,26 +85,27 @@ type (
 		DateModified *time.Time `json:"-"`
 	}
 	srcCustomer struct {
-		SourceKey                               string     `json:",omitempty"`
-		ID                                      *int64     `json:"-"`
-		Email                                   string     `json:",omitempty"`
-		FirstName                               string     `json:",omitempty"`
-		LastName                                string     `json:",omitempty"`
-		Company                                 string     `json:",omitempty"`
-		Phone                                   string     `json:",omitempty"`
-		Notes                                   string     `json:",omitempty"`
-		TaxExemptCategory                       string     `json:",omitempty"`
-		RegistrationIPAddress                   string     `json:"-"`
-		CustomerGroupID                         *int64     `json:",omitempty"`
-		DateCreated                             *time.Time `json:"-"`
-		DateModified                            *time.Time `json:"-"`
-		AddressCount                            int32      `json:"-"`
-		AttributeCount                          int32      `json:"-"`
-		AcceptsProductReviewAbandonedCartEmails *bool      `json:",omitempty"`
-		ForcePasswordReset                      *bool      `json:",omitempty"`
-		OriginChannelID                         *int64     `json:",omitempty"`
-		ChannelIDs                              []int64    `json:",omitempty"`
-		StoreCreditAmounts                      []float64  `json:",omitempty"`
+		SourceKey                               string          `json:",omitempty"`
+		ID                                      *int64          `json:"-"`
+		Email                                   string          `json:",omitempty"`
+		FirstName                               string          `json:",omitempty"`
+		LastName                                string          `json:",omitempty"`
+		Company                                 string          `json:",omitempty"`
+		Phone                                   string          `json:",omitempty"`
+		Notes                                   string          `json:",omitempty"`
+		TaxExemptCategory                       string          `json:",omitempty"`
+		RegistrationIPAddress                   string          `json:"-"`
+		CustomerGroupID                         *int64          `json:",omitempty"`
+		CustomerGroupName                       string          `json:",omitempty"`
+		DateCreated                             *time.Time      `json:"-"`
+		DateModified                            *time.Time      `json:"-"`
+		AddressCount                            int32           `json:"-"`
+		AttributeCount                          int32           `json:"-"`
+		AcceptsProductReviewAbandonedCartEmails *bool           `json:",omitempty"`
+		ForcePasswordReset                      *bool           `json:",omitempty"`
+		OriginChannelID                         *int64          `json:",omitempty"`
+		ChannelIDs                              []int64         `json:",omitempty"`
+		StoreCreditAmounts                      []staging.Money `json:",omitempty"`
 	}
 	srcAddress struct {
 		SourceKey         string `json:",omitempty"`
@@ -322,6 +323,32 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 					ref = *r.AddressSourceKey
 				}
 				return add(r.SourceKey, r.CustomerSourceKey, ref, srcFormFieldValue(r))
+			})
+		}},
+		// The store-to-store entities are few or small per row: their
+		// staging rows are kept whole.
+		{staging.EntityCustomerGroups, func() error {
+			return scanIfExists(in(staging.EntityCustomerGroups), func(r staging.CustomerGroup) error {
+				return add(r.SourceKey, "", strings.ToLower(r.Name), r)
+			})
+		}},
+		{staging.EntityMetafields, func() error {
+			return scanIfExists(in(staging.EntityMetafields), func(r staging.Metafield) error {
+				return add(r.SourceKey, r.CustomerSourceKey, r.Namespace+"\x00"+r.Key, r)
+			})
+		}},
+		{staging.EntitySubscribers, func() error {
+			return scanIfExists(in(staging.EntitySubscribers), func(r staging.Subscriber) error {
+				cust := ""
+				if r.CustomerSourceKey != nil {
+					cust = *r.CustomerSourceKey
+				}
+				return add(r.SourceKey, cust, strings.ToLower(r.Email), r)
+			})
+		}},
+		{staging.EntityConsents, func() error {
+			return scanIfExists(in(staging.EntityConsents), func(r staging.Consent) error {
+				return add(r.SourceKey, r.CustomerSourceKey, "", r)
 			})
 		}},
 	} {

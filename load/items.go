@@ -75,14 +75,12 @@ func (l *loader) createBody(it *custItem) bigcommerce.CustomerCreate {
 		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
 		ChannelIDs:                              c.ChannelIDs,
 	}
-	if c.CustomerGroupID != nil {
-		b.CustomerGroupID = *c.CustomerGroupID
-	}
+	b.CustomerGroupID = c.CustomerGroupID // mapped to the target's (mapCustomer)
 	if c.OriginChannelID != nil {
 		b.OriginChannelID = *c.OriginChannelID
 	}
 	for _, a := range c.StoreCreditAmounts {
-		b.StoreCreditAmounts = append(b.StoreCreditAmounts, bigcommerce.StoreCreditAmount{Amount: a})
+		b.StoreCreditAmounts = append(b.StoreCreditAmounts, bigcommerce.StoreCreditAmount{Amount: json.Number(a.String())})
 	}
 	force := l.force
 	if !force && c.ForcePasswordReset != nil {
@@ -181,17 +179,25 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 	if len(rows) == 0 {
 		return nil, nil, nil
 	}
-	keys := make([]string, len(rows))
+	keys := make([]string, 0, len(rows))
 	by := map[string]*custItem{}
-	items := make([]*custItem, len(rows))
-	for i, r := range rows {
+	items := make([]*custItem, 0, len(rows))
+	var rejected []outcome
+	for _, r := range rows {
 		c, err := decode[staging.Customer](r)
 		if err != nil {
 			return nil, nil, err
 		}
-		keys[i] = r.key
-		items[i] = &custItem{c: c}
-		by[r.key] = items[i]
+		if why := l.mapCustomer(&c); why != "" {
+			rejected = append(rejected, outcome{entity: staging.EntityCustomers, key: r.key, status: staging.StatusRejected, message: why})
+			continue
+		}
+		it := &custItem{c: c}
+		keys, items = append(keys, r.key), append(items, it)
+		by[r.key] = it
+	}
+	if len(items) == 0 {
+		return nil, rejected, nil
 	}
 	kj, _ := json.Marshal(keys)
 	addrs, err := l.srcRows(ctx, pendingChildren, staging.EntityAddresses, string(kj))
@@ -203,6 +209,12 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 		a, err := decode[staging.Address](r)
 		if err != nil {
 			return nil, nil, err
+		}
+		if why, err := l.mapState(ctx, &a); err != nil {
+			return nil, nil, err
+		} else if why != "" {
+			rejected = append(rejected, outcome{entity: staging.EntityAddresses, key: r.key, status: staging.StatusRejected, message: why})
+			continue
 		}
 		ai := &addrItem{a: a}
 		addrBy[r.key] = ai
@@ -223,11 +235,13 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 	if err != nil {
 		return nil, nil, err
 	}
-	var rejected []outcome
 	for _, r := range forms {
 		fi, bad, err := l.decodeForm(r)
 		if err != nil {
 			return nil, nil, err
+		}
+		if bad == nil {
+			bad = l.formOutcome(r.ref != "", fi)
 		}
 		if bad != nil {
 			rejected = append(rejected, *bad)

@@ -66,6 +66,21 @@ type Options struct {
 	// MaxConcurrency lowers every per-endpoint cap to at most this (0 = the
 	// documented caps).
 	MaxConcurrency int
+
+	// Store to store (mapping.go). CreateGroups: create the groups the
+	// target lacks (nil: true). MissingGroup: what becomes of a customer
+	// whose group the target cannot have, MissingGroupReject (default) or
+	// MissingGroupDefault. ChannelMap: source channel id → target channel
+	// id (a channel not in it keeps its id when the target has it).
+	// Storefront: the target's storefront, whose form field definitions
+	// say which values can be sent (nil: learned from refusals).
+	// WithConsent: write the customers' data preferences (a request per
+	// customer).
+	CreateGroups *bool
+	MissingGroup string
+	ChannelMap   map[int64]int64
+	Storefront   *bigcommerce.Storefront
+	WithConsent  bool
 	// Options are the run's logger and progress: bars on a terminal,
 	// progress lines every interval otherwise (internal/accounting).
 	accounting.Options
@@ -82,6 +97,10 @@ type loader struct {
 	force bool
 	attrs map[string]int64 // source attribute name → target id (usable ones)
 	start time.Time
+	// tm is the target's groups, channels, forms and states (mapping.go);
+	// srcKind is the input's source kind (its manifest).
+	tm      *targetMap
+	srcKind string
 
 	mu       sync.Mutex
 	requests map[string]int64 // endpoint → calls made by this run
@@ -116,6 +135,13 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	case OnExistingSkip, OnExistingUpdate, OnExistingFail:
 	default:
 		return nil, fmt.Errorf("load: --on-existing must be skip, update or fail, not %q", opts.OnExisting)
+	}
+	switch opts.MissingGroup {
+	case "":
+		opts.MissingGroup = MissingGroupReject
+	case MissingGroupReject, MissingGroupDefault:
+	default:
+		return nil, fmt.Errorf("load: --missing-group must be reject or default, not %q", opts.MissingGroup)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -157,6 +183,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		start:    time.Now(),
 		requests: map[string]int64{},
 		items:    map[string]int64{},
+		srcKind:  in.Source.Kind,
 	}
 	l.acct = accounting.New("load", opts.Options, l.c.Stats())
 	defer l.acct.Close()
@@ -177,6 +204,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		l.firstAttrs() // let the request finish before the state file closes
 		return nil, err
 	}
+	if err := l.readTarget(ctx); err != nil {
+		return nil, err
+	}
 	if opts.DryRun {
 		return l.dryRun(ctx)
 	}
@@ -191,10 +221,14 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 func (l *loader) run(ctx context.Context) error {
 	steps := []loadStep{
 		&attributeStep{l: l},
+		groupStep{l},
 		newCustomerStep(l),
 		pagedStep(l, addressStep{l}),
 		pagedStep(l, valueStep{l}),
 		pagedStep(l, formStep{l}),
+		pagedStep(l, metafieldStep{l}),
+		pagedStep(l, subscriberStep{l}),
+		pagedStep(l, consentStep{l}),
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

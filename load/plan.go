@@ -30,6 +30,9 @@ type Plan struct {
 	OnExisting        string `json:"on_existing,omitempty"`
 	// MinSeconds is the shortest the run can take at the target's quota.
 	MinSeconds float64 `json:"min_seconds"`
+	// Mapping is where the source's groups, channels and form fields go
+	// in the target, and what its data preferences cost.
+	Mapping *MappingPlan `json:"mapping,omitempty"`
 	// Problems found by local validation (the first few), and how many.
 	Problems     []string `json:"problems,omitempty"`
 	ProblemCount int64    `json:"problem_count"`
@@ -73,6 +76,9 @@ func (l *loader) planRequests(ctx context.Context, creates int64) (map[string]in
 		epPostCustomers:  ceilDiv(c, bigcommerce.MaxCustomersPerCall),
 		epPostAddresses:  ceilDiv(oa, bigcommerce.MaxAddressesPerCall),
 		epPutValues:      ceilDiv(ov, bigcommerce.MaxAttributeValuesPerCall),
+	}
+	if err := l.planMappingRequests(ctx, r); err != nil {
+		return nil, 0, err
 	}
 	var total int64
 	for ep, n := range r {
@@ -134,6 +140,9 @@ func (l *loader) dryRun(ctx context.Context) (*Summary, error) {
 		p.MinSeconds = float64(p.TotalRequests) / float64(ps.Quota) * ps.Window.Seconds()
 	}
 	if err := l.validate(ctx, p, types); err != nil {
+		return nil, err
+	}
+	if err := l.planMapping(ctx, p); err != nil {
 		return nil, err
 	}
 	s := l.baseSummary()
@@ -243,6 +252,10 @@ func (l *loader) validate(ctx context.Context, p *Plan, types map[string]string)
 			}
 			if v := bcrules.CheckAddress(&a); v != nil {
 				problem("address", r.key, v.Message)
+			} else if why, err := l.mapState(ctx, &a); err != nil {
+				return err
+			} else if why != "" {
+				problem("address", r.key, why)
 			}
 		case staging.EntityAttributeValues:
 			v, err := decode[staging.AttributeValue](r)
@@ -255,6 +268,30 @@ func (l *loader) validate(ctx context.Context, p *Plan, types map[string]string)
 				if err := bcrules.CheckAttributeValue(typ, v.AttributeValue); err != nil {
 					problem("attribute value", r.key, v.AttributeName+": "+err.Error())
 				}
+			}
+		case staging.EntityCustomerGroups:
+			if g, err := decode[staging.CustomerGroup](r); err != nil {
+				return err
+			} else if v := bcrules.CheckCustomerGroup(&g); v != nil {
+				problem("customer group", r.key, v.Message)
+			}
+		case staging.EntityMetafields:
+			if m, err := decode[staging.Metafield](r); err != nil {
+				return err
+			} else if v := bcrules.CheckMetafield(&m); v != nil {
+				problem("metafield", r.key, v.Message)
+			}
+		case staging.EntitySubscribers:
+			if sb, err := decode[staging.Subscriber](r); err != nil {
+				return err
+			} else if v := bcrules.CheckSubscriber(&sb); v != nil {
+				problem("subscriber", r.key, v.Message)
+			}
+		case staging.EntityConsents:
+			if c, err := decode[staging.Consent](r); err != nil {
+				return err
+			} else if v := bcrules.CheckConsent(&c); v != nil {
+				problem("consent", r.key, v.Message)
 			}
 		case staging.EntityFormFieldValues:
 			if fi, bad, err := l.decodeForm(r); err != nil {
@@ -294,6 +331,9 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "quota %d per %.0fs: at least %s\n", p.Quota, p.WindowSeconds, d)
 	} else {
 		b.WriteString("the target sent no rate-limit headers: no quota bound\n")
+	}
+	if p.Mapping != nil {
+		b.WriteString(p.Mapping.String())
 	}
 	fmt.Fprintf(&b, "problems found: %d\n", p.ProblemCount)
 	for _, pr := range p.Problems {

@@ -233,13 +233,18 @@ func invalid(err error) *bigcommerce.ErrorResponse {
 // fields it has, those are rejected (outs) and kept is the rest, to send
 // the item again with; ok is false when any error is about the item
 // itself.
-func dropRefusedForms(forms []formItem, r *refusal, i int) (kept []formItem, outs []outcome, ok bool) {
+// A refused name (the error's field is name) is learned (learnForm): its
+// values are not sent again.
+func (l *loader) dropRefusedForms(forms []formItem, address bool, r *refusal, i int) (kept []formItem, outs []outcome, ok bool) {
 	bad, rest, ok := formErrors(r.items[i], len(forms))
 	if !ok || len(rest) > 0 || len(bad) == 0 || r.tooLarge() {
 		return nil, nil, false
 	}
 	for j, f := range forms {
 		if fe, refused := bad[j]; refused {
+			if fe.field == "name" {
+				fe = l.learnForm(address, f.f.Name, fe)
+			}
 			outs = append(outs, outcome{entity: staging.EntityFormFieldValues, key: f.f.SourceKey, status: staging.StatusRejected, http: r.er.StatusCode, message: fe.childReason()})
 		} else {
 			kept = append(kept, f)

@@ -40,6 +40,12 @@ var endpointCaps = map[string]int{
 	epPostAttributes: 3,
 	epPutAttributes:  3,
 	epPutValues:      3,
+	// Undocumented: one group at a time (a handful per store); the
+	// others as the documented caps of the other endpoints.
+	epPostGroups:      1,
+	epPostMetafields:  3,
+	epPostSubscribers: 3,
+	epPutConsent:      3,
 }
 
 const (
@@ -53,7 +59,21 @@ const (
 	epPostAttributes = "POST /customers/attributes"
 	epPutAttributes  = "PUT /customers/attributes"
 	epPutValues      = "PUT /customers/attribute-values"
+
+	epGetGroups       = "GET /v2/customer_groups"
+	epPostGroups      = "POST /v2/customer_groups"
+	epGetChannels     = "GET /channels"
+	epGetGeography    = "GET /v2/countries"
+	epGetMetafields   = "GET /customers/metafields"
+	epPostMetafields  = "POST /customers/metafields"
+	epGetSubscribers  = "GET /customers/subscribers"
+	epPostSubscribers = "POST /customers/subscribers"
+	epPutConsent      = "PUT /customers/{id}/consent"
 )
+
+// sourceKindStore is the source kind of a store extract (its manifest):
+// its ids are the source store's.
+const sourceKindStore = "bigcommerce"
 
 // maxReconcileAttempts bounds how often one batch is sent again after its
 // outcome was unknown and a look-up found nothing.

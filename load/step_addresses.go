@@ -56,10 +56,17 @@ func (s addressStep) items(ctx context.Context, rows []ownedRow) ([]addrOwned, [
 	keys := make([]string, len(rows))
 	by := map[string]*addrItem{}
 	var out []addrOwned
+	var rejected []outcome
 	for i, r := range rows {
 		a, err := decode[staging.Address](r.srcRow)
 		if err != nil {
 			return nil, nil, err
+		}
+		if why, err := l.mapState(ctx, &a); err != nil {
+			return nil, nil, err
+		} else if why != "" {
+			rejected = append(rejected, outcome{entity: staging.EntityAddresses, key: r.key, status: staging.StatusRejected, message: why})
+			continue
 		}
 		ai := &addrItem{a: a}
 		by[r.key] = ai
@@ -71,7 +78,6 @@ func (s addressStep) items(ctx context.Context, rows []ownedRow) ([]addrOwned, [
 	if err != nil {
 		return nil, nil, err
 	}
-	var rejected []outcome
 	for _, r := range forms {
 		a := by[r.ref]
 		if a == nil {
@@ -80,6 +86,9 @@ func (s addressStep) items(ctx context.Context, rows []ownedRow) ([]addrOwned, [
 		fi, bad, err := l.decodeForm(r)
 		if err != nil {
 			return nil, nil, err
+		}
+		if bad == nil {
+			bad = l.formOutcome(true, fi)
 		}
 		if bad != nil {
 			rejected = append(rejected, *bad)
@@ -257,12 +266,12 @@ func (s addressStep) send(ctx context.Context, items []addrOwned) ([]outcome, er
 // form field step sends them on their own); refused form fields are
 // rejected and the address is sent without them; an address refused for
 // its own fields is rejected.
-func (addressStep) reject(a addrOwned, r *refusal, i int) (addrOwned, bool, []outcome) {
+func (s addressStep) reject(a addrOwned, r *refusal, i int) (addrOwned, bool, []outcome) {
 	if r.tooLarge() && len(a.forms) > 0 {
 		a.forms = nil
 		return a, true, nil
 	}
-	if kept, outs, ok := dropRefusedForms(a.forms, r, i); ok {
+	if kept, outs, ok := s.l.dropRefusedForms(a.forms, true, r, i); ok {
 		a.forms = kept
 		return a, true, outs
 	}
@@ -373,8 +382,8 @@ func (s addressUpdates) send(ctx context.Context, items []addrOwned) ([]outcome,
 
 // reject: a refused form field is rejected and the address written
 // without it; an address refused for its own fields is rejected.
-func (addressUpdates) reject(a addrOwned, r *refusal, i int) (addrOwned, bool, []outcome) {
-	if kept, outs, ok := dropRefusedForms(a.forms, r, i); ok {
+func (s addressUpdates) reject(a addrOwned, r *refusal, i int) (addrOwned, bool, []outcome) {
+	if kept, outs, ok := s.l.dropRefusedForms(a.forms, true, r, i); ok {
 		a.forms = kept
 		return a, true, outs
 	}

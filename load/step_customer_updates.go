@@ -97,8 +97,8 @@ func (s customerUpdates) send(ctx context.Context, items []*custItem) ([]outcome
 // reject: a refused form field is rejected and its customer updated
 // without it; a customer refused for its own fields is rejected (the
 // target's customer is left as it was).
-func (customerUpdates) reject(it *custItem, r *refusal, i int) (*custItem, bool, []outcome) {
-	if kept, outs, ok := dropRefusedForms(it.forms, r, i); ok {
+func (s customerUpdates) reject(it *custItem, r *refusal, i int) (*custItem, bool, []outcome) {
+	if kept, outs, ok := s.l.dropRefusedForms(it.forms, false, r, i); ok {
 		it.forms = kept
 		return it, true, outs
 	}

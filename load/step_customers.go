@@ -173,6 +173,13 @@ func (s *customerStep) lookupFirst(r *stepRun[*custItem], chunk []*custItem) err
 }
 
 func (s *customerStep) send(ctx context.Context, items []*custItem) ([]outcome, error) {
+	var pruned []outcome
+	for _, it := range items {
+		pruned = append(pruned, s.l.pruneItem(it)...)
+	}
+	if err := s.l.st.record(pruned...); err != nil {
+		return nil, err
+	}
 	body := make([]bigcommerce.CustomerCreate, len(items))
 	for i, it := range items {
 		body[i] = s.l.createBody(it)
@@ -312,10 +319,17 @@ func (l *loader) dropRefusedChildren(it *custItem, fes []fieldError, status int)
 		case fe.child == childAddresses && fe.ci < len(it.inAddrs) && fe.form < 0:
 			reject(staging.EntityAddresses, it.inAddrs[fe.ci].a.SourceKey, fe)
 		case fe.child == childAddresses && fe.ci < len(it.inAddrs) && fe.form < len(it.inAddrs[fe.ci].forms):
-			reject(staging.EntityFormFieldValues, it.inAddrs[fe.ci].forms[fe.form].f.SourceKey, fe)
+			f := it.inAddrs[fe.ci].forms[fe.form].f
+			if fe.field == "name" {
+				fe = l.learnForm(true, f.Name, fe)
+			}
+			reject(staging.EntityFormFieldValues, f.SourceKey, fe)
 		case fe.child == childAttributes && fe.ci < len(it.inVals):
 			reject(staging.EntityAttributeValues, it.inVals[fe.ci].SourceKey, fe)
 		case fe.child == childForms && fe.ci < len(it.forms):
+			if fe.field == "name" {
+				fe = l.learnForm(false, it.forms[fe.ci].f.Name, fe)
+			}
 			reject(staging.EntityFormFieldValues, it.forms[fe.ci].f.SourceKey, fe)
 		default:
 			return nil, false // about the customer, or a child it does not have

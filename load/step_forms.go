@@ -64,6 +64,9 @@ func (s formStep) items(_ context.Context, rows []ownedRow) ([]*formOwner, []out
 		if err != nil {
 			return nil, nil, err
 		}
+		if bad == nil {
+			bad = s.l.formOutcome(r.ref != "", fi)
+		}
 		if bad != nil {
 			rejected = append(rejected, *bad)
 			continue
@@ -97,6 +100,14 @@ func (formStep) batchKey(o *formOwner) (kind, key string) {
 // their form field values; the values are loaded, each with its owner's
 // id (form field values have no id of their own).
 func (s formStep) send(ctx context.Context, owners []*formOwner) ([]outcome, error) {
+	var pruned, o []outcome
+	for _, ow := range owners {
+		ow.forms, o = s.l.pruneForms(ow.forms, ow.isAddress)
+		pruned = append(pruned, o...)
+	}
+	if err := s.l.st.record(pruned...); err != nil {
+		return nil, err
+	}
 	var err error
 	if owners[0].isAddress {
 		body := make([]bigcommerce.AddressUpdate, len(owners))
@@ -130,8 +141,8 @@ func (s formStep) send(ctx context.Context, owners []*formOwner) ([]outcome, err
 // reject: the values the errors name are rejected and the owner is sent
 // again with the others; when the errors are about the owner itself,
 // every value of it is rejected.
-func (formStep) reject(o *formOwner, r *refusal, i int) (*formOwner, bool, []outcome) {
-	if kept, outs, ok := dropRefusedForms(o.forms, r, i); ok {
+func (s formStep) reject(o *formOwner, r *refusal, i int) (*formOwner, bool, []outcome) {
+	if kept, outs, ok := s.l.dropRefusedForms(o.forms, o.isAddress, r, i); ok {
 		o.forms = kept
 		return o, len(kept) > 0, outs
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
+	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/sandboxtest"
@@ -68,13 +69,13 @@ func arrowStrings(t *testing.T, path, column string) ([]string, bool) {
 // stores' warehouses can be read as one table; the staging columns are
 // all still there.
 func TestExportRowsCarryStoreHash(t *testing.T) {
-	_, store := newStore(t, "alpha", 40, 3)
+	_, alpha := newStore(t, "alpha", 40, 3)
 	out := filepath.Join(t.TempDir(), "warehouse")
-	res, err := Export(context.Background(), ExportOptions{Out: out, Client: store, StoreHash: "alpha"})
+	res, err := Export(context.Background(), ExportOptions{Out: out, Client: alpha, StoreHash: "alpha"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, entity := range staging.Entities {
+	for _, entity := range store.DefaultEntities { // consents only on request
 		path := res.Files[entity]
 		if path == "" {
 			t.Fatalf("%s: not exported", entity)

@@ -60,8 +60,9 @@ func TestExportTwiceIsPartitionedAndIncremental(t *testing.T) {
 		t.Errorf("watermark did not move: %v then %v", st1.Watermark, st2.Watermark)
 	}
 
-	// One table per entity: every part under ENTITY/extracted_on=DAY/.
-	for _, entity := range staging.Entities {
+	// One table per entity exported (consents are read only on request):
+	// every part under ENTITY/extracted_on=DAY/.
+	for _, entity := range store.DefaultEntities {
 		parts, _ := filepath.Glob(filepath.Join(out, entity, warehouse.PartitionKey+"=*", "part-*.parquet"))
 		if len(parts) != 2 {
 			t.Errorf("%s: %d parts, want 2: %v", entity, len(parts), parts)

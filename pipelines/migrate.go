@@ -85,8 +85,10 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	}
 	// A spec or option the source does not take is refused before
 	// anything is written (an *extract.UsageError).
+	// --with-consent reads the data preferences of a store source too (a
+	// request per customer); a file source has none to read.
 	src, err := extract.Open(o.From, extract.Options{Mapping: o.Mapping, Store: o.Source, StoreHash: o.SourceStoreHash,
-		APIURL: o.SourceAPIURL, Options: o.Options})
+		APIURL: o.SourceAPIURL, WithConsent: o.Load.WithConsent && o.Source != nil, Options: o.Options})
 	if err != nil {
 		return nil, err
 	}

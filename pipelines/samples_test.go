@@ -46,14 +46,24 @@ func newTarget(t *testing.T, opts sandbox.Options) (*sandbox.Server, *bigcommerc
 // compares the outcome with what samples/*/expected.json says, and the
 // target store with the ledger.
 func TestSamplesMigrateAsWrittenDown(t *testing.T) {
-	samples := []struct{ name, from, mapping string }{
-		{"voucherify", "voucherify:../samples/voucherify/customers.ndjson", ""},
-		{"shopify", "shopify-csv:../samples/shopify/customers_export.csv", ""},
-		{"csv", "csv:../samples/csv/contacts.csv", "../samples/csv/mapping.json"},
+	// The CSV sample names target groups by id (2, 3, 5) and a sign-up form
+	// field (preferred_contact): its target has them, as a store must
+	// before such records can be written into it.
+	csvTarget := &sandbox.StoreConfig{
+		Groups:         []sandbox.Group{{ID: 2, Name: "Retail"}, {ID: 3, Name: "Wholesale"}, {ID: 5, Name: "Trade"}},
+		CustomerFields: []sandbox.FormField{{Name: "preferred_contact", FieldType: "text"}},
+	}
+	samples := []struct {
+		name, from, mapping string
+		target              *sandbox.StoreConfig
+	}{
+		{"voucherify", "voucherify:../samples/voucherify/customers.ndjson", "", nil},
+		{"shopify", "shopify-csv:../samples/shopify/customers_export.csv", "", nil},
+		{"csv", "csv:../samples/csv/contacts.csv", "../samples/csv/mapping.json", csvTarget},
 	}
 	for _, s := range samples {
 		t.Run(s.name, func(t *testing.T) {
-			srv, target := newTarget(t, sandbox.Options{})
+			srv, target := newTarget(t, sandbox.Options{Config: s.target})
 			work := t.TempDir()
 			res, err := Migrate(context.Background(), MigrateOptions{From: s.from, Mapping: s.mapping, Work: work, Target: target,
 				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}})

@@ -14,10 +14,20 @@ import (
 func (n *normalizer) customer(c *staging.Customer) *problem {
 	if p := checkUTF8("source_key", c.SourceKey, "email", c.Email, "first_name", c.FirstName, "last_name", c.LastName,
 		"company", c.Company, "phone", c.Phone, "notes", c.Notes, "tax_exempt_category", c.TaxExemptCategory,
-		"registration_ip_address", c.RegistrationIPAddress); p != nil {
+		"registration_ip_address", c.RegistrationIPAddress, "customer_group_name", c.CustomerGroupName); p != nil {
 		return p
 	}
-	n.text(&c.Email, &c.FirstName, &c.LastName, &c.Company, &c.Phone, &c.TaxExemptCategory, &c.RegistrationIPAddress)
+	n.text(&c.Email, &c.FirstName, &c.LastName, &c.Company, &c.Phone, &c.TaxExemptCategory, &c.RegistrationIPAddress, &c.CustomerGroupName)
+	if p := bcrules.CustomerGroupName.Check(c.CustomerGroupName); p != nil {
+		return p
+	}
+	// Store credit is exact (staging.Money) and, in the API, never
+	// negative: a negative amount would fail the customer's POST.
+	for _, a := range c.StoreCreditAmounts {
+		if a.Sign() < 0 {
+			return newProblem("store_credit_amounts", CheckStoreCredit, a.String(), "store credit "+a.String()+" is negative; the API takes amounts >= 0")
+		}
+	}
 	n.multiline(&c.Notes)
 	if n.opts.on(RuleEmail) && c.Email != "" {
 		if e, err := bcrules.NormalizeEmail(c.Email); err == nil {

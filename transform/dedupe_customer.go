@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
@@ -67,6 +68,16 @@ func sliceString[T any](s []T) string {
 	return fmt.Sprint(s)
 }
 
+// groupLabel is a customer's group as a merge row shows it: the id, then
+// the name.
+func groupLabel(c *staging.Customer) string {
+	l := ptrString(c.CustomerGroupID)
+	if c.CustomerGroupName != "" {
+		l = strings.TrimSpace(l + " " + c.CustomerGroupName)
+	}
+	return l
+}
+
 // customerFields are compared when customers merge. Identity and
 // bookkeeping (source key, id, dates, counts) stay the survivor's.
 var customerFields = []customerField{
@@ -78,7 +89,11 @@ var customerFields = []customerField{
 	{"notes", func(c *staging.Customer) string { return c.Notes }, func(d, s *staging.Customer) { d.Notes = s.Notes }},
 	{"tax_exempt_category", func(c *staging.Customer) string { return c.TaxExemptCategory }, func(d, s *staging.Customer) { d.TaxExemptCategory = s.TaxExemptCategory }},
 	{"registration_ip_address", func(c *staging.Customer) string { return c.RegistrationIPAddress }, func(d, s *staging.Customer) { d.RegistrationIPAddress = s.RegistrationIPAddress }},
-	{"customer_group_id", func(c *staging.Customer) string { return ptrString(c.CustomerGroupID) }, func(d, s *staging.Customer) { d.CustomerGroupID = s.CustomerGroupID }},
+	// A group is its id and its name together: one is never taken
+	// without the other.
+	{"customer_group_id", func(c *staging.Customer) string { return groupLabel(c) }, func(d, s *staging.Customer) {
+		d.CustomerGroupID, d.CustomerGroupName = s.CustomerGroupID, s.CustomerGroupName
+	}},
 	{"accepts_product_review_abandoned_cart_emails", func(c *staging.Customer) string { return ptrString(c.AcceptsProductReviewAbandonedCartEmails) }, func(d, s *staging.Customer) {
 		d.AcceptsProductReviewAbandonedCartEmails = s.AcceptsProductReviewAbandonedCartEmails
 	}},

@@ -46,15 +46,21 @@ const (
 	CheckCustomerRejected   = "customer-rejected"
 	CheckAddressRejected    = "address-rejected"
 	CheckAttributeRejected  = "attribute-rejected"
+	CheckMetafieldLimit     = "metafield-limit"
+	CheckStoreCredit        = "store-credit"
 )
 
 // Merge rules, the Rule column of merges.parquet.
 const (
-	MergeEmail          = "email"           // customers with the same email
-	MergeAddressKey     = "address-key"     // addresses with the same uniqueness key
-	MergeAttributeName  = "attribute-name"  // attribute definitions with the same name
-	MergeAttributeValue = "attribute-value" // two values of one attribute on one customer
-	MergeFormField      = "form-field-name" // two values of one form field on one owner
+	MergeEmail           = "email"            // customers with the same email
+	MergeAddressKey      = "address-key"      // addresses with the same uniqueness key
+	MergeAttributeName   = "attribute-name"   // attribute definitions with the same name
+	MergeAttributeValue  = "attribute-value"  // two values of one attribute on one customer
+	MergeFormField       = "form-field-name"  // two values of one form field on one owner
+	MergeGroupName       = "group-name"       // customer groups with the same name (ignoring case)
+	MergeMetafieldKey    = "metafield-key"    // two metafields of one namespace and key on one customer
+	MergeSubscriberEmail = "subscriber-email" // subscribers with the same email (plain lower-case)
+	MergeConsent         = "consent"          // two consent declarations of one customer
 )
 
 // Survivor policies for duplicate customers (--customer-survivor).

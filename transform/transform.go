@@ -12,8 +12,8 @@ import (
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// Run transforms the staging directory inDir into outDir: the same five
-// entity files, normalised, validated and deduplicated, plus
+// Run transforms the staging directory inDir into outDir: the same entity
+// files, normalised, validated and deduplicated, plus
 // rejects.parquet (the extract's rejects, copied, then this stage's),
 // merges.parquet, report.json and manifest.json (stage "transform", its
 // inputs' hashes).
@@ -70,6 +70,10 @@ type run struct {
 	attributes *batchWriter[staging.Attribute]
 	values     *batchWriter[staging.AttributeValue]
 	forms      *batchWriter[staging.FormFieldValue]
+	groups     *batchWriter[staging.CustomerGroup]
+	metafields *batchWriter[staging.Metafield]
+	subs       *batchWriter[staging.Subscriber]
+	consents   *batchWriter[staging.Consent]
 	s          sink
 	aborts     []func()
 }
@@ -83,6 +87,10 @@ func (r *run) open() error {
 	r.attributes, err = openWriter[staging.Attribute](r, staging.FileName(staging.EntityAttributes), err)
 	r.values, err = openWriter[staging.AttributeValue](r, staging.FileName(staging.EntityAttributeValues), err)
 	r.forms, err = openWriter[staging.FormFieldValue](r, staging.FileName(staging.EntityFormFieldValues), err)
+	r.groups, err = openWriter[staging.CustomerGroup](r, staging.FileName(staging.EntityCustomerGroups), err)
+	r.metafields, err = openWriter[staging.Metafield](r, staging.FileName(staging.EntityMetafields), err)
+	r.subs, err = openWriter[staging.Subscriber](r, staging.FileName(staging.EntitySubscribers), err)
+	r.consents, err = openWriter[staging.Consent](r, staging.FileName(staging.EntityConsents), err)
 	r.s.rejects, err = openWriter[staging.Reject](r, staging.RejectsFile, err)
 	r.s.merges, err = openWriter[staging.Merge](r, staging.MergesFile, err)
 	r.s.rep = r.rep
@@ -139,6 +147,18 @@ func (r *run) do() error {
 		return err
 	}
 	at = nil
+	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.groups, &r.s, spans[staging.EntityCustomerGroups], groupSpec); err != nil {
+		return err
+	}
+	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.metafields, &r.s, spans[staging.EntityMetafields], metafieldSpec); err != nil {
+		return err
+	}
+	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.subs, &r.s, spans[staging.EntitySubscribers], subscriberSpec); err != nil {
+		return err
+	}
+	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.consents, &r.s, spans[staging.EntityConsents], consentSpec); err != nil {
+		return err
+	}
 	if err := writeCustomers(r.ctx, r.in, ct, r.customers, &r.s, spans[staging.EntityCustomers]); err != nil {
 		return err
 	}
@@ -182,6 +202,14 @@ func (r *run) commit(spans map[string]*dateSpan) error {
 	err = errors.Join(err, add(staging.EntityAttributeValues, st, e))
 	st, e = r.forms.commit()
 	err = errors.Join(err, add(staging.EntityFormFieldValues, st, e))
+	st, e = r.groups.commit()
+	err = errors.Join(err, add(staging.EntityCustomerGroups, st, e))
+	st, e = r.metafields.commit()
+	err = errors.Join(err, add(staging.EntityMetafields, st, e))
+	st, e = r.subs.commit()
+	err = errors.Join(err, add(staging.EntitySubscribers, st, e))
+	st, e = r.consents.commit()
+	err = errors.Join(err, add(staging.EntityConsents, st, e))
 	_, e = r.s.rejects.commit()
 	err = errors.Join(err, e)
 	_, e = r.s.merges.commit()

@@ -20,6 +20,10 @@ type fixture struct {
 	values    []staging.AttributeValue
 	forms     []staging.FormFieldValue
 	attrs     []staging.Attribute
+	groups    []staging.CustomerGroup
+	metas     []staging.Metafield
+	subs      []staging.Subscriber
+	consents  []staging.Consent
 }
 
 // write writes the rows as an extract's output, as another tool would
@@ -28,7 +32,8 @@ func (f fixture) write(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	stagingtest.WriteRows(t, dir, stagingtest.Rows{Customers: f.customers, Addresses: f.addresses, AttributeValues: f.values,
-		FormFieldValues: f.forms, Attributes: f.attrs}, "extract")
+		FormFieldValues: f.forms, Attributes: f.attrs, CustomerGroups: f.groups, Metafields: f.metas, Subscribers: f.subs,
+		Consents: f.consents}, staging.StageExtract)
 	return dir
 }
 
@@ -39,6 +44,10 @@ type result struct {
 	addresses []staging.Address
 	values    []staging.AttributeValue
 	forms     []staging.FormFieldValue
+	groups    []staging.CustomerGroup
+	metas     []staging.Metafield
+	subs      []staging.Subscriber
+	consents  []staging.Consent
 	rejects   []staging.Reject
 	merges    []staging.Merge
 }
@@ -58,6 +67,10 @@ func runFixture(t *testing.T, f fixture, opts Options) result {
 		addresses: stagingtest.Read[staging.Address](t, filepath.Join(out, "addresses.parquet")),
 		values:    stagingtest.Read[staging.AttributeValue](t, filepath.Join(out, "attribute_values.parquet")),
 		forms:     stagingtest.Read[staging.FormFieldValue](t, filepath.Join(out, "form_field_values.parquet")),
+		groups:    stagingtest.Read[staging.CustomerGroup](t, filepath.Join(out, "customer_groups.parquet")),
+		metas:     stagingtest.Read[staging.Metafield](t, filepath.Join(out, "metafields.parquet")),
+		subs:      stagingtest.Read[staging.Subscriber](t, filepath.Join(out, "subscribers.parquet")),
+		consents:  stagingtest.Read[staging.Consent](t, filepath.Join(out, "consents.parquet")),
 		rejects:   stagingtest.Read[staging.Reject](t, filepath.Join(out, staging.RejectsFile)),
 		merges:    stagingtest.Read[staging.Merge](t, filepath.Join(out, staging.MergesFile)),
 	}
@@ -345,7 +358,7 @@ func TestRunWritesManifestAndCopiesExtractRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Stage != "transform" || m.Source.StoreHash != "abc" || m.Watermark == nil || len(m.Entities) != 5 {
+	if m.Stage != "transform" || m.Source.StoreHash != "abc" || m.Watermark == nil || len(m.Entities) != len(staging.Entities) {
 		t.Errorf("manifest: %+v", m)
 	}
 	if st := m.Inputs["customers.parquet"]; st.Rows != 1 || len(st.SHA256) != 64 {

@@ -50,8 +50,9 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		defer src.stop()
 		src.Generate(*customers, *seed)
+		cfg, channelMap := targetOf(src) // a target set up for the source (see demo)
 		dst, err := startLocalStore(sandbox.Options{StoreHash: "target", Token: "bench-target", Quota: *quota,
-			Window: *window, Latency: *latency, Seed: *seed + 1})
+			Window: *window, Latency: *latency, Seed: *seed + 1, Config: cfg})
 		if err != nil {
 			return err
 		}
@@ -68,6 +69,7 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			From: store.Scheme, Source: srcClient, SourceStoreHash: src.Hash,
 			Work: dir, Target: tgtClient, Options: accounting.Options{Log: a.log},
 			Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
+			Load:      load.Options{ChannelMap: channelMap},
 		})
 		if err != nil {
 			return err

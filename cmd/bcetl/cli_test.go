@@ -83,7 +83,13 @@ func TestMigrateInterruptedAndResumed(t *testing.T) {
 	// interrupt, known from the store, not guessed from the clock.
 	loaded := make(chan struct{})
 	closeLoaded := sync.OnceFunc(func() { close(loaded) })
-	dstStore := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond},
+	// The target has the source's channels and form fields (a store must
+	// before records naming them can be written); its groups are created
+	// by the migration.
+	cfg := src.Config()
+	cfg.Groups = nil
+	dstStore := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "dst-token", Quota: 20, Window: time.Second, Latency: 10 * time.Millisecond,
+		Config: &cfg},
 		sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				srv.ServeHTTP(w, r)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
+	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/voucherify"
 	"github.com/bcetl/bcetl/internal/vsandbox"
@@ -59,8 +60,11 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		defer src.stop()
 		src.Generate(*customers, 1)
+		// Store to store: the target has the source's form fields and its
+		// channels under other ids (mapped), no groups (created by name).
+		cfg, channelMap := targetOf(src)
 		dst, err := startLocalStore(sandbox.Options{StoreHash: "target", Token: "demo-target-token",
-			Quota: *quota, Window: *window, Latency: *latency, Seed: 2})
+			Quota: *quota, Window: *window, Latency: *latency, Seed: 2, Config: cfg})
 		if err != nil {
 			return err
 		}
@@ -100,6 +104,10 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 					return err
 				}
 				o.SourceStoreHash = src.Hash
+				o.Load.ChannelMap = channelMap
+				if o.Load.Storefront, err = bigcommerce.NewStorefront(dst.storefront()); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(a.stdout, "== migrate --from %s\n", r.from)
 			res, err := pipelines.Migrate(ctx, o)

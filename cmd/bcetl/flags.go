@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,10 +71,15 @@ func (p progressFlag) options(a *app) accounting.Options {
 
 // loadFlags are the load options shared by load, migrate and nightly.
 type loadFlags struct {
-	dryRun     *bool
-	onExisting *string
-	force      *bool
-	maxConc    *int
+	dryRun       *bool
+	onExisting   *string
+	force        *bool
+	maxConc      *int
+	createGroups *bool
+	missingGroup *string
+	channelMap   *string
+	storefront   *string
+	withConsent  *bool
 }
 
 func addLoadFlags(fs *flag.FlagSet) loadFlags {
@@ -82,6 +88,15 @@ func addLoadFlags(fs *flag.FlagSet) loadFlags {
 		onExisting: fs.String("on-existing", load.OnExistingSkip, "when the target already has a customer's email: skip, update or fail"),
 		force:      fs.Bool("force-password-reset", true, "set force_password_reset on created customers (passwords cannot be imported)"),
 		maxConc:    fs.Int("max-concurrency", 0, "lower every per-endpoint concurrency cap to at most N (0 = documented caps)"),
+		createGroups: fs.Bool("create-groups", true, "create the customer groups the target lacks (matched by name), with what of their settings "+
+			"does not name the source's catalog; false: see --missing-group"),
+		missingGroup: fs.String("missing-group", load.MissingGroupReject, "a customer whose group the target cannot have: "+
+			"reject (the customer, naming the group) or default (the target's default group)"),
+		channelMap: fs.String("channel-map", "", "SRC=DST,…: the target channel of each source channel id "+
+			"(default: the same id if the target has that channel, else the customer is rejected naming it)"),
+		storefront: fs.String("target-storefront-url", "", "the target's storefront (https://shop.example.com): its form field definitions "+
+			"are read first and values of names its forms lack are rejected before sending (without it: learned from the first refusal)"),
+		withConsent: fs.Bool("with-consent", false, "carry the customers' data preferences (consent): one request per customer to read, one to write"),
 	}
 }
 
@@ -94,7 +109,46 @@ func (l loadFlags) options() (load.Options, error) {
 	if *l.maxConc < 0 {
 		return load.Options{}, usagef("--max-concurrency must be >= 0")
 	}
-	return load.Options{DryRun: *l.dryRun, OnExisting: *l.onExisting, ForcePasswordReset: l.force, MaxConcurrency: *l.maxConc}, nil
+	o := load.Options{DryRun: *l.dryRun, OnExisting: *l.onExisting, ForcePasswordReset: l.force, MaxConcurrency: *l.maxConc,
+		CreateGroups: l.createGroups, MissingGroup: *l.missingGroup, WithConsent: *l.withConsent}
+	switch o.MissingGroup {
+	case load.MissingGroupReject, load.MissingGroupDefault:
+	default:
+		return o, usagef("--missing-group must be reject or default")
+	}
+	var err error
+	if o.ChannelMap, err = parseChannelMap(*l.channelMap); err != nil {
+		return o, err
+	}
+	if *l.storefront != "" {
+		if o.Storefront, err = bigcommerce.NewStorefront(*l.storefront); err != nil {
+			return o, usagef("--target-storefront-url: %v", err)
+		}
+	}
+	return o, nil
+}
+
+// parseChannelMap reads --channel-map: SRC=DST pairs of channel ids,
+// comma-separated.
+func parseChannelMap(s string) (map[int64]int64, error) {
+	m := map[int64]int64{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		src, dst, ok := strings.Cut(pair, "=")
+		a, err1 := strconv.ParseInt(strings.TrimSpace(src), 10, 64)
+		b, err2 := strconv.ParseInt(strings.TrimSpace(dst), 10, 64)
+		if !ok || err1 != nil || err2 != nil || a < 1 || b < 1 {
+			return nil, usagef("--channel-map: %q is not SRC=DST (two channel ids)", pair)
+		}
+		if _, dup := m[a]; dup {
+			return nil, usagef("--channel-map: source channel %d is mapped twice", a)
+		}
+		m[a] = b
+	}
+	return m, nil
 }
 
 // transformFlags are the transform options shared by transform and migrate.

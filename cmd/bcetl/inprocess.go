@@ -48,6 +48,29 @@ func (l *localStore) stop() {
 	l.Server.Close()
 }
 
+// storefront is the store's storefront root (the sandbox serves its
+// Storefront API on the same listener).
+func (l *localStore) storefront() string { return strings.SplitN(l.URL, "/stores/", 2)[0] }
+
+// targetOf is the configuration of a target a merchant has set up for a
+// migration from src: src's sign-up and address form fields (they must
+// exist before values of them can be written), its channels under other
+// ids (a channel map names them: channelMap), and no customer groups (the
+// migration creates them by name).
+func targetOf(src *localStore) (*sandbox.StoreConfig, map[int64]int64) {
+	sc := src.Config()
+	cfg := &sandbox.StoreConfig{CustomerFields: sc.CustomerFields, AddressFields: sc.AddressFields}
+	m := map[int64]int64{}
+	for _, ch := range sc.Channels {
+		if ch.ID != 1 {
+			m[ch.ID] = ch.ID + 1000
+			ch.ID += 1000
+		}
+		cfg.Channels = append(cfg.Channels, ch)
+	}
+	return cfg, m
+}
+
 func (l *localStore) flags() storeFlags {
 	return storeFlags{apiURL: &l.URL, storeHash: &l.Hash, token: &l.Token}
 }

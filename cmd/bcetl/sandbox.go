@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
@@ -20,6 +23,7 @@ func init() {
 		summary: "run a local emulator of the BigCommerce Customers V3 API",
 		usage: "  bcetl sandbox --listen 127.0.0.1:8080 --store-hash abc123 --token secret \\\n" +
 			"    --quota 150 --window 30s --generate 10000 --seed 1 --state /tmp/sandbox.state\n" +
+			"  bcetl sandbox --token t --config target.json   # groups, channels and form fields of a new store\n" +
 			"  # prints http://127.0.0.1:8080/stores/abc123/v3 once listening",
 		setup: setupSandbox,
 	})
@@ -37,6 +41,7 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	seed := fs.Int64("seed", 1, "seed for generated data, jitter and faults")
 	state := fs.String("state", "", "persist the store in FILE (snapshot + journal); loaded at start")
 	loose := fs.Bool("loose-emails", false, "compare emails as a loose collation might (ß = ss, ﬁ = fi): the worst case for a client")
+	config := fs.String("config", "", "a new store's configuration: JSON with customer_groups, channels, customer_fields, address_fields (internal/sandbox/config.go); default: a new BigCommerce store's")
 	fidelity := addFidelityFlags(fs)
 	return func(ctx context.Context, a *app) error {
 		if *token == "" {
@@ -50,6 +55,9 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			FaultRate: *faultRate, Seed: *seed, StatePath: *state, LooseEmails: *loose, Logger: a.log,
 		})
 		if err != nil {
+			return err
+		}
+		if opts.Config, err = readStoreConfig(*config); err != nil {
 			return err
 		}
 		start := time.Now()
@@ -68,12 +76,16 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		customers, addresses, values, forms := srv.Counts()
+		cfg := srv.Config()
 		// Never log the token.
 		a.log.Info("sandbox ready", "listen", ln.Addr().String(), "store_hash", *storeHash, "quota", *quota,
 			"window", *window, "latency", *latency, "fault_rate", *faultRate, "state", *state,
 			"error_keys", opts.ErrorKeys, "shapes", opts.Shapes, "date_bounds", opts.DateBounds,
 			"send_counts", opts.SendCounts, "max_url_bytes", opts.MaxURLBytes,
 			"customers", customers, "addresses", addresses, "attribute_values", values, "form_field_values", forms,
+			"customer_groups", len(cfg.Groups), "channels", len(cfg.Channels),
+			"custom_form_fields", len(cfg.CustomerFields)+len(cfg.AddressFields),
+			"storefront_form_fields", "http://"+ln.Addr().String()+"/api/storefront/form-fields",
 			"startup", time.Since(start).Round(time.Millisecond))
 		fmt.Fprintf(a.stdout, "http://%s/stores/%s/v3\n", ln.Addr().String(), *storeHash)
 
@@ -97,6 +109,26 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		a.log.Info("stopped", "state", *state)
 		return nil
 	}
+}
+
+// readStoreConfig reads --config: "" is none; a file that cannot be read
+// or is not a configuration (unknown fields included) is an error naming
+// it.
+func readStoreConfig(path string) (*sandbox.StoreConfig, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	var c sandbox.StoreConfig
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("--config %s: not a store configuration: %w", path, err)
+	}
+	return &c, nil
 }
 
 // fidelityFlags choose how the sandbox answers where the official document

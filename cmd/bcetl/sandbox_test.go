@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,6 +76,45 @@ func TestSandboxFidelityFlags(t *testing.T) {
 		var out, errOut bytes.Buffer
 		if code := run(append([]string{"sandbox", "--token", "t", "--listen", "127.0.0.1:0"}, args...), &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), args[0]) {
 			t.Errorf("bcetl sandbox %v: exit %d, want %d naming the flag: %s", args, code, exitUsage, errOut.String())
+		}
+	}
+}
+
+// --config gives a new store its groups, channels and form fields; a file
+// that is not a configuration, or a configuration the sandbox refuses,
+// stops the command with an error naming it.
+func TestSandboxConfigFlag(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "target.json")
+	os.WriteFile(good, []byte(`{"customer_groups":[{"id":41,"name":"Wholesale"}],"channels":[{"id":7,"name":"B2B","type":"storefront"}],
+		"customer_fields":[{"name":"Licence ID","field_type":"text"}]}`), 0o600)
+	cfg, err := readStoreConfig(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := sandboxtest.Start(t, sandbox.Options{StoreHash: "cfg", Token: "cfg-token", Config: cfg}).URL
+	post := `[{"email":"a@example.com","first_name":"A","last_name":"B","customer_group_id":41,"channel_ids":[7],` +
+		`"form_fields":[{"name":"Licence ID","value":"L-1"}]}]`
+	req, _ := http.NewRequest("POST", base+"/customers", strings.NewReader(post))
+	req.Header.Set("X-Auth-Token", "cfg-token")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("a customer of the configured group, channel and field: %d", res.StatusCode)
+	}
+	unknown := filepath.Join(dir, "unknown.json")
+	os.WriteFile(unknown, []byte(`{"groups":[]}`), 0o600)
+	dup := filepath.Join(dir, "dup.json")
+	os.WriteFile(dup, []byte(`{"customer_groups":[{"name":"A"},{"name":"a"}]}`), 0o600)
+	for file, want := range map[string]string{unknown: unknown, dup: "Config.Groups[1]", filepath.Join(dir, "missing.json"): "missing.json"} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"sandbox", "--token", "t", "--listen", "127.0.0.1:0", "--config", file}, &out, &errOut); code != exitFailed ||
+			!strings.Contains(errOut.String(), want) {
+			t.Errorf("--config %s: exit %d, want %d naming %s: %s", file, code, exitFailed, want, errOut.String())
 		}
 	}
 }

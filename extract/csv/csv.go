@@ -194,7 +194,9 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*extra
 		}
 		c.CustomerGroupID = &id
 	}
-	for f, dst := range map[string]**time.Time{"date_created": &c.DateCreated, "date_modified": &c.DateModified} {
+	c.CustomerGroupName = vals["customer_group_name"]
+	var optInAt *time.Time
+	for f, dst := range map[string]**time.Time{"date_created": &c.DateCreated, "date_modified": &c.DateModified, "accepts_marketing_date": &optInAt} {
 		if v := vals[f]; v != "" {
 			t, ok := parseCSVTime(v)
 			if !ok {
@@ -209,6 +211,18 @@ func (m *csvMapping) apply(get func(col int) string, fallbackKey string) (*extra
 			return nil, bad("accepts_product_review_abandoned_cart_emails", "invalid-boolean", fmt.Sprintf("%q is not yes/no, true/false or 1/0", extract.Short(v)))
 		}
 		c.AcceptsProductReviewAbandonedCartEmails = &b
+	}
+	// Email-marketing consent is a newsletter subscription in the target
+	// (extract.Record.OptIn), not the review and abandoned-cart flag
+	// above, which is another consent.
+	if v := vals["accepts_marketing"]; v != "" {
+		b, ok := parseYesNo(v)
+		if !ok {
+			return nil, bad("accepts_marketing", "invalid-boolean", fmt.Sprintf("%q is not yes/no, true/false or 1/0", extract.Short(v)))
+		}
+		if b {
+			rec.OptIn(optInAt)
+		}
 	}
 	if a := m.address(vals, c); a != nil {
 		rec.Addresses = append(rec.Addresses, *a)

@@ -216,6 +216,45 @@ func TestCSVManyRowsAcrossBatches(t *testing.T) {
 	}
 }
 
+// A CSV may name a customer's group by name (the target's group of that
+// name is the one the customer joins) and carry an email-marketing opt-in,
+// with its date: the opt-in becomes a newsletter subscriber, the names one
+// customer_groups row each.
+func TestCSVGroupNameAndMarketingOptIn(t *testing.T) {
+	mapping := sourcetest.WriteInput(t, "m.txt", "source_key=ID\nemail=Email\nname=Name\ncustomer_group_name=Tier\n"+
+		"accepts_marketing=Newsletter\naccepts_marketing_date=Opted In\n")
+	in := "ID,Email,Name,Tier,Newsletter,Opted In\n" +
+		"1,a@example.com,Ann Lee,Wholesale,yes,2024-02-01 10:42:59\n" +
+		"2,b@example.com,Bo Ek,Retail,no,\n" +
+		"3,c@example.com,Cy Twain,Wholesale,1,\n" +
+		"4,d@example.com,Di Po,,sometimes,\n"
+	x := sourcetest.MustExtract(t, "csv:"+sourcetest.WriteInput(t, "f.csv", in), mapping)
+	if g := x.Customer(t, "1"); g.CustomerGroupName != "Wholesale" || g.CustomerGroupID != nil {
+		t.Errorf("customer 1: %+v", g)
+	}
+	var names []string
+	for _, g := range x.CustomerGroups {
+		names = append(names, g.SourceKey+"="+g.Name)
+	}
+	if strings.Join(names, ",") != "Retail=Retail,Wholesale=Wholesale" {
+		t.Errorf("groups %v", names)
+	}
+	at := time.Date(2024, 2, 1, 10, 42, 59, 0, time.UTC)
+	if s := x.Subscriber("1"); s == nil || s.Email != "a@example.com" || s.FirstName != "Ann" || s.DateCreated == nil ||
+		!s.DateCreated.Equal(at) || strings.Join(s.Consents, ",") != "marketing_newsletter" || s.Source != "custom" {
+		t.Errorf("subscriber of 1: %+v", s)
+	}
+	if s := x.Subscriber("3"); s == nil || s.DateCreated != nil {
+		t.Errorf("subscriber of 3: %+v", s)
+	}
+	if x.Subscriber("2") != nil || len(x.Subscribers) != 2 {
+		t.Errorf("subscribers %+v", x.Subscribers)
+	}
+	if got := x.RejectSummaries(); len(got) != 1 || got[0][2] != "invalid-boolean" || got[0][1] != "accepts_marketing" {
+		t.Errorf("rejects %q", got)
+	}
+}
+
 // A file source resolves country names with the transform's country rule
 // (bcrules.CountryCode), not the lenient library lookup: pseudo-countries
 // ("None") and codes ISO does not assign (Kosovo's XK) are not codes, and

@@ -41,8 +41,9 @@ type fieldMap struct {
 var (
 	customerTargets = []string{
 		"source_key", "email", "first_name", "last_name", "name", "company", "phone", "notes",
-		"tax_exempt_category", "registration_ip_address", "customer_group_id",
+		"tax_exempt_category", "registration_ip_address", "customer_group_id", "customer_group_name",
 		"date_created", "date_modified", "accepts_product_review_abandoned_cart_emails",
+		"accepts_marketing", "accepts_marketing_date",
 	}
 	addressTargets = []string{
 		"first_name", "last_name", "company", "address1", "address2", "city", "state_or_province",

@@ -8,7 +8,10 @@ import (
 // The Shopify customer export comes in two headers (peers.md §6): the
 // current admin export, with "Default Address …" columns and a Customer ID,
 // and the older import template. Both map onto the generic CSV mapper; the
-// differences are in which column feeds which field.
+// differences are in which column feeds which field. "Accepts Email
+// Marketing" is the newsletter opt-in: it becomes a subscriber
+// (accepts_marketing), not BigCommerce's review and abandoned-cart mail
+// flag, which is another consent Shopify's export does not hold.
 var (
 	// shopifyCurrent maps the current export. Default Address Company feeds
 	// both the customer's and the address's company: Shopify keeps company
@@ -18,7 +21,7 @@ var (
 		{target: "first_name", column: "First Name"},
 		{target: "last_name", column: "Last Name"},
 		{target: "email", column: "Email"},
-		{target: "accepts_product_review_abandoned_cart_emails", column: "Accepts Email Marketing"},
+		{target: "accepts_marketing", column: "Accepts Email Marketing"},
 		{target: "company", column: "Default Address Company"},
 		{target: "address.company", column: "Default Address Company"},
 		{target: "address.address1", column: "Default Address Address1"},
@@ -53,7 +56,7 @@ var (
 		{target: "address.postal_code", column: "Zip"},
 		{target: "phone", column: "Phone"},
 		{target: "address.phone", column: "Phone"},
-		{target: "accepts_product_review_abandoned_cart_emails", column: "Accepts Email Marketing"},
+		{target: "accepts_marketing", column: "Accepts Email Marketing"},
 		{target: "attribute.accepts_sms_marketing", column: "Accepts SMS Marketing"},
 		{target: "attribute.tags", column: "Tags"},
 		{target: "notes", column: "Note"},

@@ -24,14 +24,29 @@ func TestShopifySample(t *testing.T) {
 	}
 	// Leading apostrophes stripped from id, phones and zip; marketing
 	// consent mapped; SMS consent, tax exempt and tags kept as attributes.
+	// "Accepts Email Marketing" is the newsletter: a subscriber, never the
+	// review and abandoned-cart flag (another consent).
 	wantC := staging.Customer{
 		SourceKey: "shopify:7012345678901", Email: "emma.thompson@example.com", FirstName: "Emma", LastName: "Thompson",
-		Phone: "+14165550101", AddressCount: 1, AttributeCount: 3, AcceptsProductReviewAbandonedCartEmails: new(true),
+		Phone: "+14165550101", AddressCount: 1, AttributeCount: 3,
 	}
 	got := x.Customer(t, "shopify:7012345678901")
 	got.ChannelIDs, got.StoreCreditAmounts = nil, nil
 	if !reflect.DeepEqual(got, wantC) {
 		t.Errorf("customer\n got %+v\nwant %+v", got, wantC)
+	}
+	wantS := staging.Subscriber{SourceKey: "shopify:7012345678901/subscriber", CustomerSourceKey: new("shopify:7012345678901"),
+		Email: "emma.thompson@example.com", FirstName: "Emma", LastName: "Thompson", Source: "custom", Consents: []string{"marketing_newsletter"}}
+	if s := x.Subscriber("shopify:7012345678901"); s == nil || !reflect.DeepEqual(*s, wantS) {
+		t.Errorf("subscriber\n got %+v\nwant %+v", s, wantS)
+	}
+	if s := x.Subscriber("shopify:7012345678902"); s != nil {
+		t.Errorf("Liam did not opt in, yet subscribes: %+v", s)
+	}
+	for _, c := range x.Customers {
+		if c.AcceptsProductReviewAbandonedCartEmails != nil {
+			t.Errorf("%s: the review and abandoned-cart flag was set from another consent", c.SourceKey)
+		}
 	}
 	wantA := staging.Address{
 		SourceKey: "shopify:7012345678901/address", CustomerSourceKey: "shopify:7012345678901", FirstName: "Emma", LastName: "Thompson",
@@ -71,7 +86,7 @@ func TestShopifySample(t *testing.T) {
 			t.Errorf("address without data: %+v", a)
 		}
 	}
-	if c := x.Customer(t, "shopify:7012345678910"); c.AcceptsProductReviewAbandonedCartEmails != nil || c.AttributeCount != 0 {
+	if c := x.Customer(t, "shopify:7012345678910"); x.Subscriber(c.SourceKey) != nil || c.AttributeCount != 0 {
 		t.Errorf("Sofia %+v", c)
 	}
 	if a := x.Address(t, "shopify:7012345678903"); a.StateOrProvince != "JP-13" || a.PostalCode != "100-0001" {
@@ -98,11 +113,14 @@ func TestShopifyOlderTemplate(t *testing.T) {
 	if a != want {
 		t.Errorf("address\n got %+v\nwant %+v", a, want)
 	}
-	if c := x.Customer(t, "shopify-csv:old.csv:2"); c.Phone != "+351211234567" || *c.AcceptsProductReviewAbandonedCartEmails {
+	if c := x.Customer(t, "shopify-csv:old.csv:2"); c.Phone != "+351211234567" || c.AcceptsProductReviewAbandonedCartEmails != nil || x.Subscriber(c.SourceKey) != nil {
 		t.Errorf("customer %+v", c)
 	}
-	wantR := sourcetest.RejectSummary{"shopify-csv:old.csv:3", "accepts_product_review_abandoned_cart_emails", "invalid-boolean",
-		`old.csv line 3: column "Accepts Email Marketing" (accepts_product_review_abandoned_cart_emails): "maybe" is not yes/no, true/false or 1/0`}
+	if s := x.Subscriber("shopify-csv:old.csv:4"); s == nil || s.Email != "cy@example.com" {
+		t.Errorf("Cy opted in: %+v", s)
+	}
+	wantR := sourcetest.RejectSummary{"shopify-csv:old.csv:3", "accepts_marketing", "invalid-boolean",
+		`old.csv line 3: column "Accepts Email Marketing" (accepts_marketing): "maybe" is not yes/no, true/false or 1/0`}
 	if got := x.RejectSummaries(); len(got) != 1 || got[0] != wantR {
 		t.Errorf("rejects %q", got)
 	}

@@ -75,11 +75,15 @@ func (p parquetSource) Read(ctx context.Context, s *extract.Sink) (extract.Repor
 		{staging.EntityAttributeValues, func(in string) error { return copyStagingRows(in, s.AttributeValues, s) }},
 		{staging.EntityFormFieldValues, func(in string) error { return copyStagingRows(in, s.FormFieldValues, s) }},
 		{staging.EntityAttributes, func(in string) error { return copyStagingRows(in, s.Attributes, s) }},
+		{staging.EntityCustomerGroups, func(in string) error { return copyStagingRows(in, s.CustomerGroups, s) }},
+		{staging.EntityMetafields, func(in string) error { return copyStagingRows(in, s.Metafields, s) }},
+		{staging.EntitySubscribers, func(in string) error { return copyStagingRows(in, s.Subscribers, s) }},
+		{staging.EntityConsents, func(in string) error { return copyStagingRows(in, s.Consents, s) }},
 	} {
 		name := staging.FileName(e.entity)
 		in := filepath.Join(dir, name)
 		if err := s.Hash(in); err != nil {
-			return fail(fmt.Errorf("%s: %w (a staging directory holds all five entity files)", name, err))
+			return fail(fmt.Errorf("%s: %w (a staging directory holds a file for every entity)", name, err))
 		}
 		if err := e.copy(in); err != nil {
 			return fail(err)

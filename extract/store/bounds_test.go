@@ -55,7 +55,7 @@ func TestExtractStoreWindowBoundaries(t *testing.T) {
 		dir := t.TempDir()
 		m, _ := e.extract(dir, storeOptions{Windows: windows})
 		e.onRequest.Store(nil)
-		checkFiles(t, dir, m, Entities)
+		checkFiles(t, dir, m, DefaultEntities)
 		ids := sortedIDs(t, "customers", stagingtest.Read[staging.Customer](t, filepath.Join(dir, staging.FileName(staging.EntityCustomers))), func(r *staging.Customer) *int64 { return r.ID })
 		if !slices.Equal(ids, all) {
 			var missing []int64

@@ -87,7 +87,7 @@ func testExtractStoreWhileStoreChanges(t *testing.T, md mode) {
 	dir := t.TempDir()
 	m, _ := e.extract(dir, storeOptions{Windows: 3, Concurrency: 4, SpillRows: 700})
 	e.onRequest.Store(nil)
-	checkFiles(t, dir, m, Entities)
+	checkFiles(t, dir, m, DefaultEntities)
 	if rounds < 5 {
 		t.Fatalf("only %d rounds of changes happened during the run", rounds)
 	}

@@ -78,11 +78,21 @@ func (x *storeRun) patchCounts(r *staging.Customer) {
 //   - attribute_values: the same with attribute_count.
 //   - form_field_values: 0 — they are always embedded in full.
 //   - attributes: 1 — a store holds at most 50 definitions.
+//   - customer_groups: floor(rows / 250) + 1: V2 pages have no total, so
+//     only a short page ends the walk; counted with the customers when
+//     the groups are read for their names only.
+//   - metafields, subscribers: ceil(rows / 250), at least 1 (the request
+//     that finds there are none).
+//   - consents: one per customer read (extras.go).
 func (x *storeRun) minRequests(entity string) int64 {
 	pages := func(rows int64) int64 { return (rows + pageSize - 1) / pageSize }
 	switch entity {
 	case staging.EntityCustomers:
-		return max(1, pages(x.customersSeen.Load()))
+		n := max(1, pages(x.customersSeen.Load()))
+		if !x.want[staging.EntityCustomerGroups] {
+			n += x.groupPages // the group names, read for the customer rows
+		}
+		return n
 	case staging.EntityAddresses:
 		if x.addrOverflow != nil {
 			return pages(x.addrOverflow.rows.Load())
@@ -93,6 +103,14 @@ func (x *storeRun) minRequests(entity string) int64 {
 		}
 	case staging.EntityAttributes:
 		return 1
+	case staging.EntityCustomerGroups:
+		return x.groupPages
+	case staging.EntityMetafields:
+		return max(1, pages(x.metafieldsSeen))
+	case staging.EntitySubscribers:
+		return max(1, pages(x.subscribersSeen))
+	case staging.EntityConsents:
+		return x.customersSeen.Load() // one GET per customer: the API has no batch read
 	}
 	return 0
 }

@@ -107,7 +107,7 @@ func TestExtractStoreExactlyTen(t *testing.T) {
 			dir := t.TempDir()
 			m, _ := e.extract(dir, storeOptions{})
 			e.onRequest.Store(nil)
-			checkFiles(t, dir, m, Entities)
+			checkFiles(t, dir, m, DefaultEntities)
 			asked := map[int64]int{}
 			for _, l := range lists() {
 				for _, id := range l.ids {
@@ -171,7 +171,7 @@ func TestExtractStoreOverflowChangesWhileRead(t *testing.T) {
 	dir := t.TempDir()
 	m, _ := e.extract(dir, storeOptions{})
 	e.onRequest.Store(nil)
-	checkFiles(t, dir, m, Entities)
+	checkFiles(t, dir, m, DefaultEntities)
 	if deleted == 0 {
 		t.Fatal("no overflow chunk had a second page: the test proves nothing")
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,10 @@ func utcp(t *time.Time) *time.Time {
 	return &u
 }
 
-func customerRow(c *bigcommerce.Customer) staging.Customer {
+// customerRow converts a customer. Its store credit is read exactly
+// (staging.Money); an amount the column cannot hold (more than four
+// decimals, 10¹⁶ or more) is an error naming the customer, never rounded.
+func customerRow(c *bigcommerce.Customer) (staging.Customer, error) {
 	r := staging.Customer{
 		SourceKey:             idKey(c.ID),
 		ID:                    int64p(c.ID),
@@ -58,9 +62,13 @@ func customerRow(c *bigcommerce.Customer) staging.Customer {
 		r.ForcePasswordReset = &v
 	}
 	for _, a := range c.StoreCreditAmounts {
-		r.StoreCreditAmounts = append(r.StoreCreditAmounts, a.Amount)
+		m, err := staging.ParseMoney(string(a.Amount))
+		if err != nil {
+			return r, fmt.Errorf("customer %d: store_credit_amounts: %w", c.ID, err)
+		}
+		r.StoreCreditAmounts = append(r.StoreCreditAmounts, m)
 	}
-	return r
+	return r, nil
 }
 
 // countOr is the API's address_count / attribute_count when it sent one,
@@ -210,4 +218,74 @@ var formFieldOrder = rowOrder[staging.FormFieldValue]{
 
 var attributeOrder = rowOrder[staging.Attribute]{
 	cmp: func(a, b *staging.Attribute) int { return cmp.Compare(deref(a.ID), deref(b.ID)) },
+}
+
+func groupRow(g *bigcommerce.CustomerGroup) staging.CustomerGroup {
+	r := staging.CustomerGroup{
+		SourceKey:                idKey(g.ID),
+		ID:                       int64p(g.ID),
+		Name:                     g.Name,
+		IsDefault:                g.IsDefault,
+		IsGroupForGuests:         g.IsGroupForGuests,
+		CategoryAccessType:       g.CategoryAccess.Type,
+		CategoryAccessCategories: append([]int64{}, g.CategoryAccess.Categories...),
+		DiscountRules:            []staging.GroupDiscountRule{},
+	}
+	if t, ok := bigcommerce.ParseV2Time(g.DateCreated); ok {
+		r.DateCreated = &t
+	}
+	if t, ok := bigcommerce.ParseV2Time(g.DateModified); ok {
+		r.DateModified = &t
+	}
+	nonzero := func(v int64) *int64 {
+		if v == 0 {
+			return nil
+		}
+		return &v
+	}
+	for _, d := range g.DiscountRules {
+		r.DiscountRules = append(r.DiscountRules, staging.GroupDiscountRule{Type: d.Type, Method: d.Method, Amount: string(d.Amount),
+			CategoryID: nonzero(d.CategoryID), ProductID: nonzero(d.ProductID), PriceListID: nonzero(d.PriceListID)})
+	}
+	return r
+}
+
+func metafieldRow(m *bigcommerce.Metafield) staging.Metafield {
+	return staging.Metafield{
+		SourceKey:         idKey(m.ID),
+		ID:                int64p(m.ID),
+		CustomerSourceKey: idKey(m.ResourceID),
+		CustomerID:        int64p(m.ResourceID),
+		Namespace:         m.Namespace,
+		Key:               m.Key,
+		Value:             m.Value,
+		PermissionSet:     m.PermissionSet,
+		Description:       m.Description,
+		DateCreated:       utcp(m.DateCreated),
+		DateModified:      utcp(m.DateModified),
+	}
+}
+
+func subscriberRow(s *bigcommerce.Subscriber) staging.Subscriber {
+	r := staging.Subscriber{
+		SourceKey:    idKey(s.ID),
+		ID:           int64p(s.ID),
+		Email:        s.Email,
+		FirstName:    s.FirstName,
+		LastName:     s.LastName,
+		Source:       s.Source,
+		OrderID:      s.OrderID,
+		Consents:     append([]string{}, s.Consents...),
+		DateCreated:  utcp(s.DateCreated),
+		DateModified: utcp(s.DateModified),
+	}
+	if s.ChannelID != 0 {
+		r.ChannelID = int64p(s.ChannelID)
+	}
+	return r
+}
+
+func consentRow(customerID int64, c *bigcommerce.Consent) staging.Consent {
+	return staging.Consent{SourceKey: idKey(customerID), CustomerSourceKey: idKey(customerID), CustomerID: int64p(customerID),
+		Allow: append([]string{}, c.Allow...), Deny: append([]string{}, c.Deny...)}
 }

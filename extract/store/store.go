@@ -31,8 +31,14 @@ import (
 // manifest and progress show them.
 var Entities = []string{
 	staging.EntityCustomers, staging.EntityAddresses, staging.EntityAttributeValues,
-	staging.EntityFormFieldValues, staging.EntityAttributes,
+	staging.EntityFormFieldValues, staging.EntityAttributes, staging.EntityCustomerGroups,
+	staging.EntityMetafields, staging.EntitySubscribers, staging.EntityConsents,
 }
+
+// DefaultEntities are what a store extract writes unless told otherwise:
+// all of Entities but consents, which cost a request per customer
+// (extras.go) and are added by Options.WithConsent.
+var DefaultEntities = Entities[:len(Entities)-1]
 
 // pageSize is the API's maximum page size: every list request asks for it.
 const pageSize = bigcommerce.MaxPageSize
@@ -94,10 +100,18 @@ func newStoreSource(opts extract.Options) (*storeSource, error) {
 	}
 	ents := opts.Entities
 	if len(ents) == 0 {
-		ents = Entities
+		ents = DefaultEntities
 	}
 	for _, e := range ents {
 		x.want[e] = true
+	}
+	if opts.WithConsent {
+		x.want[staging.EntityConsents] = true
+	}
+	if len(opts.IDs) > 0 {
+		// Not per customer: see extras.go.
+		delete(x.want, staging.EntityMetafields)
+		delete(x.want, staging.EntitySubscribers)
 	}
 	return x, nil
 }
@@ -142,6 +156,17 @@ type storeRun struct {
 	steps map[string]*accounting.Step
 	defs  map[int64]attrDef
 
+	// groupNames are the store's group names by id (extras.go), read
+	// before the customers.
+	groupNames map[int64]string
+	// consentIDs are the customers whose consent is read after the walk.
+	consentMu  sync.Mutex
+	consentIDs []int64
+	// Rows read of the entities written without a runSet (the minimum's
+	// basis); each is written by one goroutine.
+	groupsSeen, metafieldsSeen, subscribersSeen int64
+	groupPages                                  int64 // the requests the groups need at least
+
 	customers  *runSet[staging.Customer]
 	addresses  *runSet[staging.Address]
 	values     *runSet[staging.AttributeValue]
@@ -168,7 +193,8 @@ type storeRun struct {
 // but the attribute definitions comes from it.
 func (x *storeRun) needCustomers() bool {
 	return x.want[staging.EntityCustomers] || x.want[staging.EntityAddresses] ||
-		x.want[staging.EntityAttributeValues] || x.want[staging.EntityFormFieldValues]
+		x.want[staging.EntityAttributeValues] || x.want[staging.EntityFormFieldValues] ||
+		x.want[staging.EntityConsents]
 }
 
 func (x *storeRun) run(ctx context.Context) (extract.Report, error) {
@@ -205,8 +231,28 @@ func (x *storeRun) run(ctx context.Context) (extract.Report, error) {
 			return extract.Report{}, err
 		}
 	}
+	if x.want[staging.EntityCustomerGroups] || x.want[staging.EntityCustomers] {
+		if err := x.fetchGroups(ctx); err != nil {
+			return extract.Report{}, err
+		}
+	}
 	if x.needCustomers() {
 		if err := x.fetchCustomers(ctx); err != nil {
+			return extract.Report{}, err
+		}
+	}
+	if x.want[staging.EntityConsents] {
+		if err := x.fetchConsents(ctx); err != nil {
+			return extract.Report{}, err
+		}
+	}
+	if x.want[staging.EntityMetafields] {
+		if err := x.fetchMetafields(ctx); err != nil {
+			return extract.Report{}, err
+		}
+	}
+	if x.want[staging.EntitySubscribers] {
+		if err := x.fetchSubscribers(ctx); err != nil {
 			return extract.Report{}, err
 		}
 	}

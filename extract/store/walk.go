@@ -256,8 +256,14 @@ func (x *storeRun) addCustomers(ctx context.Context, page []bigcommerce.Customer
 			continue
 		}
 		read++
+		x.noteCustomer(c.ID)
 		if x.want[staging.EntityCustomers] {
-			cs = append(cs, customerRow(c))
+			r, err := customerRow(c)
+			if err != nil {
+				return err
+			}
+			r.CustomerGroupName = x.groupNames[c.CustomerGroupID] // 0, "no group": no name
+			cs = append(cs, r)
 		}
 		if x.want[staging.EntityFormFieldValues] {
 			for j := range c.FormFields {

@@ -123,7 +123,9 @@ type listed struct {
 // record maps one customer of a page and writes it, or its Reject.
 func (r *apiRun) record(raw json.RawMessage, id string) error {
 	where := APIScheme + " customer " + id
-	rec, rerr := mapVoucherify(raw, Scheme+":"+id)
+	// List Customers carries no consent (consent.go): no one is opted in
+	// on its word.
+	rec, rerr := mapVoucherify(raw, Scheme+":"+id, ExportConsent)
 	if rerr != nil {
 		key := rerr.key
 		if key == "" {

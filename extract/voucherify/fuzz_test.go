@@ -17,7 +17,7 @@ func FuzzVoucherifyRecord(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		rec, rerr := mapVoucherify(raw, "voucherify:f:1")
+		rec, rerr := mapVoucherify(raw, "voucherify:f:1", ExportConsent)
 		if (rec == nil) == (rerr == nil) {
 			t.Fatalf("want a record or an error, got %v and %v", rec, rerr)
 		}

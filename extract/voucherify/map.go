@@ -78,13 +78,12 @@ type customer struct {
 	// documented field names, kept the same way.
 	metadata, extra []attrValue
 
-	// consent is the hook for marketing consent: Voucherify keeps consents
-	// apart from the customer object (its Consents API), so neither List
-	// Customers nor the export carries one and no source sets it yet. Where
-	// it is set it becomes BigCommerce's one consent flag, as Shopify's
-	// "Accepts Email Marketing" does; the newsletter-subscriber mapping
-	// (store-to-store work) is to take it from here.
-	consent *bool
+	// optIn is the customer's email-marketing opt-in, as the source's
+	// MarketingConsent hook read it (consent.go), and optInAt since when:
+	// an opted-in customer becomes a newsletter subscriber of the target,
+	// never the review and abandoned-cart flag, which is another consent.
+	optIn   bool
+	optInAt *time.Time
 }
 
 type attrValue struct{ name, value string }
@@ -93,7 +92,7 @@ type attrValue struct{ name, value string }
 // event envelope ({id, type, data:{customer}}) or the bare {"customer": …}
 // shape of webhook logs. fallbackKey is used when the customer has neither
 // source_id nor id.
-func mapVoucherify(raw []byte, fallbackKey string) (*extract.Record, *recordError) {
+func mapVoucherify(raw []byte, fallbackKey string, consent MarketingConsent) (*extract.Record, *recordError) {
 	if !json.Valid(raw) {
 		var v any
 		err := json.Unmarshal(raw, &v)
@@ -110,6 +109,13 @@ func mapVoucherify(raw []byte, fallbackKey string) (*extract.Record, *recordErro
 	c, rerr := customerFromJSON(cust, raw, fallbackKey)
 	if rerr != nil {
 		return nil, rerr
+	}
+	if consent != nil {
+		in, at, err := consent(cust)
+		if err != nil {
+			return nil, &recordError{key: c.key, field: "consents", rule: "invalid-consent", msg: err.Error()}
+		}
+		c.optIn, c.optInAt = in, at
 	}
 	return mapCustomer(c)
 }
@@ -198,10 +204,6 @@ func mapCustomer(v *customer) (*extract.Record, *recordError) {
 		t = t.UTC().Truncate(time.Millisecond) // the staging files keep milliseconds
 		*ts.dst = &t
 	}
-	if v.consent != nil {
-		consent := *v.consent
-		c.AcceptsProductReviewAbandonedCartEmails = &consent
-	}
 	if addr := voucherifyAddress(v.address, rec); addr != nil {
 		rec.Addresses = append(rec.Addresses, *addr)
 	}
@@ -215,6 +217,9 @@ func mapCustomer(v *customer) (*extract.Record, *recordError) {
 				rec.AddAttribute(a.name, "string", a.value)
 			}
 		}
+	}
+	if v.optIn {
+		rec.OptIn(v.optInAt)
 	}
 	return rec, nil
 }

@@ -70,7 +70,7 @@ func readVoucherify(ctx context.Context, path string, s *extract.Sink) error {
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return fmt.Errorf("voucherify: %s: %w", path, err)
 	}
-	v := &voucherifyReader{ctx: ctx, path: path, name: filepath.Base(path), s: s, skip: int64(skip)}
+	v := &voucherifyReader{ctx: ctx, path: path, name: filepath.Base(path), s: s, skip: int64(skip), consent: ExportConsent}
 	defer func() { in.Records = int64(v.recs) }()
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	switch {
@@ -116,6 +116,9 @@ type voucherifyReader struct {
 	s    *extract.Sink
 	skip int64 // bytes before the JSON (a BOM), for byte offsets in errors
 	recs int   // records seen, for record numbers
+	// consent reads a record's email-marketing opt-in (consent.go); an
+	// export carries none.
+	consent MarketingConsent
 }
 
 // ndjson reads one record per line; blank lines are skipped.
@@ -273,7 +276,7 @@ func (v *voucherifyReader) record(raw []byte, line int) error {
 	if line > 0 {
 		where += fmt.Sprintf(" (line %d)", line)
 	}
-	rec, rerr := mapVoucherify(raw, v.fallbackKey())
+	rec, rerr := mapVoucherify(raw, v.fallbackKey(), v.consent)
 	if rerr != nil {
 		key := rerr.key
 		if key == "" {

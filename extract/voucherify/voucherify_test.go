@@ -1,6 +1,8 @@
 package voucherify
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -237,5 +239,43 @@ func TestVoucherifyEmptyInput(t *testing.T) {
 		if x.Counts() != [6]int{} {
 			t.Errorf("%q: counts %v", in, x.Counts())
 		}
+	}
+}
+
+// The consent hook: an opted-in customer becomes a subscriber (with the
+// date the hook gives), the review and abandoned-cart flag stays unset,
+// and a hook error rejects the record naming the consent. The export's own
+// hook opts no one in.
+func TestVoucherifyConsentHook(t *testing.T) {
+	hook := func(c map[string]json.RawMessage) (bool, *time.Time, error) {
+		var md struct {
+			Newsletter any `json:"newsletter"`
+		}
+		json.Unmarshal(c["metadata"], &md)
+		switch md.Newsletter {
+		case true:
+			at := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+			return true, &at, nil
+		case nil, false:
+			return false, nil, nil
+		}
+		return false, nil, fmt.Errorf("metadata.newsletter %v is not a yes or no", md.Newsletter)
+	}
+	rec, rerr := mapVoucherify([]byte(`{"source_id":"a","email":"a@example.com","name":"Ann Lee","metadata":{"newsletter":true}}`), "x", hook)
+	if rerr != nil || rec.Subscriber == nil || rec.Subscriber.Email != "a@example.com" || rec.Subscriber.DateCreated == nil ||
+		*rec.Subscriber.CustomerSourceKey != "voucherify:a" || rec.Customer.AcceptsProductReviewAbandonedCartEmails != nil {
+		t.Fatalf("opted in: %v %+v", rerr, rec)
+	}
+	rec, rerr = mapVoucherify([]byte(`{"source_id":"b","email":"b@example.com","metadata":{"newsletter":false}}`), "x", hook)
+	if rerr != nil || rec.Subscriber != nil {
+		t.Fatalf("opted out: %v %+v", rerr, rec)
+	}
+	_, rerr = mapVoucherify([]byte(`{"source_id":"c","email":"c@example.com","metadata":{"newsletter":"maybe"}}`), "x", hook)
+	if rerr == nil || rerr.rule != "invalid-consent" || rerr.key != "voucherify:c" {
+		t.Fatalf("bad consent: %+v", rerr)
+	}
+	rec, _ = mapVoucherify([]byte(`{"source_id":"a","email":"a@example.com","metadata":{"newsletter":true}}`), "x", ExportConsent)
+	if rec.Subscriber != nil {
+		t.Fatalf("the export opted a customer in: %+v", rec.Subscriber)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/bcrules"
@@ -26,7 +27,11 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: "rules", Token: "rules-token"})
+	// The store's sign-up form defines the fields the form cases name: the
+	// sandbox refuses a value for a field its form lacks, whatever the value.
+	fields := []sandbox.FormField{{Name: strings.Repeat("n", 255), FieldType: "text"}, {Name: "note", FieldType: "multiline"},
+		{Name: "tags", FieldType: "checkbox", Options: []string{"a", "b", "v"}}, {Name: "gate", FieldType: "numbers"}}
+	srv, err := sandbox.New(sandbox.Options{StoreHash: "rules", Token: "rules-token", Config: &sandbox.StoreConfig{CustomerFields: fields}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,9 +178,58 @@ func (a *api) judge(c ruleCase) (rules, sandbox bool) {
 			}
 		}
 		return bcrules.AttributeName.Check(c.value) == nil && bcrules.IsAttributeType(c.field), took
+	case "group", "metafield", "subscriber":
+		return a.judgeExtra(c)
 	}
 	t.Fatalf("unknown kind %q", c.kind)
 	return false, false
+}
+
+// judgeExtra judges the cases of groups, metafields and subscribers, sent
+// as the loader sends them.
+func (a *api) judgeExtra(c ruleCase) (rules, sandbox bool) {
+	t := a.t
+	a.n++
+	switch c.kind {
+	case "group":
+		g := staging.CustomerGroup{Name: fmt.Sprintf("Group %d", a.n), CategoryAccessType: "all",
+			DiscountRules: []staging.GroupDiscountRule{{Type: "all", Method: "percent", Amount: "5"}}}
+		set(t, map[string]*string{"name": &g.Name, "category_access_type": &g.CategoryAccessType,
+			"discount_rules.amount": &g.DiscountRules[0].Amount, "discount_rules.method": &g.DiscountRules[0].Method}, c.field, c.value)
+		body := bigcommerce.CustomerGroupCreate{Name: g.Name, CategoryAccess: &bigcommerce.CategoryAccess{Type: g.CategoryAccessType},
+			DiscountRules: []bigcommerce.DiscountRule{{Type: "all", Method: g.DiscountRules[0].Method, Amount: json.Number(g.DiscountRules[0].Amount)}}}
+		_, _, err := a.c.CustomerGroups.Create(t.Context(), body)
+		return bcrules.CheckCustomerGroup(&g) == nil, a.acceptedV2(err)
+	case "metafield":
+		m := staging.Metafield{Namespace: "ns", Key: fmt.Sprintf("k%d", a.n), Value: "v", PermissionSet: "write"}
+		set(t, map[string]*string{"namespace": &m.Namespace, "key": &m.Key, "value": &m.Value, "description": &m.Description,
+			"permission_set": &m.PermissionSet}, c.field, c.value)
+		_, _, err := a.c.Metafields.Create(t.Context(), []bigcommerce.MetafieldCreate{{ResourceID: a.owner, Namespace: m.Namespace,
+			Key: m.Key, Value: m.Value, PermissionSet: m.PermissionSet, Description: m.Description}})
+		var be *bigcommerce.MetafieldBatchError
+		took := !errors.As(err, &be) && a.accepted(err)
+		return bcrules.CheckMetafield(&m) == nil, took
+	}
+	s := staging.Subscriber{Email: fmt.Sprintf("sub%d@example.com", a.n), Source: "custom"}
+	var consents string
+	set(t, map[string]*string{"email": &s.Email, "first_name": &s.FirstName, "last_name": &s.LastName, "source": &s.Source,
+		"consents": &consents}, c.field, c.value)
+	if consents != "" {
+		s.Consents = strings.Split(consents, ",")
+	}
+	_, _, err := a.c.Subscribers.Create(t.Context(), bigcommerce.SubscriberCreate{Email: s.Email, FirstName: s.FirstName,
+		LastName: s.LastName, Source: s.Source, Consents: s.Consents})
+	return bcrules.CheckSubscriber(&s) == nil, a.accepted(err)
+}
+
+// acceptedV2 is accepted for the V2 API, which refuses bad input with 400.
+func (a *api) acceptedV2(err error) bool {
+	a.t.Helper()
+	var er *bigcommerce.ErrorResponse
+	if errors.As(err, &er) && er.StatusCode == http.StatusBadRequest {
+		return false
+	}
+	return a.accepted(err)
 }
 
 // sendValue sends an attribute value both ways the loader does: inline

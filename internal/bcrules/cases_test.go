@@ -25,7 +25,12 @@ func def(typ, name string) ruleCase { return ruleCase{kind: "definition", field:
 func form(typ, name, js string) ruleCase {
 	return ruleCase{kind: "form", field: typ, name: name, value: js}
 }
-func ours(c ruleCase) ruleCase { c.ours = true; return c }
+func ours(c ruleCase) ruleCase       { c.ours = true; return c }
+func group(field, v string) ruleCase { return ruleCase{kind: "group", field: field, value: v} }
+func meta(field, v string) ruleCase  { return ruleCase{kind: "metafield", field: field, value: v} }
+
+// sub is a subscriber case; consents are given comma-separated.
+func sub(field, v string) ruleCase { return ruleCase{kind: "subscriber", field: field, value: v} }
 
 // rep repeats s n times: lengths are counted in characters, so most
 // cases use a two-byte letter.
@@ -103,4 +108,31 @@ var cases = []ruleCase{
 	// Attribute definitions.
 	def("string", rep("n", 255)), def("string", rep("n", 256)), def("string", ""), def("number", "Size"), def("date", "Born"),
 	def("String", "Tier"), def("boolean", "Opt-in"),
+
+	// Customer groups, as the loader creates them: a name, a category
+	// access type and an "all" discount rule (rules naming the source's
+	// catalog are not carried).
+	group("name", ""), group("name", rep("é", 255)), group("name", rep("é", 256)),
+	group("category_access_type", "all"), group("category_access_type", "none"), group("category_access_type", "some"),
+	group("discount_rules.amount", "10"), group("discount_rules.amount", "15.5"), group("discount_rules.amount", "99.9900"),
+	group("discount_rules.amount", "0.0001"), group("discount_rules.amount", "0.00001"), group("discount_rules.amount", "-1"),
+	group("discount_rules.method", "percent"), group("discount_rules.method", "fixed"),
+	group("discount_rules.method", "price"), group("discount_rules.method", "discount"),
+
+	// Metafields: lengths in characters, the permission set.
+	meta("namespace", ""), meta("namespace", rep("é", 64)), meta("namespace", rep("é", 65)),
+	meta("key", ""), meta("key", rep("é", 64)), meta("key", rep("é", 65)),
+	meta("value", ""), meta("value", rep("v", 65535)), meta("value", rep("v", 65536)),
+	meta("description", rep("é", 255)), meta("description", rep("é", 256)),
+	meta("permission_set", "app_only"), meta("permission_set", "read"), meta("permission_set", "write"),
+	meta("permission_set", "read_and_sf_access"), meta("permission_set", "write_and_sf_access"),
+	meta("permission_set", "public"), meta("permission_set", ""),
+
+	// Subscribers.
+	sub("email", "ann@example.com"), sub("email", "ann"), sub("email", ""), sub("email", "ann@@example.com"),
+	sub("email", rep("a", 64)+"@"+rep("b", 186)+".com"), sub("email", rep("a", 64)+"@"+rep("b", 187)+".com"),
+	sub("first_name", rep("é", 255)), sub("first_name", rep("é", 256)), sub("last_name", rep("é", 255)), sub("last_name", rep("é", 256)),
+	sub("source", "storefront"), sub("source", "order"), sub("source", "custom"), sub("source", ""), sub("source", "import"),
+	sub("consents", "marketing_newsletter"), sub("consents", "marketing_newsletter,abandoned_cart"), sub("consents", ""),
+	sub("consents", "sms"), sub("consents", "abandoned_cart,abandoned_cart"),
 }

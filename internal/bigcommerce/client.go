@@ -60,6 +60,9 @@ const (
 // Client talks to one store.
 type Client struct {
 	base *url.URL
+	// v2 is the V2 root beside base (…/stores/{hash}/v2/), for customer
+	// groups and geography; nil when base does not end in /v3 (v2.go).
+	v2 *url.URL
 	// shown is base without userinfo: what BaseURL, String, logs and
 	// manifests print.
 	shown string
@@ -80,6 +83,12 @@ type Client struct {
 	Attributes      *AttributesService
 	AttributeValues *AttributeValuesService
 	FormFieldValues *FormFieldValuesService
+	CustomerGroups  *CustomerGroupsService
+	Channels        *ChannelsService
+	Geography       *GeographyService
+	Subscribers     *SubscribersService
+	Metafields      *MetafieldsService
+	Consent         *ConsentService
 }
 
 type service struct{ client *Client }
@@ -176,6 +185,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		retry: DefaultRetryPolicy,
 		clock: pacer.RealClock{},
 		stats: &Stats{},
+		v2:    v2Root(u),
 	}
 	if pw, ok := u.User.Password(); ok {
 		c.token.all = append(c.token.all, pw)
@@ -195,6 +205,12 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	c.Attributes = (*AttributesService)(&c.common)
 	c.AttributeValues = (*AttributeValuesService)(&c.common)
 	c.FormFieldValues = (*FormFieldValuesService)(&c.common)
+	c.CustomerGroups = (*CustomerGroupsService)(&c.common)
+	c.Channels = (*ChannelsService)(&c.common)
+	c.Geography = (*GeographyService)(&c.common)
+	c.Subscribers = (*SubscribersService)(&c.common)
+	c.Metafields = (*MetafieldsService)(&c.common)
+	c.Consent = (*ConsentService)(&c.common)
 	return c, nil
 }
 
@@ -221,15 +237,28 @@ type request struct {
 	path   string // relative to the base, e.g. "customers"
 	query  url.Values
 	body   []byte // JSON, nil for none
+	// v2 sends the request to the V2 root (v2.go): a bare JSON answer,
+	// V2's error bodies.
+	v2 bool
+	// bare: the answer is the resource itself, without the {data, meta}
+	// envelope (V2, and the V3 consent endpoints).
+	bare bool
 }
 
 // do sends r through the pacer and the retry policy and decodes a 2xx body
 // into out (if non-nil). It always returns the last Response it got.
 func (c *Client) do(ctx context.Context, r request, out any) (*Response, error) {
-	u := *c.base
+	root := c.base
+	endpoint := r.method + " /" + r.path
+	if r.v2 {
+		if c.v2 == nil {
+			return nil, fmt.Errorf("%s: %w", endpoint, errNoV2)
+		}
+		root, endpoint = c.v2, r.method+" /v2/"+r.path
+	}
+	u := *root
 	u.Path += r.path
 	u.RawQuery = encodeQuery(r.query)
-	endpoint := r.method + " /" + r.path
 	for attempt := 0; ; attempt++ {
 		if err := c.pacer.Wait(ctx); err != nil {
 			return nil, err
@@ -241,7 +270,11 @@ func (c *Client) do(ctx context.Context, r request, out any) (*Response, error) 
 		}
 		if err == nil {
 			if out != nil {
-				if derr := resp.decode(out); derr != nil {
+				decode := resp.decode
+				if r.bare {
+					decode = resp.decodeBare
+				}
+				if derr := decode(out); derr != nil {
 					return resp, fmt.Errorf("%s: decoding response: %w", endpoint, derr)
 				}
 			}
@@ -285,7 +318,9 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*Response, er
 	req.Header.Set(headerAuthToken, c.token.v)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	if r.body != nil {
+	if r.body != nil || r.v2 {
+		// The V2 documents list Content-Type as a required header on
+		// every request, GETs included (geography.v2.yml).
 		req.Header.Set("Content-Type", "application/json")
 	}
 	c.stats.Requests.Add(1)

@@ -131,7 +131,11 @@ func checkResponse(endpoint string, r *Response, redact func(string) string) err
 	}
 	er := ErrorResponse{Endpoint: endpoint, StatusCode: r.StatusCode}
 	if err := json.Unmarshal(r.body, &er.Body); err != nil || (er.Body.Title == "" && len(er.Body.Errors) == 0) {
-		er.Raw = truncate(redact(strings.TrimSpace(string(r.body))), 300)
+		if t := listedErrorTitles(r.body); t != "" {
+			er.Body = ErrorBody{Status: r.StatusCode, Title: t}
+		} else {
+			er.Raw = truncate(redact(strings.TrimSpace(string(r.body))), 300)
+		}
 	}
 	er.Body.redact(redact)
 	if r.StatusCode >= 300 && r.StatusCode < 400 {
@@ -148,6 +152,49 @@ func checkResponse(endpoint string, r *Response, redact func(string) string) err
 		return rl
 	}
 	return &er
+}
+
+// listedErrorTitles reads the error bodies that list their errors: V2's
+// documented ErrorRequest `{"errors": [{"status", "title", "type"}]}`, the
+// older V2 `[{"status", "message"}]`, and the per-item errors of a V3
+// batch that partly failed (metafields: `{"data", "errors": [{"title",
+// "errors"}], "meta"}`), joined with "; ". "" when the body is none of
+// them.
+func listedErrorTitles(body []byte) string {
+	type item struct {
+		Title   string            `json:"title"`
+		Message string            `json:"message"`
+		Errors  map[string]string `json:"errors"`
+	}
+	var wrapped struct {
+		Errors []item `json:"errors"`
+	}
+	var bare []item
+	items := bare
+	if json.Unmarshal(body, &wrapped) == nil && len(wrapped.Errors) > 0 {
+		items = wrapped.Errors
+	} else if json.Unmarshal(body, &bare) == nil {
+		items = bare
+	}
+	var parts []string
+	for _, it := range items {
+		t := it.Title
+		if t == "" {
+			t = it.Message
+		}
+		keys := make([]string, 0, len(it.Errors))
+		for k := range it.Errors {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			t += " " + k + ": " + it.Errors[k]
+		}
+		if t = strings.TrimSpace(t); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // redact passes every text of the body through redact.

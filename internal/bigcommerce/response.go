@@ -1,6 +1,7 @@
 package bigcommerce
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -88,6 +89,16 @@ func (r *Response) decode(out any) error {
 		return nil
 	}
 	return json.Unmarshal(env.Data, out)
+}
+
+// decodeBare unpacks an answer that is the resource itself (V2, and the
+// V3 consent endpoints). An empty body (V2 answers an empty collection
+// with 204 No Content) leaves out unchanged.
+func (r *Response) decodeBare(out any) error {
+	if len(bytes.TrimSpace(r.body)) == 0 {
+		return nil
+	}
+	return json.Unmarshal(r.body, out)
 }
 
 // NextPage returns the page to ask for next under page/limit paging, or 0

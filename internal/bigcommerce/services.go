@@ -98,3 +98,14 @@ func flatten[T any](pages iter.Seq2[[]T, error]) iter.Seq2[T, error] {
 		}
 	}
 }
+
+// one sends a single-object write whose answer is {data: object, meta}.
+func one[T any](ctx context.Context, c *Client, method, path string, item any) (T, *Response, error) {
+	var out T
+	body, err := marshalBody(item)
+	if err != nil {
+		return out, nil, err
+	}
+	resp, err := c.do(ctx, request{method: method, path: path, body: body}, &out)
+	return out, resp, err
+}

@@ -49,9 +49,13 @@ type Authentication struct {
 	NewPassword        string `json:"new_password,omitempty"`
 }
 
-// StoreCreditAmount is one element of CustomerStoredCreditAmounts.
+// StoreCreditAmount is one element of CustomerStoredCreditAmounts. The
+// document types the amount as a number (format float); money is kept
+// here as its exact decimal literal, read and sent digit for digit, never
+// through a float64 (which turns 0.1 + 0.2 into 0.30000000000000004, an
+// amount a store refuses or, worse, keeps).
 type StoreCreditAmount struct {
-	Amount float64 `json:"amount"`
+	Amount json.Number `json:"amount"`
 }
 
 // CustomerCreate is customer_Post: the body item of POST /customers. Inline
@@ -59,14 +63,16 @@ type StoreCreditAmount struct {
 // MaxInlineAttributes; inline attribute values use the read-side name
 // attribute_value (customerAttributes_Base).
 type CustomerCreate struct {
-	Email                                   string              `json:"email"`
-	FirstName                               string              `json:"first_name"`
-	LastName                                string              `json:"last_name"`
-	Company                                 string              `json:"company,omitempty"`
-	Phone                                   string              `json:"phone,omitempty"`
-	Notes                                   string              `json:"notes,omitempty"`
-	TaxExemptCategory                       string              `json:"tax_exempt_category,omitempty"`
-	CustomerGroupID                         int64               `json:"customer_group_id,omitempty"`
+	Email             string `json:"email"`
+	FirstName         string `json:"first_name"`
+	LastName          string `json:"last_name"`
+	Company           string `json:"company,omitempty"`
+	Phone             string `json:"phone,omitempty"`
+	Notes             string `json:"notes,omitempty"`
+	TaxExemptCategory string `json:"tax_exempt_category,omitempty"`
+	// CustomerGroupID nil leaves the store's default group (a customer
+	// created without one joins it); a pointer to 0 is "no group".
+	CustomerGroupID                         *int64              `json:"customer_group_id,omitempty"`
 	Addresses                               []AddressInline     `json:"addresses,omitempty"`
 	Attributes                              []AttributeInline   `json:"attributes,omitempty"`
 	Authentication                          *Authentication     `json:"authentication,omitempty"`

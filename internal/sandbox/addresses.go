@@ -199,6 +199,7 @@ func (s *Server) postAddresses(w http.ResponseWriter, r *http.Request) {
 				if it.a.CustomerID != 0 && st.customer(it.a.CustomerID) == nil {
 					it.o.fail("customer_id", "customer "+itoa(it.a.CustomerID)+" does not exist")
 				}
+				checkFormValues(st.addrForm, true, it.forms, it.o.errs)
 			}
 		},
 		apply: func(st *store, items []*addrNew) []addressOut {
@@ -257,6 +258,7 @@ func (s *Server) putAddresses(w http.ResponseWriter, r *http.Request) {
 				}
 				seen[it.id] = it.o.path
 				checkAddress(it.o, next)
+				checkFormValues(st.addrForm, true, forms, it.o.errs)
 				it.cur, it.next, it.forms = cur, next, forms
 			}
 		},

@@ -30,6 +30,9 @@ func newConformance(t *testing.T, opts sandbox.Options) *conformance {
 	t.Helper()
 	clk := clocktest.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	opts.StoreHash, opts.Token, opts.Now = "conf", "conf-token", clk.Now
+	if opts.Config == nil { // the address field the tests write
+		opts.Config = &sandbox.StoreConfig{AddressFields: []sandbox.FormField{{Name: "floor", FieldType: "numbers"}}}
+	}
 	st := sandboxtest.Start(t, opts, sandboxtest.WithClient(bigcommerce.WithClock(clk)))
 	return &conformance{srv: st.Server, client: st.Client, clock: clk, url: st.URL}
 }

@@ -16,11 +16,11 @@ import (
 // while values come and go. Page-based paging walks the list (O(store));
 // cursor paging starts at the cursor by binary search.
 //
-// field_type: the sandbox keeps no form-field definitions, so a value's
-// type is inferred from its JSON: a string is `text`, a number `numbers`,
-// an array `checkboxes`; the other documented types are accepted and match
-// nothing. Choice (leniency, documented): form field names are not checked
-// against a store's signup form, which V3 cannot define.
+// field_type: the type of the value's field in the store's forms
+// (signup.go); a value stored before its field was defined (a state file
+// of an older sandbox) is typed by its JSON: a string is `text`, a number
+// `numbers`, an array `checkboxes`. Names and values are checked against
+// the forms on every write (signup.go).
 //
 // PUT upserts on (customer_id or address_id, name); each item names exactly
 // one owner, which must exist; at most 10 items per call (the document
@@ -45,6 +45,20 @@ func cmpEntry(e ffEntry, k cursorKey) int {
 		return r
 	}
 	return strings.Compare(e.f.Name, k.S)
+}
+
+// valueFieldType is the field_type of a value: its field's, when the
+// store's forms define it (signup.go), else inferred from its JSON. Call
+// with st.mu held.
+func (st *store) valueFieldType(e ffEntry) string {
+	form := st.custForm
+	if e.aid != 0 {
+		form = st.addrForm
+	}
+	if def := fieldNamed(form, e.f.Name); def != nil {
+		return v3FieldType[def.FieldType]
+	}
+	return fieldType(e.f.Value)
 }
 
 func fieldType(v []byte) string {
@@ -92,7 +106,7 @@ func (s *Server) getFormFields(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	match := func(e ffEntry) bool {
-		return (!hasName || e.f.Name == name) && (ftype == "" || fieldType(e.f.Value) == ftype)
+		return (!hasName || e.f.Name == name) && (ftype == "" || s.st.valueFieldType(e) == ftype)
 	}
 	st := s.st
 	st.mu.RLock()
@@ -215,6 +229,7 @@ func (s *Server) putFormFields(w http.ResponseWriter, r *http.Request) {
 			}
 			it.f.Name, _ = o.str("name", true, 1, 255)
 			it.f.Value, _ = o.formValue("value")
+			it.f.path = o.path
 			return it
 		},
 		check: func(st *store, items []formUpsert, _ map[string]string) {
@@ -225,6 +240,13 @@ func (s *Server) putFormFields(w http.ResponseWriter, r *http.Request) {
 				}
 				if it.aid != 0 && st.address(it.aid) == nil {
 					it.o.fail("address_id", "address "+itoa(it.aid)+" does not exist")
+				}
+				if it.f.Name != "" && it.f.Value != nil && it.cid != it.aid {
+					if it.cid != 0 {
+						checkFormValues(st.custForm, false, []formRec{it.f}, it.o.errs)
+					} else {
+						checkFormValues(st.addrForm, true, []formRec{it.f}, it.o.errs)
+					}
 				}
 				k := cursorKey{ID: it.cid, A: it.aid, S: it.f.Name}
 				if first, dup := seen[k]; dup {

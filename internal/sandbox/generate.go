@@ -25,12 +25,26 @@ import (
 //   - form field values on about 60% of customers (string, number with many
 //     digits, array) and some addresses;
 //   - date_created spread over five years before 2025-12-31, date_modified
-//     between date_created and then.
+//     between date_created and then;
+//   - the store's configuration a store-to-store migration must translate
+//     (generate_config.go): four customer groups with settings (Retail the
+//     default; discount rules naming category and product ids), two
+//     channels beside channel 1, custom sign-up and address fields (the
+//     names of the form field values above); customers in the groups and
+//     on various channels; metafields on about one customer in seven (some
+//     of another app, app_only and so invisible); newsletter subscribers
+//     for about 30% (a few unsubscribed) plus some who are not customers;
+//     consent declarations for about 20%; store credit on about 10%,
+//     exact decimals, some too large for a float64 to hold exactly;
+//     state names from the geography list (geography.go).
 //
 // Everything generated is accepted by the sandbox's own validation. With a
 // StatePath, the result is written as a snapshot (not journaled).
 func (s *Server) Generate(n int, seed int64) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
+	// extras draws what was added later (generate_config.go), so the data
+	// drawn from rng stays as it was.
+	extras := rand.New(rand.NewPCG(uint64(seed), 0x5ec0dd5eed))
 	// Generation allocates millions of small records that all stay live;
 	// collecting less often while it runs roughly halves its time.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
@@ -53,6 +67,7 @@ func (s *Server) Generate(n int, seed int64) {
 			defs = append(defs, a)
 		}
 	}
+	groups, fields := st.genConfig(anchor - span - 2*86400)
 	states := map[string][]string{}
 	for cc, list := range stateLists {
 		for _, e := range strings.Split(list, "|") {
@@ -94,7 +109,13 @@ func (s *Server) Generate(n int, seed int64) {
 		}
 		c := &customerRec{
 			Email: email, FirstName: dispFirst, LastName: dispLast, Created: created, Modified: modified,
-			OriginChannel: 1, GroupID: int64(rng.IntN(4)), Accepts: rng.IntN(2) == 0,
+			OriginChannel: 1, Accepts: rng.IntN(2) == 0,
+		}
+		if k := rng.IntN(4); k > 0 {
+			if k == 3 && extras.IntN(5) == 0 {
+				k = 4 // a few staff
+			}
+			c.GroupID = groups[k-1]
 		}
 		if rng.IntN(10) < 3 {
 			c.Company = pick([]string{"Acme Corp", "ACME corp.", "Globex", "Initech GmbH", "株式会社サンプル", "ООО Ромашка", "O'Reilly & Sons"})
@@ -113,7 +134,13 @@ func (s *Server) Generate(n int, seed int64) {
 		}
 		c.ForceReset = rng.IntN(10) == 0
 		if rng.IntN(10) == 0 {
-			c.Credit = []float64{float64(rng.IntN(10000)) / 100}
+			cents := rng.IntN(10000)
+			amount := itoa(cents/100) + "." + pad(cents%100, 2)
+			if extras.IntN(20) == 0 {
+				amount = []string{"1234567890123.4567", "98765432109876.5432", "0.0001"}[extras.IntN(3)]
+			}
+			r, _ := parseDecimal([]byte(amount), false)
+			c.Credits = []string{formatDecimal(r)}
 		}
 		if rng.IntN(10) < 6 {
 			var forms []formRec
@@ -124,9 +151,10 @@ func (s *Server) Generate(n int, seed int64) {
 			if rng.IntN(3) == 0 {
 				forms = append(forms, formRec{Name: "Interests", Value: []byte(pick([]string{`["red","green"]`, `[]`, `["Ünïcödé","black"]`}))})
 			}
-			c.Forms = setForms(nil, forms)
+			c.Forms = setForms(nil, usable(forms, fields))
 		}
 		st.insertCustomer(c)
+		st.genExtras(extras, c)
 
 		// Addresses: mean about 2, 1% with 11–14.
 		na := []int{0, 1, 1, 1, 2, 2, 2, 3, 3, 4}[rng.IntN(10)] + rng.IntN(2)*rng.IntN(2)
@@ -135,6 +163,7 @@ func (s *Server) Generate(n int, seed int64) {
 		}
 		for k := 0; k < na; k++ {
 			a := s.genAddress(rng, c, first, last, states, pickPlace, k)
+			a.Forms = usable(a.Forms, fields)
 			if k > 0 && rng.IntN(20) == 0 {
 				// A near duplicate of the previous address.
 				prev := *c.addrs[len(c.addrs)-1]
@@ -166,6 +195,7 @@ func (s *Server) Generate(n int, seed int64) {
 			st.insertValue(&valueRec{CustomerID: c.ID, AttrID: d.ID, Value: genAttrValue(rng, d.Type), Created: created, Modified: modified})
 		}
 	}
+	st.genNewsletterOnly(extras, n/20, base, anchor)
 	st.journaling = journaling
 	st.mu.Unlock()
 	if s.opts.StatePath != "" {
@@ -224,8 +254,8 @@ func (s *Server) genAddress(rng *rand.Rand, c *customerRec, first, last string, 
 		case 1:
 			a.State = " " + a.State + "  "
 		}
-	} else if rng.IntN(2) == 0 {
-		a.State = pick(rng, []string{"Bavaria", "Île-de-France", "Greater London", "Kanto", "Guangdong"})
+	} else if rng.IntN(2) == 0 && genStates[p.cc] != nil {
+		a.State = pick(rng, genStates[p.cc])
 	}
 	if rng.IntN(8) == 0 {
 		a.Forms = []formRec{{Name: "Delivery Instructions", Value: jsonString("Leave at the door")}}
@@ -237,6 +267,18 @@ func (s *Server) genAddress(rng *rand.Rand, c *customerRec, first, last string, 
 }
 
 func pick(rng *rand.Rand, l []string) string { return l[rng.IntN(len(l))] }
+
+// usable keeps the form field values whose fields the store defines as
+// the generator expects (genConfig).
+func usable(forms []formRec, fields map[string]bool) []formRec {
+	out := forms[:0:0]
+	for _, f := range forms {
+		if fields[f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 func genAttrValue(rng *rand.Rand, typ string) string {
 	switch typ {

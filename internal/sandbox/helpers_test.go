@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +24,36 @@ type env struct {
 	clock *clocktest.Fake
 }
 
-// newEnv starts a sandbox behind a real HTTP server on loopback. (Tests
-// outside this package use sandboxtest.Start, which these cannot: it
-// imports this package.)
+// testConfig defines the groups, form fields and the second channel the tests
+// written before stores had a configuration write to; a test of a new
+// store passes Options.Config &StoreConfig{} (the default configuration).
+func testConfig() *StoreConfig {
+	text := func(names ...string) []FormField {
+		var l []FormField
+		for _, n := range names {
+			l = append(l, FormField{Name: n, FieldType: "text"})
+		}
+		return l
+	}
+	return &StoreConfig{
+		Groups:   []Group{{ID: 1, Name: "Group One"}, {ID: 2, Name: "Group Two"}},
+		Channels: []Channel{{ID: 2, Name: "Second-Storefront", Type: "storefront"}},
+		CustomerFields: append(text("n", "l", "x", "color", "points"), FormField{Name: "Points", FieldType: "numbers"},
+			FormField{Name: "Colors", FieldType: "checkbox", Options: []string{"red", "grün"}}),
+		AddressFields: text("gate", "g", "floor", "Gate"),
+	}
+}
+
+// newEnv starts a sandbox behind a real HTTP server on loopback, with
+// testConfig unless opts.Config is set. (Tests outside this package use
+// sandboxtest.Start, which these cannot: it imports this package.)
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
+	if opts.Config == nil {
+		if _, err := os.Stat(opts.StatePath); opts.StatePath == "" || err != nil {
+			opts.Config = testConfig() // a new store
+		}
+	}
 	clock := clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	if opts.StoreHash == "" {
 		opts.StoreHash = "abc123"
@@ -115,9 +141,11 @@ func (e *env) doToken(method, path string, body any, token string) resp {
 	if len(raw) > 0 && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
-		if err := dec.Decode(&r.body); err != nil {
+		var v any // V2 lists are bare arrays: r.body stays nil, r.raw holds them
+		if err := dec.Decode(&v); err != nil {
 			e.t.Fatalf("%s %s: bad JSON %q: %v", method, path, raw, err)
 		}
+		r.body, _ = v.(map[string]any)
 	}
 	return r
 }

@@ -68,6 +68,9 @@ func (s *Server) CreateCustomerDirect(f CustomerFields) (int64, error) {
 		if st.byEmailKey(f.Email) != nil {
 			return errors.New("sandbox: email already in use: " + f.Email)
 		}
+		if f.CustomerGroupID != 0 && st.group(f.CustomerGroupID) == nil {
+			return errors.New("sandbox: customer group " + itoa(f.CustomerGroupID) + " does not exist in this store")
+		}
 		now := s.now().Unix()
 		c := &customerRec{OriginChannel: 1, Created: now, Modified: now}
 		f.ID = 0
@@ -105,6 +108,9 @@ func (s *Server) ModifyCustomers(ids []int64, fn func(*CustomerFields)) (int, er
 			}
 			if o := st.byEmailKey(f.Email); o != nil && o != c {
 				return errors.New("sandbox: email already in use: " + f.Email)
+			}
+			if f.CustomerGroupID != 0 && f.CustomerGroupID != c.GroupID && st.group(f.CustomerGroupID) == nil {
+				return errors.New("sandbox: customer group " + itoa(f.CustomerGroupID) + " does not exist in this store")
 			}
 			ups = append(ups, upd{c, f})
 		}

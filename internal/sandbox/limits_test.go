@@ -88,8 +88,9 @@ func TestConcurrencyCaps(t *testing.T) {
 	if s := e.srv.Stats(); s.ConcurrencyLimited != 1 {
 		t.Fatalf("stats %+v", s)
 	}
-	for key, n := range map[string]int{"POST /customers/addresses": 10, "PUT /customers/addresses": 3, "POST /customers/attributes": 3,
-		"PUT /customers/attributes": 3, "PUT /customers": 3, "PUT /customers/attribute-values": 3, "PUT /customers/form-field-values": 10} {
+	for key, n := range map[string]int{"POST /v3/customers/addresses": 10, "PUT /v3/customers/addresses": 3, "POST /v3/customers/attributes": 3,
+		"PUT /v3/customers/attributes": 3, "PUT /v3/customers": 3, "PUT /v3/customers/attribute-values": 3, "PUT /v3/customers/form-field-values": 10,
+		"GET /v2/customer_groups": 40, "POST /v2/customer_groups": 40} {
 		if cap(e.srv.caps[key]) != n {
 			t.Errorf("%s cap %d, want %d", key, cap(e.srv.caps[key]), n)
 		}

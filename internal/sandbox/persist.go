@@ -46,6 +46,14 @@ const (
 	opDelValues    = "-v"
 	opPutAttr      = "t"
 	opDelAttrs     = "-t"
+	// The store's configuration and the resources beside customers.
+	opPutGroup       = "g"
+	opPutChannel     = "ch"
+	opSetForms       = "f"
+	opPutSubscriber  = "s"
+	opDelSubscribers = "-s"
+	opPutMetafield   = "m"
+	opDelMetafields  = "-m"
 
 	snapshotVersion = 1
 
@@ -56,12 +64,17 @@ const (
 )
 
 type journalOp struct {
-	Op  string       `json:"op"`
-	C   *customerRec `json:"c,omitempty"`
-	A   *addressRec  `json:"a,omitempty"`
-	V   *valueRec    `json:"v,omitempty"`
-	T   *attrRec     `json:"t,omitempty"`
-	IDs []int64      `json:"ids,omitempty"`
+	Op  string         `json:"op"`
+	C   *customerRec   `json:"c,omitempty"`
+	A   *addressRec    `json:"a,omitempty"`
+	V   *valueRec      `json:"v,omitempty"`
+	T   *attrRec       `json:"t,omitempty"`
+	G   *groupRec      `json:"g,omitempty"`
+	Ch  *channelRec    `json:"ch,omitempty"`
+	F   *formsRec      `json:"f,omitempty"`
+	S   *subscriberRec `json:"s,omitempty"`
+	M   *metaRec       `json:"m,omitempty"`
+	IDs []int64        `json:"ids,omitempty"`
 }
 
 type snapshot struct {
@@ -72,6 +85,16 @@ type snapshot struct {
 	Addresses                                      []*addressRec
 	Values                                         []*valueRec
 	Attrs                                          []*attrRec
+
+	// Added with issue 13; a snapshot written before has none of them and
+	// is read as a store of the default configuration (restore).
+	Configured                               bool
+	Groups                                   []*groupRec
+	Channels                                 []*channelRec
+	CustomerFields, AddressFields            []FormField
+	Subscribers                              []*subscriberRec
+	Metafields                               []*metaRec
+	NextGroup, NextSubscriber, NextMetafield int64
 }
 
 // journal is the group-commit writer.
@@ -225,6 +248,9 @@ func (s *Server) Save() error {
 		Version:      snapshotVersion,
 		NextCustomer: st.nextCustomer, NextAddress: st.nextAddress, NextValue: st.nextValue, NextAttr: st.nextAttr,
 		Customers: st.customers, Addresses: st.addresses, Values: st.values, Attrs: st.attrs,
+		Configured: true, Groups: st.groups, Channels: st.channels, CustomerFields: st.custForm, AddressFields: st.addrForm,
+		Subscribers: st.subscribers, Metafields: st.metafields,
+		NextGroup: st.nextGroup, NextSubscriber: st.nextSubscriber, NextMetafield: st.nextMetafield,
 	}
 	var gen uint64
 	if s.j != nil {
@@ -320,11 +346,25 @@ func (s *Server) load() (uint64, error) {
 func (st *store) restore(snap *snapshot) {
 	st.customers, st.addresses, st.values, st.attrs = snap.Customers, snap.Addresses, snap.Values, snap.Attrs
 	st.nextCustomer, st.nextAddress, st.nextValue, st.nextAttr = snap.NextCustomer, snap.NextAddress, snap.NextValue, snap.NextAttr
+	st.configured = snap.Configured
+	st.groups, st.channels, st.custForm, st.addrForm = snap.Groups, snap.Channels, snap.CustomerFields, snap.AddressFields
+	st.subscribers, st.metafields = snap.Subscribers, snap.Metafields
+	st.nextGroup, st.nextSubscriber, st.nextMetafield = max(snap.NextGroup, 1), max(snap.NextSubscriber, 1), max(snap.NextMetafield, 1)
 	st.byEmail = make(map[string]*customerRec, len(st.customers))
+	st.subsByEmail = make(map[string]*subscriberRec, len(st.subscribers))
+	for _, sb := range st.subscribers {
+		st.subsByEmail[st.emailKey(sb.Email)] = sb
+	}
 	st.forms = 0
 	for _, c := range st.customers {
 		st.byEmail[st.emailKey(c.Email)] = c
 		st.forms += len(c.Forms)
+		c.upgradeCredit()
+	}
+	for _, m := range st.metafields {
+		if c := st.customer(m.CustomerID); c != nil {
+			c.metas = append(c.metas, m)
+		}
 	}
 	for _, a := range st.addresses {
 		if c := st.customer(a.CustomerID); c != nil {
@@ -366,11 +406,12 @@ func (st *store) replay(name string) error {
 func (st *store) apply(op journalOp) {
 	switch op.Op {
 	case opPutCustomer:
+		op.C.upgradeCredit()
 		if c := st.customer(op.C.ID); c != nil {
 			oldEmail, oldForms := c.Email, len(c.Forms)
-			addrs, vals := c.addrs, c.vals
+			addrs, vals, metas := c.addrs, c.vals, c.metas
 			*c = *op.C
-			c.addrs, c.vals = addrs, vals
+			c.addrs, c.vals, c.metas = addrs, vals, metas
 			st.customerChanged(c, oldEmail, oldForms)
 		} else {
 			st.insertCustomer(op.C)
@@ -403,7 +444,49 @@ func (st *store) apply(op journalOp) {
 		}
 	case opDelAttrs:
 		st.deleteAttrs(op.IDs)
+	case opPutGroup:
+		if g := st.group(op.G.ID); g != nil {
+			*g = *op.G
+		} else {
+			claimID(&op.G.ID, &st.nextGroup)
+			st.groups = insertByID(st.groups, op.G)
+		}
+	case opPutChannel:
+		st.putChannel(op.Ch)
+		st.configured = true
+	case opSetForms:
+		st.setForms(op.F.Customer, op.F.Address)
+		st.configured = true
+	case opPutSubscriber:
+		old := ""
+		if sb := st.subscriber(op.S.ID); sb != nil {
+			old = sb.Email
+			*sb = *op.S
+			op.S = sb
+		}
+		st.putSubscriber(op.S, old)
+	case opDelSubscribers:
+		st.deleteSubscribers(op.IDs)
+	case opPutMetafield:
+		if m := st.metafield(op.M.ID); m != nil {
+			*m = *op.M
+		} else if st.customer(op.M.CustomerID) != nil {
+			st.putMetafield(op.M)
+		}
+	case opDelMetafields:
+		st.deleteMetafields(op.IDs)
 	}
+}
+
+// upgradeCredit moves the float store credit of an older state file to
+// the exact decimals kept now.
+func (c *customerRec) upgradeCredit() {
+	if len(c.Credit) > 0 && c.Credits == nil {
+		for _, f := range c.Credit {
+			c.Credits = append(c.Credits, strconv.FormatFloat(f, 'f', -1, 64))
+		}
+	}
+	c.Credit = nil
 }
 
 // snapshotLoop writes a snapshot when the journal has grown: after a quiet

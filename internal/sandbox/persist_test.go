@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,7 +28,7 @@ func TestPersistSnapshotAndJournal(t *testing.T) {
 	hs := newHTTP(t, s1)
 	e.http, e.base = hs, hs.URL+"/stores/abc123/v3"
 	ids := e.createCustomers(merge(cust("late@example.com", "L", "Ate"), map[string]any{"addresses": []any{usAddress(nil)}}))
-	e.want(e.do("PUT", "/customers/form-field-values", []any{map[string]any{"customer_id": ids[0], "name": "n", "value": 1.5}}), 200)
+	e.want(e.do("PUT", "/customers/form-field-values", []any{map[string]any{"customer_id": ids[0], "name": "Loyalty Points", "value": 1.5}}), 200)
 	e.want(e.do("DELETE", "/customers?id:in=1,2", nil), 204)
 	e.want(e.do("PUT", "/customers/attributes", []any{map[string]any{"id": 1, "name": "Renamed"}}), 200)
 	c1, a1, v1, f1 := s1.Counts()
@@ -117,4 +119,63 @@ func kill(s *Server) {
 	close(s.stop)
 	s.wg.Wait()
 	s.j.close()
+}
+
+// The configuration and the resources beside customers survive a crash
+// (journal) and a restart (snapshot); Config cannot override a state.
+func TestPersistConfigAndExtras(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	cfg := &StoreConfig{Channels: []Channel{{ID: 9, Name: "Pos", Type: "pos", Platform: "square"}},
+		CustomerFields: []FormField{{Name: "Licence", FieldType: "text"}}}
+	opts := Options{StoreHash: "abc123", Token: testToken, StatePath: path}
+	withCfg := opts
+	withCfg.Config = cfg
+	s1, err := New(withCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, srv: s1}
+	hs := newHTTP(t, s1)
+	e.http, e.base = hs, hs.URL+"/stores/abc123/v3"
+	e.want(e.at("/v2").do("POST", "/customer_groups", map[string]any{"name": "B2B"}), 200)
+	id := e.createCustomers(merge(cust("p@example.com", "P", "P"), map[string]any{"customer_group_id": 1, "channel_ids": []int{9},
+		"form_fields": []any{map[string]any{"name": "Licence", "value": "L-1"}}, "store_credit_amounts": []any{map[string]any{"amount": json.RawMessage("98765432109876.5432")}}}))[0]
+	e.want(e.do("POST", "/customers/subscribers", map[string]any{"email": "p@example.com", "consents": []string{"marketing_newsletter"}}), 200)
+	e.want(e.do("POST", "/customers/metafields", []any{map[string]any{"resource_id": id, "namespace": "n", "key": "k", "value": "v", "permission_set": "read"}}), 200)
+	e.want(e.do("PUT", "/customers/"+itoa(id)+"/consent", map[string]any{"allow": []string{"essential"}, "deny": []string{"targeting"}}), 200)
+	snapshot := func(e *env) string {
+		var b strings.Builder
+		for _, p := range []string{"/customers?include=storecredit,formfields", "/customers/subscribers", "/customers/metafields",
+			"/customers/" + itoa(id) + "/consent", "/channels"} {
+			r := e.do("GET", p, nil)
+			b.WriteString(strings.ReplaceAll(string(r.raw), `"updated_at":"`+e.srv.now().UTC().Format(time.RFC3339)+`"`, ""))
+		}
+		b.Write(e.at("/v2").do("GET", "/customer_groups", nil).raw)
+		b.WriteString(fmt.Sprint(e.srv.Config()))
+		return b.String()
+	}
+	before := snapshot(e)
+	kill(s1)
+	for round := range 2 {
+		s2, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e2 := &env{t: t, srv: s2}
+		hs2 := newHTTP(t, s2)
+		e2.http, e2.base = hs2, hs2.URL+"/stores/abc123/v3"
+		if after := snapshot(e2); after != before {
+			t.Fatalf("round %d:\nbefore %s\nafter  %s", round, before, after)
+		}
+		if round == 0 { // after the journal replay, a snapshot for round 1
+			if err := s2.Close(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			s2.Close()
+		}
+	}
+	if _, err := New(withCfg); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Config over an existing state: %v", err)
+	}
 }

@@ -167,6 +167,22 @@ func (q *query) integer(name string) (int64, bool) {
 	return n, true
 }
 
+// boolParam reads true or false.
+func (q *query) boolParam(name string) (bool, bool) {
+	s, ok := q.str(name)
+	if !ok {
+		return false, false
+	}
+	switch s {
+	case "true", "1":
+		return true, true
+	case "false", "0":
+		return false, true
+	}
+	q.errs[name] = "must be true or false"
+	return false, false
+}
+
 func (q *query) enum(name string, allowed ...string) string {
 	s, ok := q.str(name)
 	if !ok {

@@ -67,11 +67,16 @@ func (l *limiter) set(quota int, window time.Duration) {
 // headers (how BigCommerce signals this is undocumented; a client that
 // honours X-Rate-Limit-Time-Reset-Ms or backs off handles both).
 var concurrencyCaps = map[string]int{
-	"POST /customers/addresses":        10,
-	"PUT /customers/addresses":         3,
-	"POST /customers/attributes":       3,
-	"PUT /customers/attributes":        3,
-	"PUT /customers":                   3,
-	"PUT /customers/attribute-values":  3,
-	"PUT /customers/form-field-values": 10,
+	"POST /v3/customers/addresses":        10,
+	"PUT /v3/customers/addresses":         3,
+	"POST /v3/customers/attributes":       3,
+	"PUT /v3/customers/attributes":        3,
+	"PUT /v3/customers":                   3,
+	"PUT /v3/customers/attribute-values":  3,
+	"PUT /v3/customers/form-field-values": 10,
+	// customers.v2.yml: "The default rate limit for this endpoint is 40
+	// concurrent requests" (every /customer_groups operation).
+	"GET /v2/customer_groups":                     40,
+	"POST /v2/customer_groups":                    40,
+	"GET /v2/customer_groups/{customer_group_id}": 40,
 }

@@ -1,5 +1,9 @@
 // Package sandbox emulates the BigCommerce Customers V3 API
-// (testdata/reference/bigcommerce/customers.v3.yml) over real HTTP, strictly:
+// (testdata/reference/bigcommerce/customers.v3.yml) and what customer
+// records refer to — V2 customer groups (customers.v2.yml), channels
+// (channels.v3.yml), countries and states (geography.v2.yml), newsletter
+// subscribers (subscribers.v3.yml), the storefront's form field
+// definitions (form_fields.sf.yml) — over real HTTP, strictly:
 // whatever the document forbids, the sandbox refuses, because a sandbox more
 // forgiving than BigCommerce lets a loader pass every test and fail in
 // production. Where the document is silent it answers as recorded answers
@@ -8,9 +12,10 @@
 // only over HTTP; the exported test hooks (hooks.go) let Go tests in other
 // packages arrange and inspect the store.
 //
-// Request pipeline (ServeHTTP): URI length (414) → store hash →
-// X-Auth-Token → store-wide rate limit → route/method → per-endpoint
-// concurrency cap → latency → fault injection → handler.
+// Request pipeline (ServeHTTP): URI length (414) → storefront
+// (/api/storefront/…: no token, no quota) → store hash → X-Auth-Token →
+// store-wide rate limit → route/method (/v3/… and /v2/…, routing.go) →
+// per-endpoint concurrency cap → latency → fault injection → handler.
 package sandbox
 
 import (
@@ -81,13 +86,18 @@ type Options struct {
 	// MaxURLBytes is the longest request URI served; longer is 414.
 	// 0 means DefaultMaxURLBytes (8192), < 0 no limit.
 	MaxURLBytes int
+
+	// Config is the configuration of a new store: its customer groups,
+	// channels and custom form fields (config.go). nil: a new BigCommerce
+	// store's (channel 1, no groups, no custom fields).
+	Config *StoreConfig
 }
 
 // Server is the emulator; it implements http.Handler.
 type Server struct {
 	opts   Options
 	st     *store
-	prefix string // "/stores/{hash}/v3"
+	prefix string // "/stores/{hash}"
 
 	limiter *limiter
 	caps    map[string]chan struct{}
@@ -136,7 +146,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:    opts,
 		st:      newStore(),
-		prefix:  "/stores/" + opts.StoreHash + "/v3",
+		prefix:  "/stores/" + opts.StoreHash,
 		limiter: &limiter{quota: opts.Quota, window: opts.Window},
 		caps:    map[string]chan struct{}{},
 		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
@@ -159,7 +169,34 @@ func New(opts Options) (*Server, error) {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.snapshotLoop() }()
 	}
+	if err := s.configure(opts.Config); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// configure gives a new store its configuration: opts.Config, or a new
+// BigCommerce store's (config.go). A store loaded from StatePath keeps
+// its own; Config is then an error rather than silently ignored.
+func (s *Server) configure(c *StoreConfig) error {
+	if s.st.configured {
+		if c != nil {
+			return errors.New("sandbox: the state " + s.opts.StatePath + " already holds a store configuration; Config applies to a new store only")
+		}
+		return nil
+	}
+	cfg := defaultConfig()
+	if c != nil {
+		cfg = *c
+	}
+	return s.write(func(st *store) error {
+		if err := st.setConfig(cfg, s.now().Unix()); err != nil {
+			return err
+		}
+		st.configured = true
+		return nil
+	})
 }
 
 // Close stops the background work and, with a StatePath, writes a final
@@ -188,33 +225,105 @@ type route struct {
 	write bool
 }
 
+// routes are keyed by the path after /stores/{hash}: "/v3/…" for the V3
+// APIs, "/v2/…" for the V2 ones (customer groups, geography). A segment
+// {name} matches any one segment; the handler reads it with r.PathValue.
 var routes = map[string]map[string]route{
-	"/customers": {
+	"/v3/customers": {
 		http.MethodGet:    {h: (*Server).getCustomers},
 		http.MethodPost:   {h: (*Server).postCustomers, write: true},
 		http.MethodPut:    {h: (*Server).putCustomers, write: true},
 		http.MethodDelete: {h: (*Server).deleteCustomers, write: true},
 	},
-	"/customers/addresses": {
+	"/v3/customers/addresses": {
 		http.MethodGet:    {h: (*Server).getAddresses},
 		http.MethodPost:   {h: (*Server).postAddresses, write: true},
 		http.MethodPut:    {h: (*Server).putAddresses, write: true},
 		http.MethodDelete: {h: (*Server).deleteAddresses, write: true},
 	},
-	"/customers/attributes": {
+	"/v3/customers/attributes": {
 		http.MethodGet:    {h: (*Server).getAttributes},
 		http.MethodPost:   {h: (*Server).postAttributes, write: true},
 		http.MethodPut:    {h: (*Server).putAttributes, write: true},
 		http.MethodDelete: {h: (*Server).deleteAttributes, write: true},
 	},
-	"/customers/attribute-values": {
+	"/v3/customers/attribute-values": {
 		http.MethodGet:    {h: (*Server).getValues},
 		http.MethodPut:    {h: (*Server).putValues, write: true},
 		http.MethodDelete: {h: (*Server).deleteValues, write: true},
 	},
-	"/customers/form-field-values": {
+	"/v3/customers/form-field-values": {
 		http.MethodGet: {h: (*Server).getFormFields},
 		http.MethodPut: {h: (*Server).putFormFields, write: true},
+	},
+	"/v3/customers/subscribers": {
+		http.MethodGet:    {h: (*Server).getSubscribers},
+		http.MethodPost:   {h: (*Server).postSubscriber, write: true},
+		http.MethodDelete: {h: (*Server).deleteSubscribers, write: true},
+	},
+	"/v3/customers/subscribers/{id}": {
+		http.MethodGet:    {h: (*Server).getSubscriber},
+		http.MethodPut:    {h: (*Server).putSubscriber, write: true},
+		http.MethodDelete: {h: (*Server).deleteSubscriber, write: true},
+	},
+	"/v3/customers/metafields": {
+		http.MethodGet:    {h: (*Server).getAllMetafields},
+		http.MethodPost:   {h: (*Server).postMetafields, write: true},
+		http.MethodPut:    {h: (*Server).putMetafields, write: true},
+		http.MethodDelete: {h: (*Server).deleteMetafields, write: true},
+	},
+	"/v3/customers/{customerId}/metafields": {
+		http.MethodGet:  {h: (*Server).getCustomerMetafields},
+		http.MethodPost: {h: (*Server).postCustomerMetafield, write: true},
+	},
+	"/v3/customers/{customerId}/metafields/{metafieldId}": {
+		http.MethodGet:    {h: (*Server).getCustomerMetafield},
+		http.MethodPut:    {h: (*Server).putCustomerMetafield, write: true},
+		http.MethodDelete: {h: (*Server).deleteCustomerMetafield, write: true},
+	},
+	"/v3/customers/{customerId}/consent": {
+		http.MethodGet: {h: (*Server).getConsent},
+		http.MethodPut: {h: (*Server).putConsent, write: true},
+	},
+	"/v3/channels": {
+		http.MethodGet: {h: (*Server).getChannels},
+	},
+	"/v3/channels/{channel_id}": {
+		http.MethodGet: {h: (*Server).getChannel},
+	},
+	"/v2/customer_groups": {
+		http.MethodGet:  {h: (*Server).getGroups},
+		http.MethodPost: {h: (*Server).postGroup, write: true},
+	},
+	"/v2/customer_groups/count": {
+		http.MethodGet: {h: (*Server).countGroups},
+	},
+	"/v2/customer_groups/{customer_group_id}": {
+		http.MethodGet: {h: (*Server).getGroup},
+	},
+	"/v2/countries": {
+		http.MethodGet: {h: (*Server).getCountries},
+	},
+	"/v2/countries/count": {
+		http.MethodGet: {h: (*Server).countCountries},
+	},
+	"/v2/countries/states": {
+		http.MethodGet: {h: (*Server).getAllStates},
+	},
+	"/v2/countries/states/count": {
+		http.MethodGet: {h: (*Server).countAllStates},
+	},
+	"/v2/countries/{id}": {
+		http.MethodGet: {h: (*Server).getCountry},
+	},
+	"/v2/countries/{country_id}/states": {
+		http.MethodGet: {h: (*Server).getStates},
+	},
+	"/v2/countries/{country_id}/states/count": {
+		http.MethodGet: {h: (*Server).countStates},
+	},
+	"/v2/countries/{country_id}/states/{id}": {
+		http.MethodGet: {h: (*Server).getState},
 	},
 }
 
@@ -231,6 +340,7 @@ func init() {
 		}
 		allowHeader[p] = strings.Join(a, ", ")
 	}
+	compileRoutes()
 }
 
 // ServeHTTP implements http.Handler.
@@ -243,6 +353,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if s.uriTooLong(w, r) {
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, storefrontPrefix) {
+		s.serveStorefront(w, r)
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
@@ -263,25 +377,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusTooManyRequests, "Too many requests", nil)
 		return
 	}
-	methods, ok := routes[rest]
+	pattern, ok := matchRoute(rest, r)
 	if !ok {
 		writeError(w, r, http.StatusNotFound, "The requested resource was not found.", nil)
 		return
 	}
+	methods := routes[pattern]
 	rt, ok := methods[r.Method]
 	if !ok {
-		w.Header().Set("Allow", allowHeader[rest])
+		w.Header().Set("Allow", allowHeader[pattern])
 		writeError(w, r, http.StatusMethodNotAllowed, "The method "+r.Method+" is not allowed on this resource.", nil)
 		return
 	}
-	if c := s.caps[r.Method+" "+rest]; c != nil {
+	if c := s.caps[r.Method+" "+pattern]; c != nil {
 		select {
 		case c <- struct{}{}:
 			defer func() { <-c }()
 		default:
 			s.nConcurrency.Add(1)
 			writeError(w, r, http.StatusTooManyRequests, "Too many concurrent requests", map[string]string{
-				"concurrency": "at most " + itoa(cap(c)) + " concurrent " + r.Method + " " + rest + " requests are allowed",
+				"concurrency": "at most " + itoa(cap(c)) + " concurrent " + r.Method + " " + pattern + " requests are allowed",
 			})
 			return
 		}

@@ -23,6 +23,8 @@ import (
 type formRec struct {
 	Name  string
 	Value json.RawMessage
+
+	path string // the error key of the item while a write is checked
 }
 
 type customerRec struct {
@@ -43,11 +45,18 @@ type customerRec struct {
 	Accepts           bool
 	OriginChannel     int64
 	Channels          []int64 // nil = global access (channel_ids omitted or null)
-	Credit            []float64
-	Forms             []formRec // sorted by name
+	// Credit is the store credit of state files written before amounts
+	// were kept exactly; restore moves it to Credits.
+	Credit  []float64
+	Credits []string  // store_credit_amounts as exact decimals (money.go)
+	Forms   []formRec // sorted by name
+	// Consent is the customer's data-collection consent (consent.go); nil
+	// until declared.
+	Consent *consentRec
 
 	addrs []*addressRec // sorted by id
 	vals  []*valueRec   // sorted by id
+	metas []*metaRec    // sorted by id
 }
 
 type addressRec struct {
@@ -96,6 +105,21 @@ type store struct {
 
 	nextCustomer, nextAddress, nextValue, nextAttr int64
 
+	// The store's configuration (config.go) and the resources that are
+	// not customer records themselves.
+	groups      []*groupRec   // sorted by ID
+	channels    []*channelRec // sorted by ID
+	custForm    []FormField   // custom fields of the sign-up form
+	addrForm    []FormField   // custom fields of the address form
+	subscribers []*subscriberRec
+	subsByEmail map[string]*subscriberRec // by emailKey
+	metafields  []*metaRec                // sorted by ID
+
+	nextGroup, nextSubscriber, nextMetafield int64
+	// configured: the configuration was set (New, or a state file written
+	// since issue 13).
+	configured bool
+
 	looseEmails bool // Options.LooseEmails (emails.go)
 
 	// gen changes on every write of customer fields or customer set; the
@@ -109,7 +133,8 @@ type store struct {
 }
 
 func newStore() *store {
-	return &store{byEmail: map[string]*customerRec{}, nextCustomer: 1, nextAddress: 1, nextValue: 1, nextAttr: 1}
+	return &store{byEmail: map[string]*customerRec{}, subsByEmail: map[string]*subscriberRec{},
+		nextCustomer: 1, nextAddress: 1, nextValue: 1, nextAttr: 1, nextGroup: 1, nextSubscriber: 1, nextMetafield: 1}
 }
 
 func (st *store) log(op journalOp) {
@@ -203,6 +228,9 @@ func (st *store) deleteCustomers(ids []int64) int {
 	st.customers = filter(st.customers, func(c *customerRec) bool { return !del[c.ID] })
 	st.addresses = filter(st.addresses, func(a *addressRec) bool { return !del[a.CustomerID] })
 	st.values = filter(st.values, func(v *valueRec) bool { return !del[v.CustomerID] })
+	// A customer's metafields go with it (their resource is gone); on
+	// replay the opDelCustomers record removes them the same way.
+	st.metafields = filter(st.metafields, func(m *metaRec) bool { return !del[m.CustomerID] })
 	st.gen++
 	st.log(journalOp{Op: opDelCustomers, IDs: keys(del)})
 	return len(del)
@@ -323,7 +351,7 @@ func (st *store) deleteAttrs(ids []int64) int {
 // persisted returns a copy of the exported fields, for the journal.
 func (c *customerRec) persisted() *customerRec {
 	cp := *c
-	cp.addrs, cp.vals = nil, nil
+	cp.addrs, cp.vals, cp.metas = nil, nil, nil
 	return &cp
 }
 
@@ -332,9 +360,13 @@ func (a *addressRec) persisted() *addressRec { cp := *a; return &cp }
 // identified is a record kept in a slice sorted by id.
 type identified interface{ recID() int64 }
 
-func (c *customerRec) recID() int64 { return c.ID }
-func (a *addressRec) recID() int64  { return a.ID }
-func (v *valueRec) recID() int64    { return v.ID }
+func (c *customerRec) recID() int64   { return c.ID }
+func (a *addressRec) recID() int64    { return a.ID }
+func (v *valueRec) recID() int64      { return v.ID }
+func (g *groupRec) recID() int64      { return g.ID }
+func (c *channelRec) recID() int64    { return c.ID }
+func (s *subscriberRec) recID() int64 { return s.ID }
+func (m *metaRec) recID() int64       { return m.ID }
 
 // insertByID adds x to a slice sorted by id. New records carry the highest
 // id, so this is an append; only journal replay and generation can bring

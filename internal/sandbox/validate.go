@@ -54,7 +54,20 @@ func (o *obj) decode(raw json.RawMessage, path string) *obj {
 	return c
 }
 
-func (o *obj) key(k string) string { return o.path + "." + k }
+// key is the error key of field k: "index.k" in a batch item, "k" in a
+// body that is one object (path "").
+func (o *obj) key(k string) string {
+	if o.path == "" {
+		return k
+	}
+	return o.path + "." + k
+}
+
+// bodyObj wraps a one-object body for validation; its errors are keyed by
+// field name.
+func bodyObj(m map[string]json.RawMessage) *obj {
+	return &obj{m: m, errs: map[string]string{}}
+}
 
 // elem is the error key of element i of the array field k.
 func (o *obj) elem(k string, i int) string {
@@ -235,7 +248,7 @@ func (o *obj) formFields(k string) ([]formRec, bool) {
 			continue
 		}
 		seen[name] = true
-		out = append(out, formRec{Name: name, Value: val})
+		out = append(out, formRec{Name: name, Value: val, path: f.path})
 	}
 	return out, true
 }

@@ -15,8 +15,10 @@ type authOut struct {
 	ForcePasswordReset bool `json:"force_password_reset"`
 }
 
+// creditOut is one store credit amount, written as the exact decimal
+// kept (money.go).
 type creditOut struct {
-	Amount float64 `json:"amount"`
+	Amount json.Number `json:"amount"`
 }
 
 type customerOut struct {
@@ -158,12 +160,12 @@ func customerFull(c *customerRec, inc includes) customerOut {
 		o.FormFields = &fs
 	}
 	if inc.storecredit || inc.recorded {
-		cs := make([]creditOut, 0, max(len(c.Credit), 1))
-		for _, a := range c.Credit {
-			cs = append(cs, creditOut{a})
+		cs := make([]creditOut, 0, max(len(c.Credits), 1))
+		for _, a := range c.Credits {
+			cs = append(cs, creditOut{json.Number(a)})
 		}
 		if len(cs) == 0 && inc.recorded {
-			cs = append(cs, creditOut{0})
+			cs = append(cs, creditOut{"0"})
 		}
 		o.StoreCreditAmounts = &cs
 	}

@@ -14,8 +14,10 @@ import (
 const ManifestFile = "manifest.json"
 
 // FormatVersion is the version of the staging layout. It changes when a
-// column is removed or changes meaning.
-const FormatVersion = 1
+// column is removed or changes meaning. 2: store_credit_amounts became
+// DECIMAL(20,4) (was DOUBLE); customer_group_name and the entities
+// customer_groups, metafields, subscribers and consents were added.
+const FormatVersion = 2
 
 // Manifest describes one staging directory: where its rows came from and,
 // per entity, what the file holds.

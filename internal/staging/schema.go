@@ -4,7 +4,8 @@
 //
 // A staging directory holds one file per entity (customers.parquet,
 // addresses.parquet, attribute_values.parquet, form_field_values.parquet,
-// attributes.parquet) and a manifest.json. Column names are the API's field
+// attributes.parquet, customer_groups.parquet, metafields.parquet,
+// subscribers.parquet, consents.parquet) and a manifest.json. Column names are the API's field
 // names. Every row carries a source_key: a stable, source-defined key that
 // the ledger, the merges and rejects files and the load results use to name
 // the record. Parent links are by source key (customer_source_key,
@@ -30,15 +31,27 @@ const (
 	EntityAttributeValues = "attribute_values"
 	EntityFormFieldValues = "form_field_values"
 	EntityAttributes      = "attributes"
+	EntityCustomerGroups  = "customer_groups"
+	EntityMetafields      = "metafields"
+	EntitySubscribers     = "subscribers"
+	EntityConsents        = "consents"
 )
 
-// Entities lists the entities in load order.
-var Entities = []string{EntityAttributes, EntityCustomers, EntityAddresses, EntityAttributeValues, EntityFormFieldValues}
+// Entities lists the entities in load order: the definitions customers
+// refer to (attributes, groups) first, then customers, then what hangs off
+// them.
+var Entities = []string{
+	EntityAttributes, EntityCustomerGroups, EntityCustomers, EntityAddresses, EntityAttributeValues,
+	EntityFormFieldValues, EntityMetafields, EntitySubscribers, EntityConsents,
+}
 
 // FileName returns the staging file name of an entity.
 func FileName(entity string) string { return entity + ".parquet" }
 
-// Customer is one row of customers.parquet.
+// Customer is one row of customers.parquet. CustomerGroupID is the
+// source store's id, meaningful only there; CustomerGroupName is the
+// group's name, what a group is mapped to another store by (a file source
+// may give the name alone). StoreCreditAmounts are exact decimals (Money).
 type Customer struct {
 	SourceKey                               string     `parquet:"source_key"`
 	ID                                      *int64     `parquet:"id,optional"`
@@ -51,6 +64,7 @@ type Customer struct {
 	TaxExemptCategory                       string     `parquet:"tax_exempt_category"`
 	RegistrationIPAddress                   string     `parquet:"registration_ip_address"`
 	CustomerGroupID                         *int64     `parquet:"customer_group_id,optional"`
+	CustomerGroupName                       string     `parquet:"customer_group_name"`
 	DateCreated                             *time.Time `parquet:"date_created,optional,timestamp(millisecond)"`
 	DateModified                            *time.Time `parquet:"date_modified,optional,timestamp(millisecond)"`
 	AddressCount                            int32      `parquet:"address_count"`
@@ -59,7 +73,7 @@ type Customer struct {
 	ForcePasswordReset                      *bool      `parquet:"force_password_reset,optional"`
 	OriginChannelID                         *int64     `parquet:"origin_channel_id,optional"`
 	ChannelIDs                              []int64    `parquet:"channel_ids,list"`
-	StoreCreditAmounts                      []float64  `parquet:"store_credit_amounts,list"`
+	StoreCreditAmounts                      []Money    `parquet:"store_credit_amounts,list" parquet-element:",decimal(4:20)"`
 }
 
 // Address is one row of addresses.parquet.
@@ -132,4 +146,85 @@ type FormFieldValue struct {
 	ValueNumber       *float64 `parquet:"value_number,optional"`
 	ValueArray        []string `parquet:"value_array,list"`
 	ValueJSON         string   `parquet:"value_json"`
+}
+
+// CustomerGroup is one row of customer_groups.parquet: a group of the
+// source with its settings, mapped to the target's groups by Name (ids
+// differ between stores). A file source that names groups only writes one
+// row per name, without settings (CategoryAccessType empty).
+// CategoryAccessCategories and the rules' category and product ids name
+// the source store's catalog.
+type CustomerGroup struct {
+	SourceKey                string              `parquet:"source_key"`
+	ID                       *int64              `parquet:"id,optional"`
+	Name                     string              `parquet:"name"`
+	IsDefault                bool                `parquet:"is_default"`
+	IsGroupForGuests         bool                `parquet:"is_group_for_guests"`
+	CategoryAccessType       string              `parquet:"category_access_type"` // all | specific | none; "" not known
+	CategoryAccessCategories []int64             `parquet:"category_access_categories,list"`
+	DiscountRules            []GroupDiscountRule `parquet:"discount_rules,list"`
+	DateCreated              *time.Time          `parquet:"date_created,optional,timestamp(millisecond)"`
+	DateModified             *time.Time          `parquet:"date_modified,optional,timestamp(millisecond)"`
+}
+
+// GroupDiscountRule is one discount rule of a group: Type price_list
+// (PriceListID), all, category (CategoryID) or product (ProductID); Method
+// percent, fixed or price; Amount the exact decimal text the API answered
+// ("5.0000"; empty for a price list rule).
+type GroupDiscountRule struct {
+	Type        string `parquet:"type"`
+	Method      string `parquet:"method"`
+	Amount      string `parquet:"amount"`
+	CategoryID  *int64 `parquet:"category_id,optional"`
+	ProductID   *int64 `parquet:"product_id,optional"`
+	PriceListID *int64 `parquet:"price_list_id,optional"`
+}
+
+// Metafield is one row of metafields.parquet: a customer's metafield,
+// unique per customer on (namespace, key).
+type Metafield struct {
+	SourceKey         string     `parquet:"source_key"`
+	ID                *int64     `parquet:"id,optional"`
+	CustomerSourceKey string     `parquet:"customer_source_key"`
+	CustomerID        *int64     `parquet:"customer_id,optional"`
+	Namespace         string     `parquet:"namespace"`
+	Key               string     `parquet:"key"`
+	Value             string     `parquet:"value"`
+	PermissionSet     string     `parquet:"permission_set"`
+	Description       string     `parquet:"description"`
+	DateCreated       *time.Time `parquet:"date_created,optional,timestamp(millisecond)"`
+	DateModified      *time.Time `parquet:"date_modified,optional,timestamp(millisecond)"`
+}
+
+// Subscriber is one row of subscribers.parquet: a newsletter subscriber,
+// the source's email-marketing opt-in. CustomerSourceKey names the
+// customer whose opt-in it is (file sources: the subscription follows the
+// customer, rejected and merged with it); nil for a store's subscribers,
+// who need not be customers. Consents are the subscriber's
+// (marketing_newsletter, abandoned_cart); DateCreated is when the source
+// recorded the subscription, where it says.
+type Subscriber struct {
+	SourceKey         string     `parquet:"source_key"`
+	ID                *int64     `parquet:"id,optional"`
+	CustomerSourceKey *string    `parquet:"customer_source_key,optional"`
+	Email             string     `parquet:"email"`
+	FirstName         string     `parquet:"first_name"`
+	LastName          string     `parquet:"last_name"`
+	Source            string     `parquet:"source"` // storefront | order | custom
+	OrderID           *int64     `parquet:"order_id,optional"`
+	ChannelID         *int64     `parquet:"channel_id,optional"`
+	Consents          []string   `parquet:"consents,list"`
+	DateCreated       *time.Time `parquet:"date_created,optional,timestamp(millisecond)"`
+	DateModified      *time.Time `parquet:"date_modified,optional,timestamp(millisecond)"`
+}
+
+// Consent is one row of consents.parquet: a customer's data preferences
+// (GET /customers/{id}/consent), read only when asked for (one request
+// per customer). Its source key is the customer's.
+type Consent struct {
+	SourceKey         string   `parquet:"source_key"`
+	CustomerSourceKey string   `parquet:"customer_source_key"`
+	CustomerID        *int64   `parquet:"customer_id,optional"`
+	Allow             []string `parquet:"allow,list"`
+	Deny              []string `parquet:"deny,list"`
 }

@@ -93,9 +93,13 @@ type Rows struct {
 	AttributeValues []staging.AttributeValue
 	FormFieldValues []staging.FormFieldValue
 	Attributes      []staging.Attribute
+	CustomerGroups  []staging.CustomerGroup
+	Metafields      []staging.Metafield
+	Subscribers     []staging.Subscriber
+	Consents        []staging.Consent
 }
 
-// WriteRows writes the five entity files of r (empty ones too) into dir,
+// WriteRows writes the entity files of r (empty ones too) into dir,
 // as another tool would (WriteRaw), and a manifest of stage ("" is
 // "transform").
 func WriteRows(t testing.TB, dir string, r Rows, stage staging.Stage) {
@@ -106,6 +110,10 @@ func WriteRows(t testing.TB, dir string, r Rows, stage staging.Stage) {
 	WriteRaw(t, path(staging.EntityAttributeValues), r.AttributeValues)
 	WriteRaw(t, path(staging.EntityFormFieldValues), r.FormFieldValues)
 	WriteRaw(t, path(staging.EntityAttributes), r.Attributes)
+	WriteRaw(t, path(staging.EntityCustomerGroups), r.CustomerGroups)
+	WriteRaw(t, path(staging.EntityMetafields), r.Metafields)
+	WriteRaw(t, path(staging.EntitySubscribers), r.Subscribers)
+	WriteRaw(t, path(staging.EntityConsents), r.Consents)
 	WriteManifest(t, dir, stage)
 }
 

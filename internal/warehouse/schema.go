@@ -56,6 +56,22 @@ type (
 		staging.Attribute
 		StoreHash string `parquet:"store_hash"`
 	}
+	exportCustomerGroup struct {
+		staging.CustomerGroup
+		StoreHash string `parquet:"store_hash"`
+	}
+	exportMetafield struct {
+		staging.Metafield
+		StoreHash string `parquet:"store_hash"`
+	}
+	exportSubscriber struct {
+		staging.Subscriber
+		StoreHash string `parquet:"store_hash"`
+	}
+	exportConsent struct {
+		staging.Consent
+		StoreHash string `parquet:"store_hash"`
+	}
 )
 
 // withStoreHash rewrites the staging file of entity in dir with the
@@ -77,6 +93,14 @@ func withStoreHash(dir, entity string, e *staging.EntityManifest, storeHash stri
 		st, err = copyWithStore(src, dst, func(r staging.FormFieldValue) exportFormFieldValue { return exportFormFieldValue{r, storeHash} })
 	case staging.EntityAttributes:
 		st, err = copyWithStore(src, dst, func(r staging.Attribute) exportAttribute { return exportAttribute{r, storeHash} })
+	case staging.EntityCustomerGroups:
+		st, err = copyWithStore(src, dst, func(r staging.CustomerGroup) exportCustomerGroup { return exportCustomerGroup{r, storeHash} })
+	case staging.EntityMetafields:
+		st, err = copyWithStore(src, dst, func(r staging.Metafield) exportMetafield { return exportMetafield{r, storeHash} })
+	case staging.EntitySubscribers:
+		st, err = copyWithStore(src, dst, func(r staging.Subscriber) exportSubscriber { return exportSubscriber{r, storeHash} })
+	case staging.EntityConsents:
+		st, err = copyWithStore(src, dst, func(r staging.Consent) exportConsent { return exportConsent{r, storeHash} })
 	default:
 		return "", fmt.Errorf("warehouse: no row type for entity %q", entity)
 	}

@@ -44,6 +44,14 @@ func AssertArrowAgrees(t *testing.T, path string) {
 		arrowAgrees[staging.FormFieldValue](t, path)
 	case staging.EntityAttributes:
 		arrowAgrees[staging.Attribute](t, path)
+	case staging.EntityCustomerGroups:
+		arrowAgrees[staging.CustomerGroup](t, path)
+	case staging.EntityMetafields:
+		arrowAgrees[staging.Metafield](t, path)
+	case staging.EntitySubscribers:
+		arrowAgrees[staging.Subscriber](t, path)
+	case staging.EntityConsents:
+		arrowAgrees[staging.Consent](t, path)
 	case strings.TrimSuffix(staging.RejectsFile, ".parquet"):
 		arrowAgrees[staging.Reject](t, path)
 	case strings.TrimSuffix(staging.MergesFile, ".parquet"):
@@ -115,7 +123,9 @@ func ReadArrowTable(t *testing.T, path string) arrow.Table {
 
 // The two sides are brought to one canonical form: nil for null, int64 for
 // every integer, int64 milliseconds (UTC) for timestamps, []any for lists
-// (empty, never nil, as a required list has no null).
+// (empty, never nil, as a required list has no null), the exact decimal
+// text for DECIMAL (staging.Money.String), map[string]any by column name
+// for a struct.
 
 func arrowValues(t *testing.T, col *arrow.Chunked) []any {
 	var out []any
@@ -149,6 +159,23 @@ func arrowValue(t *testing.T, a arrow.Array, i int) any {
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		return a.Value(i).ToTime(unit).UnixMilli()
+	case *array.Decimal128:
+		dt := a.DataType().(*arrow.Decimal128Type)
+		if dt.Scale != staging.MoneyScale || dt.Precision != staging.MoneyPrecision {
+			t.Errorf("arrow reads a decimal(%d,%d), the staging files write decimal(%d,%d)", dt.Precision, dt.Scale, staging.MoneyPrecision, staging.MoneyScale)
+		}
+		m, err := staging.ParseMoney(a.Value(i).ToString(dt.Scale))
+		if err != nil {
+			t.Errorf("arrow decimal: %v", err)
+		}
+		return m.String()
+	case *array.Struct:
+		st := a.DataType().(*arrow.StructType)
+		out := map[string]any{}
+		for f := 0; f < a.NumField(); f++ {
+			out[st.Field(f).Name] = arrowValue(t, a.Field(f), i)
+		}
+		return out
 	case array.ListLike:
 		start, end := a.ValueOffsets(i)
 		out := []any{}
@@ -182,10 +209,20 @@ func goValue(v reflect.Value) any {
 			out = append(out, goValue(v.Index(i)))
 		}
 		return out
+	case reflect.Array:
+		if m, ok := v.Interface().(staging.Money); ok {
+			return m.String()
+		}
 	case reflect.Struct:
 		if tm, ok := v.Interface().(time.Time); ok {
 			return tm.UnixMilli()
 		}
+		out := map[string]any{}
+		for i := 0; i < v.NumField(); i++ {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("parquet"), ",")
+			out[name] = goValue(v.Field(i))
+		}
+		return out
 	}
 	panic(fmt.Sprintf("goValue: %v not handled by the check", v.Type()))
 }

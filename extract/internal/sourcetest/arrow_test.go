@@ -19,9 +19,9 @@ func TestArrowAgreesOnEveryColumnType(t *testing.T) {
 		{SourceKey: "1", ID: new(int64(1)), Email: "a@example.com", FirstName: "Ä", LastName: "山田", Company: "",
 			CustomerGroupID: new(int64(0)), DateCreated: &ts, DateModified: new(ts.UTC()), AddressCount: 2, AttributeCount: -1,
 			AcceptsProductReviewAbandonedCartEmails: new(false), ForcePasswordReset: new(true), OriginChannelID: new(int64(1 << 40)),
-			ChannelIDs: []int64{1, 2, 3}, StoreCreditAmounts: []float64{0.1, 12.5, -3}},
+			ChannelIDs: []int64{1, 2, 3}, StoreCreditAmounts: []staging.Money{staging.MustMoney("0.1"), staging.MustMoney("12.5"), staging.MustMoney("-3"), staging.MustMoney("9999999999999999.9999")}},
 		{SourceKey: "2"},
-		{SourceKey: "3", ChannelIDs: []int64{}, StoreCreditAmounts: make([]float64, 300)},
+		{SourceKey: "3", ChannelIDs: []int64{}, StoreCreditAmounts: make([]staging.Money, 300)},
 	}
 	if _, err := staging.WriteAll(filepath.Join(dir, "customers.parquet"), customers); err != nil {
 		t.Fatal(err)
@@ -39,7 +39,33 @@ func TestArrowAgreesOnEveryColumnType(t *testing.T) {
 	if _, err := staging.WriteAll(filepath.Join(dir, "merges.parquet"), merges); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"customers.parquet", "form_field_values.parquet", "merges.parquet"} {
+	groups := []staging.CustomerGroup{
+		{SourceKey: "7", ID: new(int64(7)), Name: "Wholesale", IsDefault: true, CategoryAccessType: "specific",
+			CategoryAccessCategories: []int64{18, 19}, DateCreated: &ts,
+			DiscountRules: []staging.GroupDiscountRule{{Type: "all", Method: "percent", Amount: "5.0000"},
+				{Type: "category", Method: "fixed", Amount: "1.5", CategoryID: new(int64(30))},
+				{Type: "price_list", PriceListID: new(int64(3))}}},
+		{SourceKey: "Retail", Name: "Retail"},
+	}
+	if _, err := staging.WriteAll(filepath.Join(dir, "customer_groups.parquet"), groups); err != nil {
+		t.Fatal(err)
+	}
+	metas := []staging.Metafield{{SourceKey: "5", ID: new(int64(5)), CustomerSourceKey: "1", CustomerID: new(int64(1)),
+		Namespace: "loyalty", Key: "tier", Value: "gold", PermissionSet: "read", DateModified: &ts}}
+	if _, err := staging.WriteAll(filepath.Join(dir, "metafields.parquet"), metas); err != nil {
+		t.Fatal(err)
+	}
+	subs := []staging.Subscriber{{SourceKey: "s1", Email: "a@example.com", Source: "storefront", ChannelID: new(int64(1)),
+		Consents: []string{"marketing_newsletter"}, DateCreated: &ts, CustomerSourceKey: new("1")}, {SourceKey: "s2"}}
+	if _, err := staging.WriteAll(filepath.Join(dir, "subscribers.parquet"), subs); err != nil {
+		t.Fatal(err)
+	}
+	consents := []staging.Consent{{SourceKey: "1", CustomerSourceKey: "1", Allow: []string{"essential"}, Deny: []string{}}}
+	if _, err := staging.WriteAll(filepath.Join(dir, "consents.parquet"), consents); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"customers.parquet", "form_field_values.parquet", "merges.parquet", "customer_groups.parquet",
+		"metafields.parquet", "subscribers.parquet", "consents.parquet"} {
 		AssertArrowAgrees(t, filepath.Join(dir, f))
 	}
 }

@@ -20,6 +20,8 @@ type Output struct {
 	AttributeValues []staging.AttributeValue
 	FormFieldValues []staging.FormFieldValue
 	Attributes      []staging.Attribute
+	CustomerGroups  []staging.CustomerGroup
+	Subscribers     []staging.Subscriber
 	Rejects         []staging.Reject
 }
 
@@ -35,7 +37,7 @@ func Extract(spec, dir, mapping string) (*staging.Manifest, error) {
 }
 
 // MustExtract extracts a file source into a fresh directory, checks that
-// all five entity files, rejects.parquet and manifest.json exist and that
+// every entity file, rejects.parquet and manifest.json exist and that
 // Arrow reads every file as parquet-go does, and returns the rows.
 func MustExtract(t *testing.T, spec, mapping string) *Output {
 	t.Helper()
@@ -66,11 +68,14 @@ func Read(t *testing.T, dir string, m *staging.Manifest) *Output {
 	x.AttributeValues = stagingtest.Read[staging.AttributeValue](t, filepath.Join(dir, staging.FileName(staging.EntityAttributeValues)))
 	x.FormFieldValues = stagingtest.Read[staging.FormFieldValue](t, filepath.Join(dir, staging.FileName(staging.EntityFormFieldValues)))
 	x.Attributes = stagingtest.Read[staging.Attribute](t, filepath.Join(dir, staging.FileName(staging.EntityAttributes)))
+	x.CustomerGroups = stagingtest.Read[staging.CustomerGroup](t, filepath.Join(dir, staging.FileName(staging.EntityCustomerGroups)))
+	x.Subscribers = stagingtest.Read[staging.Subscriber](t, filepath.Join(dir, staging.FileName(staging.EntitySubscribers)))
 	x.Rejects = stagingtest.Read[staging.Reject](t, filepath.Join(dir, staging.RejectsFile))
 	for name, want := range map[string]int{
 		staging.EntityCustomers: len(x.Customers), staging.EntityAddresses: len(x.Addresses),
 		staging.EntityAttributeValues: len(x.AttributeValues), staging.EntityFormFieldValues: len(x.FormFieldValues),
-		staging.EntityAttributes: len(x.Attributes),
+		staging.EntityAttributes: len(x.Attributes), staging.EntityCustomerGroups: len(x.CustomerGroups),
+		staging.EntitySubscribers: len(x.Subscribers),
 	} {
 		if got := m.Entities[name].Rows; got != int64(want) {
 			t.Errorf("manifest says %d %s, the file has %d", got, name, want)
@@ -97,6 +102,17 @@ func (x *Output) Customer(t *testing.T, key string) staging.Customer {
 	}
 	t.Fatalf("no customer %q", key)
 	return staging.Customer{}
+}
+
+// Subscriber is the subscription of the customer with source key
+// customerKey, nil when there is none.
+func (x *Output) Subscriber(customerKey string) *staging.Subscriber {
+	for i, s := range x.Subscribers {
+		if s.CustomerSourceKey != nil && *s.CustomerSourceKey == customerKey {
+			return &x.Subscribers[i]
+		}
+	}
+	return nil
 }
 
 // Address is the address of the customer with source key customerKey.

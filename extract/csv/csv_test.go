@@ -24,8 +24,8 @@ func TestCSVSample(t *testing.T) {
 	}
 	// In file order, with their lines; the empty row (line 10) is skipped.
 	want := []sourcetest.RejectSummary{
-		{"C-1006", "accepts_product_review_abandoned_cart_emails", "invalid-boolean",
-			`contacts.csv line 7: column "Newsletter" (accepts_product_review_abandoned_cart_emails): "sometimes" is not yes/no, true/false or 1/0`},
+		{"C-1006", "accepts_marketing", "invalid-boolean",
+			`contacts.csv line 7: column "Newsletter" (accepts_marketing): "sometimes" is not yes/no, true/false or 1/0`},
 		{"C-1007", "date_created", "invalid-timestamp",
 			`contacts.csv line 8: column "Created" (date_created): "last tuesday" is not a date; use 2024-02-01, 2024-02-01 10:42:59 (UTC) or RFC 3339`},
 		{"C-1001", "source_key", "duplicate-source-key",
@@ -43,7 +43,7 @@ func TestCSVSample(t *testing.T) {
 	wantC := staging.Customer{
 		SourceKey: "C-1001", Email: "maria.garcia@example.es", FirstName: "Maria", LastName: "Garcia Lopez",
 		Phone: "+34600111222", CustomerGroupID: new(int64(2)), DateCreated: &created,
-		AddressCount: 1, AttributeCount: 2, AcceptsProductReviewAbandonedCartEmails: new(true),
+		AddressCount: 1, AttributeCount: 2,
 	}
 	got := x.Customer(t, "C-1001")
 	got.ChannelIDs, got.StoreCreditAmounts = nil, nil
@@ -61,8 +61,17 @@ func TestCSVSample(t *testing.T) {
 		t.Errorf("C-1003 address %+v", a)
 	}
 	if c := x.Customer(t, "C-1002"); c.Company != "Baker & Sons Ltd" || c.Phone != "07700900456" || *c.CustomerGroupID != 5 ||
-		!c.DateCreated.Equal(time.Date(2022, 1, 15, 0, 0, 0, 0, time.UTC)) || *c.AcceptsProductReviewAbandonedCartEmails {
+		!c.DateCreated.Equal(time.Date(2022, 1, 15, 0, 0, 0, 0, time.UTC)) || c.AcceptsProductReviewAbandonedCartEmails != nil {
 		t.Errorf("C-1002 %+v", c)
+	}
+	// The newsletter column is email-marketing consent: subscribers for
+	// yes (C-1001, C-1003, C-1011), none for no or empty.
+	var subs []string
+	for _, s := range x.Subscribers {
+		subs = append(subs, *s.CustomerSourceKey)
+	}
+	if strings.Join(subs, ",") != "C-1001,C-1003,C-1011" {
+		t.Errorf("subscribers %v", subs)
 	}
 	if c := x.Customer(t, "C-1004"); c.Email != "" {
 		t.Errorf("no-email customer %+v", c)

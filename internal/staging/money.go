@@ -3,6 +3,7 @@ package staging
 import (
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -35,6 +36,14 @@ var (
 // silently is not an option.
 func ParseMoney(s string) (Money, error) {
 	t := strings.TrimSpace(s)
+	if i := strings.IndexAny(t, "eE"); i >= 0 {
+		// big.Rat would build 10^exponent: a literal like 1e999999999
+		// must not cost gigabytes. No amount that fits has an exponent
+		// beyond ±40.
+		if e, err := strconv.Atoi(strings.TrimPrefix(t[i+1:], "+")); err != nil || e < -40 || e > 40 {
+			return Money{}, fmt.Errorf("amount %q is not a decimal number of at most %d digits", s, MoneyPrecision)
+		}
+	}
 	r, ok := new(big.Rat).SetString(t)
 	if t == "" || !ok || strings.ContainsAny(t, "/xXpP_") { // big.Rat also reads fractions and hex
 		return Money{}, fmt.Errorf("amount %q is not a decimal number", s)

@@ -26,7 +26,7 @@ func TestMoneyIsExact(t *testing.T) {
 			t.Errorf("%s reads back as %s, want %s", in, m, want)
 		}
 	}
-	for _, bad := range []string{"43.150000000000006", "10000000000000000", "", "abc", "1/3", "0x10", "NaN", "Inf"} {
+	for _, bad := range []string{"43.150000000000006", "10000000000000000", "", "abc", "1/3", "0x10", "NaN", "Inf", "1e999999999", "1e-99999999999999999999"} {
 		if _, err := ParseMoney(bad); err == nil {
 			t.Errorf("ParseMoney(%q) accepted", bad)
 		}
@@ -51,4 +51,22 @@ func TestMoneyIsExact(t *testing.T) {
 	if err != nil || len(out) != 1 || out[0].StoreCreditAmounts[0].String() != "0.1" || out[0].StoreCreditAmounts[1].String() != "-7.25" {
 		t.Fatalf("round trip: %v %+v", err, out)
 	}
+}
+
+// Whatever ParseMoney accepts reads back exactly from its String, and it
+// never panics.
+func FuzzParseMoney(f *testing.F) {
+	for _, s := range []string{"0", "43.15", "-0.0001", "9999999999999999.9999", "1e2", "1e-4", "0.00001", "abc", "1/2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMoney(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseMoney(m.String())
+		if err != nil || back != m {
+			t.Fatalf("%q → %s → %v, %v", s, m, back, err)
+		}
+	})
 }

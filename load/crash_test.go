@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -157,7 +158,7 @@ func (s *sandboxProc) start(faultRate string) {
 		// A new store gets the form fields the input names; a restarted
 		// one has them in its state.
 		cfg := filepath.Join(filepath.Dir(s.state), "target.json")
-		b, _ := json.Marshal(genTargetConfig())
+		b, _ := json.Marshal(stagingtest.TargetConfig())
 		if err := os.WriteFile(cfg, b, 0o600); err != nil {
 			s.t.Fatal(err)
 		}

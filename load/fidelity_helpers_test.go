@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // requestLog counts the requests a sandbox answered, by endpoint and
@@ -58,7 +59,7 @@ func newLoggedSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, stri
 	t.Helper()
 	opts.StoreHash, opts.Token = testHash, testToken
 	if opts.Config == nil {
-		opts.Config = genTargetConfig()
+		opts.Config = stagingtest.TargetConfig()
 	}
 	srv, err := sandbox.New(opts)
 	if err != nil {

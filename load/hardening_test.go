@@ -15,6 +15,7 @@ import (
 	"github.com/bcetl/bcetl/internal/lockfile"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 // gatedSandbox is a sandbox whose first POST /customers waits until
@@ -30,7 +31,7 @@ type gatedSandbox struct {
 
 func newGatedSandbox(t *testing.T, hash string) *gatedSandbox {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: testToken, Config: genTargetConfig()})
+	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: testToken, Config: stagingtest.TargetConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}

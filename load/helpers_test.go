@@ -14,6 +14,7 @@ import (
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
 const (
@@ -130,24 +131,14 @@ func writeManifest(t testing.TB, dir string) {
 	}
 }
 
-// genTargetConfig is the target store writeStaging's inputs are for: its
-// sign-up form has the customers' "newsletter" field and its address form
-// the "gate_code" field their values name (a real target must define a
-// custom field before values of it can be written).
-func genTargetConfig() *sandbox.StoreConfig {
-	return &sandbox.StoreConfig{
-		CustomerFields: []sandbox.FormField{{Name: "newsletter", FieldType: "text"}},
-		AddressFields:  []sandbox.FormField{{Name: "gate_code", FieldType: "numbers"}},
-	}
-}
-
 // newSandbox starts an in-process sandbox over real HTTP; without a
-// configuration of its own the store is genTargetConfig's.
+// configuration of its own the store is stagingtest.TargetConfig's (the
+// form fields writeStaging's values name).
 func newSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
 	opts.StoreHash, opts.Token = testHash, testToken
 	if opts.Config == nil {
-		opts.Config = genTargetConfig()
+		opts.Config = stagingtest.TargetConfig()
 	}
 	srv, err := sandbox.New(opts)
 	if err != nil {

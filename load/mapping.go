@@ -325,7 +325,6 @@ func (l *loader) formOutcome(address bool, f formItem) *outcome {
 	return nil
 }
 
-
 // planMappingRequests adds to r the requests of the store-to-store
 // steps: the target's lists the input needs (groups, channels, two per
 // country whose addresses give a state: the country and its states), the

@@ -29,7 +29,7 @@ func TestSecondLoadProcessIsRefused(t *testing.T) {
 	}
 	entered, release := make(chan struct{}), make(chan struct{})
 	var gated atomic.Bool // only the first POST waits; later ones (a second loader's) pass
-	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"}, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok", Config: stagingtest.TargetConfig()}, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost && gated.CompareAndSwap(false, true) {
 				close(entered)
@@ -78,7 +78,7 @@ func TestMissingInputOrStoreIsAUsageError(t *testing.T) {
 		"BIGCOMMERCE_SOURCE_ACCESS_TOKEN", "BIGCOMMERCE_SOURCE_API_URL"} {
 		t.Setenv(v, "")
 	}
-	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok", Config: stagingtest.TargetConfig()})
 	srv, url := st.Server, st.URL
 	in, dir := t.TempDir(), t.TempDir()
 	stagingtest.Write(t, in, stagingtest.Spec{Customers: 3})

@@ -6,6 +6,7 @@
 package stagingtest
 
 import (
+	"github.com/bcetl/bcetl/internal/sandbox"
 	"os"
 	"path/filepath"
 	"testing"
@@ -97,6 +98,16 @@ type Rows struct {
 	Metafields      []staging.Metafield
 	Subscribers     []staging.Subscriber
 	Consents        []staging.Consent
+}
+
+// TargetConfig is what a target store needs to accept what Write
+// generates: the sign-up and address form fields its form field values
+// name (a store refuses a value for a field its form lacks).
+func TargetConfig() *sandbox.StoreConfig {
+	return &sandbox.StoreConfig{
+		CustomerFields: []sandbox.FormField{{Name: "newsletter", FieldType: "text"}},
+		AddressFields:  []sandbox.FormField{{Name: "gate_code", FieldType: "numbers"}},
+	}
 }
 
 // WriteRows writes the entity files of r (empty ones too) into dir,

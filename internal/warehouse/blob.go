@@ -158,7 +158,11 @@ func (b *Blob) List(ctx context.Context, dir string) ([]string, error) {
 }
 
 func (b *Blob) ListTree(ctx context.Context, dir string) ([]string, error) {
-	it := b.bucket.List(&blob.ListOptions{Prefix: strings.Trim(dir, "/") + "/"})
+	prefix := strings.Trim(dir, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	it := b.bucket.List(&blob.ListOptions{Prefix: prefix})
 	var names []string
 	for {
 		obj, err := it.Next(ctx)

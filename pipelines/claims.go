@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,11 +39,26 @@ type claim struct {
 
 func claimPath(work, phase string) string { return filepath.Join(work, "claims", phase+".json") }
 
+// pendingOf returns the pending events of provider in any of scopes,
+// oldest first.
+func pendingOf(ctx context.Context, sp *webhooks.Spool, provider string, scopes []string) ([]webhooks.Event, error) {
+	var all []webhooks.Event
+	for _, scope := range scopes {
+		pending, err := sp.Pending(ctx, provider, scope, 0)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pending...)
+	}
+	slices.SortFunc(all, func(a, b webhooks.Event) int { return cmp.Compare(a.ID, b.ID) })
+	return all, nil
+}
+
 // claimable returns what the phase's next run takes up, writing nothing:
 // the open claim with its events still pending, or (c nil) every pending
-// event of provider/scope.
-func claimable(ctx context.Context, sp *webhooks.Spool, work, phase, provider, scope string) (*claim, []webhooks.Event, error) {
-	pending, err := sp.Pending(ctx, provider, scope, 0)
+// event of provider in scopes.
+func claimable(ctx context.Context, sp *webhooks.Spool, work, phase, provider string, scopes ...string) (*claim, []webhooks.Event, error) {
+	pending, err := pendingOf(ctx, sp, provider, scopes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,10 +90,10 @@ func claimable(ctx context.Context, sp *webhooks.Spool, work, phase, provider, s
 }
 
 // claimEvents returns the phase's open claim with its events, or claims
-// the pending events of provider/scope. It returns nil when there is
+// the pending events of provider in scopes. It returns nil when there is
 // nothing to do.
-func claimEvents(ctx context.Context, sp *webhooks.Spool, work, phase, provider, scope string, now func() time.Time) (*claim, []webhooks.Event, error) {
-	c, events, err := claimable(ctx, sp, work, phase, provider, scope)
+func claimEvents(ctx context.Context, sp *webhooks.Spool, work, phase, provider string, now func() time.Time, scopes ...string) (*claim, []webhooks.Event, error) {
+	c, events, err := claimable(ctx, sp, work, phase, provider, scopes...)
 	if err != nil || c != nil {
 		return c, events, err
 	}

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -17,8 +18,15 @@ import (
 
 // ExportOptions configures a warehouse export.
 type ExportOptions struct {
-	Out       string // the warehouse directory (internal/warehouse)
-	StatePath string // the watermark between runs; empty: always a full export
+	// Out is the warehouse (internal/warehouse): a directory, or
+	// s3://bucket/prefix, gs://…, azblob://….
+	Out string
+	// StatePath is the watermark between runs, a file or s3://bucket/key;
+	// empty: always a full export.
+	StatePath string
+	// Blob reaches an object store --out or --state (endpoint, region;
+	// never credentials).
+	Blob      warehouse.BlobOptions
 	Client    *bigcommerce.Client
 	StoreHash string
 	// Options are the logger and the progress bars' terminal.
@@ -48,28 +56,51 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	if o.StoreHash, err = warehouse.StoreHashOf(o.StoreHash, o.Client.BaseURL()); err != nil {
 		return nil, err
 	}
-	wh, release, err := openWarehouse(ctx, o.Out, o.StatePath, o.StoreHash, "bcetl export")
+	wh, err := openWarehouse(ctx, o.Out, o.StatePath, o.StoreHash, "bcetl export", o.Blob)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer wh.close()
 	return export(ctx, o, wh)
+}
+
+// exportState is the state a run read, and its version for the
+// conditional write back.
+type exportState struct {
+	*store.State // nil: no watermark yet
+	version      string
+}
+
+// readState reads the export's state, refusing one of another store.
+func readState(ctx context.Context, sf warehouse.StateFile, storeHash, apiURL string) (exportState, error) {
+	if sf == nil {
+		return exportState{}, nil
+	}
+	data, version, err := sf.Read(ctx)
+	if err != nil || data == nil {
+		return exportState{version: version}, err
+	}
+	st, err := store.ParseState(sf.String(), data)
+	if err == nil {
+		err = st.CheckFor(sf.String(), storeHash, apiURL)
+	}
+	return exportState{st, version}, err
 }
 
 // export extracts the store (incrementally when the state file has a
 // watermark) into the warehouse's staging area and commits it there. The
 // state moves only after the parts and the run manifest are in place, so a
 // crash at any point leaves at worst a run that will be read again. The
-// caller holds the state's lock and opened wh for o.StoreHash (Export,
+// caller holds the run's locks and opened wh for o.StoreHash (Export,
 // Nightly).
-func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*ExportResult, error) {
+func export(ctx context.Context, o ExportOptions, wh *openedWarehouse) (*ExportResult, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	st, err := store.LoadStateFor(o.StatePath, o.StoreHash, o.Client.BaseURL())
+	st, err := readState(ctx, wh.state, o.StoreHash, o.Client.BaseURL())
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +109,7 @@ func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*Exp
 	defer os.RemoveAll(tmp)
 
 	opts := extract.Options{Store: o.Client, StoreHash: o.StoreHash, Options: o.Options, Now: o.Now}
-	if st != nil {
+	if st.State != nil {
 		since := st.Since()
 		opts.Since = &since
 	}
@@ -95,11 +126,18 @@ func export(ctx context.Context, o ExportOptions, wh *warehouse.Warehouse) (*Exp
 	if res.Files, res.ManifestPath, err = wh.Commit(ctx, run, tmp, m, warehouse.Part{Day: day}); err != nil {
 		return nil, err
 	}
-	if o.StatePath != "" && m.Watermark != nil {
-		err := store.SaveState(o.StatePath, &store.State{
+	if wh.state != nil && m.Watermark != nil {
+		data, err := store.EncodeState(&store.State{
 			StoreHash: o.StoreHash, APIURL: o.Client.BaseURL(), Watermark: *m.Watermark,
 			LastOutput: res.ManifestPath, FinishedAt: m.FinishedAt,
 		})
+		if err == nil {
+			err = wh.state.Write(ctx, data, st.version)
+		}
+		if errors.Is(err, warehouse.ErrStateMoved) {
+			return nil, fmt.Errorf("the run is committed (%s), but its watermark was not saved: %w; "+
+				"its rows are a valid read that the latest-version query takes or leaves as any other", res.ManifestPath, err)
+		}
 		if err != nil {
 			return nil, err
 		}

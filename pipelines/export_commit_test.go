@@ -110,7 +110,7 @@ func TestNightlyCreatedRefilesAnInterruptedClaim(t *testing.T) {
 	}
 	o := NightlyOptions{Spool: sp, StatePath: filepath.Join(dir, "export.state"), Out: filepath.Join(dir, "out"), Store: store,
 		StoreHash: "source", Now: func() time.Time { return time.Date(2026, 11, 25, 2, 15, 0, 0, time.UTC) }}
-	c, _, err := claimEvents(ctx, sp, filepath.Join(o.Out, nightlyDir), "customer-created", webhooks.ProviderBigCommerce, ScopeCustomerCreated, o.Now)
+	c, _, err := claimEvents(ctx, sp, filepath.Join(o.Out, nightlyDir), "customer-created", webhooks.ProviderBigCommerce, o.Now, ScopeCustomerCreated)
 	if err != nil || c == nil {
 		t.Fatal(c, err)
 	}

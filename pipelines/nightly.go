@@ -29,16 +29,30 @@ import (
 // Spooled event scopes the nightly job consumes.
 const (
 	ScopeCustomerCreated   = "store/customer/created"
+	ScopeCustomerUpdated   = "store/customer/updated"
+	ScopeCustomerDeleted   = "store/customer/deleted"
+	ScopeAddressCreated    = "store/customer/address/created"
+	ScopeAddressUpdated    = "store/customer/address/updated"
+	ScopeAddressDeleted    = "store/customer/address/deleted"
 	ScopeCartCreated       = "store/cart/created"
 	VoucherifyCustomerType = "customer.created"
 	nightlyDir             = "_nightly"
 )
 
+// changedScopes name a customer whose current addresses, attribute values
+// and form field values are re-read (nightlyChanged): the changes that do
+// not touch its date_modified, which an incremental export misses.
+// webhooks.ScopeAddressUpdatedExample is the spelling of the official
+// example payload, taken too in case a store sends it.
+var changedScopes = []string{ScopeCustomerUpdated, ScopeAddressCreated, ScopeAddressUpdated, ScopeAddressDeleted,
+	webhooks.ScopeAddressUpdatedExample}
+
 // NightlyOptions configures the nightly job.
 type NightlyOptions struct {
 	Spool     *webhooks.Spool
-	StatePath string // the export's watermark
-	Out       string // the export dataset
+	StatePath string // the export's watermark (a file or s3://bucket/key)
+	Out       string // the export dataset (a directory or an object store URL)
+	Blob      warehouse.BlobOptions
 
 	Store *bigcommerce.Client // the store that is exported
 	// StoreHash names the store (default: from Store's API URL). Only
@@ -73,6 +87,14 @@ type NightlyResult struct {
 	// events that the store no longer has (deleted since): their events
 	// are done, and they are counted and logged.
 	CreatedMissing []int64
+	// ChangedFetched are the customers named by store/customer/updated
+	// and address events, re-read with all their sub-resources;
+	// ChangedMissing those of them the store no longer has.
+	ChangedFetched int
+	ChangedMissing []int64
+	// Deletions are the customer_deletions rows written from
+	// store/customer/deleted events.
+	Deletions int
 	// Failed are the events given up on this run, marked failed in the
 	// spool with these reasons; the rest of their claims went through.
 	Failed []webhooks.Failure
@@ -82,9 +104,12 @@ type NightlyResult struct {
 
 // Nightly runs the scheduled job: an incremental export; the customers
 // announced by store/customer/created events, fetched by id even where the
-// watermark would miss them; the cart events appended to their dataset;
-// and the Voucherify customers transformed and loaded into the target. Each
-// phase marks its events done only after its output is committed.
+// watermark would miss them; those named by store/customer/updated and
+// address events re-read with every sub-resource; the deletions announced
+// by store/customer/deleted events written as tombstones; the cart events
+// appended to their dataset; and the Voucherify customers transformed and
+// loaded into the target. Each phase marks its events done only after its
+// output is committed.
 func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -99,7 +124,10 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	if o.StoreHash, err = warehouse.StoreHashOf(o.StoreHash, o.Store.BaseURL()); err != nil {
 		return nil, err
 	}
-	work := filepath.Join(o.Out, nightlyDir)
+	work, err := nightlyWork(o)
+	if err != nil {
+		return nil, err
+	}
 	res := &NightlyResult{Voucherify: Ledger{}}
 	if o.DryRun {
 		// A dry run reads the state and the spool and writes nothing, so
@@ -107,19 +135,25 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 		res.Plan, err = planNightly(ctx, o, work)
 		return res, err
 	}
-	wh, release, err := openWarehouse(ctx, o.Out, o.StatePath, o.StoreHash, "bcetl nightly")
+	wh, err := openWarehouse(ctx, o.Out, o.StatePath, o.StoreHash, "bcetl nightly", o.Blob)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer wh.close()
 	if res.Export, err = export(ctx, ExportOptions{Out: o.Out, StatePath: o.StatePath, Client: o.Store, StoreHash: o.StoreHash,
 		Options: o.Options, Now: o.Now}, wh); err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}
-	if err := nightlyCreated(ctx, o, wh, work, res); err != nil {
+	if err := nightlyCreated(ctx, o, wh.Warehouse, work, res); err != nil {
 		return res, fmt.Errorf("customers from store/customer/created: %w", err)
 	}
-	if err := nightlyCarts(ctx, o, wh, work, res); err != nil {
+	if err := nightlyChanged(ctx, o, wh.Warehouse, work, res); err != nil {
+		return res, fmt.Errorf("customers from store/customer/updated and address events: %w", err)
+	}
+	if err := nightlyDeleted(ctx, o, wh.Warehouse, work, res); err != nil {
+		return res, fmt.Errorf("deletions from store/customer/deleted: %w", err)
+	}
+	if err := nightlyCarts(ctx, o, wh.Warehouse, work, res); err != nil {
 		return res, fmt.Errorf("cart events: %w", err)
 	}
 	if err := nightlyVoucherify(ctx, o, work, res); err != nil {
@@ -128,28 +162,55 @@ func Nightly(ctx context.Context, o NightlyOptions) (*NightlyResult, error) {
 	return res, nil
 }
 
+// nightlyWork is the local directory of the nightly job's claims and of
+// its Voucherify loads: OUT/_nightly for a warehouse on a disk; beside
+// the spool (SPOOL.nightly) for one in an object store — claims name the
+// spool's events, and the loads' state files are SQLite.
+func nightlyWork(o NightlyOptions) (string, error) {
+	l, err := warehouse.ParseLocation(o.Out)
+	if err != nil {
+		return "", fmt.Errorf("--out %w", err)
+	}
+	if !l.Remote() {
+		return filepath.Join(o.Out, nightlyDir), nil
+	}
+	return o.Spool.Path() + ".nightly", nil
+}
+
 // nightlyCreated fetches the customers named by store/customer/created
 // events into the dataset, as part files named after the claim.
 func nightlyCreated(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult) error {
-	c, events, err := claimEvents(ctx, o.Spool, work, "customer-created", webhooks.ProviderBigCommerce, ScopeCustomerCreated, o.Now)
+	c, events, err := claimEvents(ctx, o.Spool, work, "customer-created", webhooks.ProviderBigCommerce, o.Now, ScopeCustomerCreated)
 	if err != nil || c == nil {
 		return err
 	}
-	run := "created-" + c.ID
-	done, err := wh.Committed(ctx, run)
+	fetched, missing, err := fetchClaimed(ctx, o, wh, work, c, "created-"+c.ID, createdIDs(c, events, o.StoreHash))
 	if err != nil {
 		return err
 	}
-	if done {
-		return c.finish(ctx, o, work, res) // output already committed
+	res.CreatedFetched += fetched
+	if res.CreatedMissing = append(res.CreatedMissing, missing...); len(missing) > 0 {
+		o.Log.Warn("customers named by store/customer/created events are no longer in the store (deleted since?); their events are done",
+			"count", len(missing), "customer_ids", missing)
 	}
-	byID := createdIDs(c, events, o.StoreHash)
+	return c.finish(ctx, o, work, res)
+}
+
+// fetchClaimed reads the customers of byID (customer id → the claim's
+// events naming it) by id:in, with every sub-resource, and commits them as
+// the run of that name, labelled parts named after it in the claim's
+// partition. An id the API refuses fails its events. It returns the
+// customers read and those the store no longer has. A run committed
+// before a crash is not read again (its counts are then 0): the caller
+// finishes the claim.
+func fetchClaimed(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, c *claim, run string, byID map[int64][]int64) (int, []int64, error) {
+	done, err := wh.Committed(ctx, run)
+	if err != nil || done {
+		return 0, nil, err // output already committed
+	}
 	ids := slices.Sorted(maps.Keys(byID))
 	if len(ids) == 0 {
-		if err := c.save(work); err != nil {
-			return err
-		}
-		return c.finish(ctx, o, work, res)
+		return 0, nil, c.save(work)
 	}
 	tmp := wh.Stage(run)
 	defer os.RemoveAll(tmp)
@@ -158,11 +219,11 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, wh *warehouse.Warehou
 	src, err := extract.Open(store.Scheme, extract.Options{Store: o.Store, StoreHash: o.StoreHash, IDs: ids, Options: o.Options, Now: o.Now,
 		RejectedID: func(id int64, err error) { mu.Lock(); rejected[id] = err.Error(); mu.Unlock() }})
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	m, err := src.Extract(ctx, tmp)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	for id, reason := range rejected {
 		for _, ev := range byID[id] {
@@ -171,27 +232,23 @@ func nightlyCreated(ctx context.Context, o NightlyOptions, wh *warehouse.Warehou
 	}
 	found, err := customerIDs(tmp, m)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
+	var missing []int64
 	for _, id := range ids {
 		if _, refused := rejected[id]; !refused && !found[id] {
-			res.CreatedMissing = append(res.CreatedMissing, id)
+			missing = append(missing, id)
 		}
-	}
-	if len(res.CreatedMissing) > 0 {
-		o.Log.Warn("customers named by store/customer/created events are no longer in the store (deleted since?); their events are done",
-			"count", len(res.CreatedMissing), "customer_ids", res.CreatedMissing)
 	}
 	// The failures are saved with the claim before the output is
 	// committed: a rerun that finds the output still knows them.
 	if err := c.save(work); err != nil {
-		return err
+		return 0, nil, err
 	}
 	if _, _, err := wh.Commit(ctx, run, tmp, m, warehouse.Part{Day: c.Day, Label: run}); err != nil {
-		return err
+		return 0, nil, err
 	}
-	res.CreatedFetched += int(m.Entities[staging.EntityCustomers].Rows)
-	return c.finish(ctx, o, work, res)
+	return int(m.Entities[staging.EntityCustomers].Rows), missing, nil
 }
 
 // createdIDs maps the customer ids of the claim's events to the events that
@@ -245,7 +302,7 @@ func customerIDs(dir string, m *staging.Manifest) (map[int64]bool, error) {
 }
 
 func nightlyCarts(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult) error {
-	c, events, err := claimEvents(ctx, o.Spool, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated, o.Now)
+	c, events, err := claimEvents(ctx, o.Spool, work, "cart-created", webhooks.ProviderBigCommerce, o.Now, ScopeCartCreated)
 	if err != nil || c == nil {
 		return err
 	}
@@ -258,6 +315,7 @@ func nightlyCarts(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse
 		return c.finish(ctx, o, work, res) // output already committed
 	}
 	rows := make([]warehouse.CartEvent, 0, len(events))
+	started := o.Now().UTC().Truncate(time.Millisecond)
 	for _, e := range events {
 		cb, reason := checkCallback(e, o.StoreHash)
 		if reason != "" {
@@ -273,7 +331,7 @@ func nightlyCarts(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse
 		json.Unmarshal(e.Payload, &d) // checkCallback validated data
 		rows = append(rows, warehouse.CartEvent{EventID: e.ID, Hash: cb.Hash, StoreID: cb.StoreID, Producer: cb.Producer, Scope: cb.Scope,
 			CreatedAt: time.Unix(cb.CreatedAt, 0).UTC(), ReceivedAt: e.ReceivedAt.UTC(), CartID: d.Data.ID, Type: d.Data.Type,
-			StoreHash: wh.StoreHash()})
+			StoreHash: wh.StoreHash(), ExtractedAt: started})
 	}
 	if err := c.save(work); err != nil {
 		return err
@@ -307,7 +365,7 @@ func nightlyVoucherify(ctx context.Context, o NightlyOptions, work string, res *
 		}
 		return nil
 	}
-	c, events, err := claimEvents(ctx, o.Spool, work, "voucherify", webhooks.ProviderVoucherify, VoucherifyCustomerType, o.Now)
+	c, events, err := claimEvents(ctx, o.Spool, work, "voucherify", webhooks.ProviderVoucherify, o.Now, VoucherifyCustomerType)
 	if err != nil || c == nil {
 		return err
 	}

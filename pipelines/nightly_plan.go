@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
@@ -28,6 +27,8 @@ type NightlyPlan struct {
 	Pending []webhooks.ScopeCount
 	Export  ExportPlan
 	Created PhasePlan // store/customer/created
+	Changed PhasePlan // store/customer/updated and address events
+	Deleted PhasePlan // store/customer/deleted
 	Carts   PhasePlan // store/cart/created
 	// Voucherify is nil when no target store is given (the events stay
 	// pending, as in a real run).
@@ -49,7 +50,8 @@ type ExportPlan struct {
 type PhasePlan struct {
 	OpenClaim string // a claim a crashed run left: its events are taken up first
 	Events    int    // events the phase would take
-	// IDs is the number of distinct customers fetched (store/customer/created).
+	// IDs is the number of distinct customers fetched (store/customer/created,
+	// the changed customers) or deleted.
 	IDs int
 	// Failing are the events that would be marked failed before any
 	// request: invalid, or produced by another store.
@@ -75,6 +77,12 @@ func planNightly(ctx context.Context, o NightlyOptions, work string) (*NightlyPl
 	if p.Created, _, err = planPhase(ctx, o, work, "customer-created", webhooks.ProviderBigCommerce, ScopeCustomerCreated); err != nil {
 		return nil, err
 	}
+	if p.Changed, _, err = planPhase(ctx, o, work, "customer-changed", webhooks.ProviderBigCommerce, changedScopes...); err != nil {
+		return nil, err
+	}
+	if p.Deleted, _, err = planPhase(ctx, o, work, "customer-deleted", webhooks.ProviderBigCommerce, ScopeCustomerDeleted); err != nil {
+		return nil, err
+	}
 	if p.Carts, _, err = planPhase(ctx, o, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated); err != nil {
 		return nil, err
 	}
@@ -90,15 +98,27 @@ func planNightly(ctx context.Context, o NightlyOptions, work string) (*NightlyPl
 // store) and asks the store how many customers the export would read.
 func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
 	ep := ExportPlan{StatePath: o.StatePath}
-	if _, err := warehouse.Open(ctx, warehouse.Disk(o.Out), o.StoreHash); err != nil {
+	b, err := warehouse.OpenBackend(ctx, o.Out, o.Blob)
+	if err != nil {
 		return ep, err
 	}
-	st, err := store.LoadStateFor(o.StatePath, o.StoreHash, o.Store.BaseURL())
+	defer b.Close()
+	if _, err := warehouse.Open(ctx, b, o.StoreHash); err != nil {
+		return ep, err
+	}
+	var sf warehouse.StateFile
+	if o.StatePath != "" {
+		if sf, err = warehouse.OpenState(ctx, o.StatePath, o.Blob); err != nil {
+			return ep, err
+		}
+		defer sf.Close()
+	}
+	st, err := readState(ctx, sf, o.StoreHash, o.Store.BaseURL())
 	if err != nil {
 		return ep, err
 	}
 	opts := bigcommerce.CustomerListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}}
-	if st != nil {
+	if st.State != nil {
 		ep.Incremental, ep.Watermark, ep.Since = true, st.Watermark, st.Since()
 		opts.DateModified.Min = ep.Since
 	}
@@ -114,8 +134,8 @@ func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
 
 // planPhase is what a BigCommerce phase would take up, and which of those
 // events would fail before any request.
-func planPhase(ctx context.Context, o NightlyOptions, work, phase, provider, scope string) (PhasePlan, []webhooks.Event, error) {
-	open, events, err := claimable(ctx, o.Spool, work, phase, provider, scope)
+func planPhase(ctx context.Context, o NightlyOptions, work, phase, provider string, scopes ...string) (PhasePlan, []webhooks.Event, error) {
+	open, events, err := claimable(ctx, o.Spool, work, phase, provider, scopes...)
 	if err != nil {
 		return PhasePlan{}, nil, err
 	}
@@ -127,9 +147,12 @@ func planPhase(ctx context.Context, o NightlyOptions, work, phase, provider, sco
 		return pp, events, nil
 	}
 	scratch := &claim{Phase: phase}
-	if scope == ScopeCustomerCreated {
+	switch scopes[0] {
+	case ScopeCustomerCreated, ScopeCustomerDeleted:
 		pp.IDs = len(createdIDs(scratch, events, o.StoreHash))
-	} else {
+	case ScopeCustomerUpdated:
+		pp.IDs = len(changedIDs(scratch, events, o.StoreHash))
+	default:
 		for _, e := range events {
 			if _, reason := checkCallback(e, o.StoreHash); reason != "" {
 				scratch.fail(e.ID, reason)
@@ -195,6 +218,8 @@ func (p *NightlyPlan) Print(w io.Writer) {
 		fmt.Fprintf(w, "export: full (no watermark in %s yet): %d customers\n", e.StatePath, e.Customers)
 	}
 	p.Created.print(w, ScopeCustomerCreated, fmt.Sprintf("%d customers to fetch in %d id:in requests", p.Created.IDs, (p.Created.IDs+249)/250))
+	p.Changed.print(w, "store/customer/updated, store/customer/address/*", fmt.Sprintf("%d customers to re-read with their sub-resources in %d id:in requests (and their overflow)", p.Changed.IDs, (p.Changed.IDs+249)/250))
+	p.Deleted.print(w, ScopeCustomerDeleted, fmt.Sprintf("%d rows to append to %s", p.Deleted.Events-len(p.Deleted.Failing), warehouse.CustomerDeletions))
 	p.Carts.print(w, ScopeCartCreated, fmt.Sprintf("%d rows to append to %s", p.Carts.Events-len(p.Carts.Failing), warehouse.CartEvents))
 	if p.Voucherify == nil {
 		fmt.Fprintf(w, "%s (Voucherify): no target store given: the events stay pending\n", VoucherifyCustomerType)

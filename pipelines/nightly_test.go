@@ -167,7 +167,7 @@ func TestNightlyClaimSurvivesACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The crashed run: it claimed the three events and wrote its part file.
-	c, events, err := claimEvents(ctx, sp, work, "cart-created", webhooks.ProviderBigCommerce, ScopeCartCreated, o.Now)
+	c, events, err := claimEvents(ctx, sp, work, "cart-created", webhooks.ProviderBigCommerce, o.Now, ScopeCartCreated)
 	if err != nil || len(events) != 3 {
 		t.Fatal(err, len(events))
 	}

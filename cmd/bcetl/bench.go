@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/bcetl/bcetl/extract/store"
@@ -18,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "measure the pipeline against in-process sandboxes: requests, quota use, 429s, rows/s, RSS",
+		summary: "measure the pipeline against in-process sandboxes: requests, quota use, 429s, rows/s, RSS, export requests per 1,000 customers",
 		usage: `  bcetl bench --customers 20000 --quota 150 --window 30s
   bcetl bench --customers 5000 --quota 50 --window 2s --latency 50ms`,
 		setup: setupBench,
@@ -95,6 +96,9 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "%-44s %d (store quota %d, concurrency caps %d)\n", "429s seen by the target", st.RateLimited+st.ConcurrencyLimited, st.RateLimited, st.ConcurrencyLimited)
 		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "extract", float64(rows)/res.ExtractTime.Seconds(), rows, res.ExtractTime.Round(time.Millisecond))
 		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "transform", float64(rows)/res.TransformTime.Seconds(), rows, res.TransformTime.Round(time.Millisecond))
+		if err := benchExport(ctx, a.stdout, src, srcClient, *customers, filepath.Join(dir, "export")); err != nil {
+			return err
+		}
 		fmt.Fprintf(a.stdout, "%-44s %.0f MiB (this process, both sandboxes included)\n", "peak RSS", float64(peakRSS())/(1<<20))
 		return res.Ledger.Check()
 	}

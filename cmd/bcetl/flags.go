@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
 )
@@ -197,4 +198,20 @@ func (s stageFlags) options() (load.Options, transform.Options, error) {
 	}
 	to, err := s.transform.options()
 	return lo, to, err
+}
+
+// blobFlags reach an --out or --state in an object store. Credentials have
+// no flag: each cloud's SDK reads them from its standard environment and
+// files (README, "Object storage").
+type blobFlags struct{ endpoint, region *string }
+
+func addBlobFlags(fs *flag.FlagSet) blobFlags {
+	return blobFlags{
+		endpoint: fs.String("s3-endpoint", "", "API root of an S3-compatible store for s3:// URLs (e.g. http://127.0.0.1:9000); default AWS"),
+		region:   fs.String("s3-region", "", "region of the s3:// bucket (default: AWS_REGION or the profile's)"),
+	}
+}
+
+func (b blobFlags) options() warehouse.BlobOptions {
+	return warehouse.BlobOptions{S3Endpoint: *b.endpoint, S3Region: *b.region}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 	"github.com/bcetl/bcetl/pipelines"
 )
@@ -28,8 +29,9 @@ func init() {
 
 func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	spoolPath := fs.String("spool", "", "webhook spool FILE written by 'bcetl webhooks serve' (required)")
-	state := fs.String("state", "", "state FILE with the export watermark (required)")
-	out := fs.String("out", "", "dataset directory (required)")
+	state := fs.String("state", "", "state FILE (or s3://BUCKET/KEY) with the export watermark (required)")
+	out := fs.String("out", "", "dataset: a directory, s3://BUCKET/PREFIX, gs://… or azblob://… (required)")
+	blob := addBlobFlags(fs)
 	store := addStoreFlags(fs, "", "exported store's")
 	target := addStoreFlags(fs, "target-", "Voucherify sync target store's")
 	sf := addStageFlags(fs)
@@ -37,6 +39,11 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	return func(ctx context.Context, a *app) error {
 		if *spoolPath == "" || *state == "" || *out == "" {
 			return usagef("--spool, --state and --out are required")
+		}
+		for _, loc := range []string{*out, *state} {
+			if _, err := warehouse.ParseLocation(loc); err != nil {
+				return usagef("%v", err)
+			}
 		}
 		c, err := store.client()
 		if err != nil {
@@ -64,7 +71,7 @@ func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			return err
 		}
 		defer sp.Close()
-		o := pipelines.NightlyOptions{Spool: sp, StatePath: *state, Out: *out, Store: c, StoreHash: *store.storeHash,
+		o := pipelines.NightlyOptions{Spool: sp, StatePath: *state, Out: *out, Blob: blob.options(), Store: c, StoreHash: *store.storeHash,
 			Target: tgt, Load: lo, Transform: to, DryRun: lo.DryRun,
 			Options: progress.options(a)}
 		res, err := pipelines.Nightly(ctx, o)
@@ -95,6 +102,11 @@ func printNightly(w io.Writer, res *pipelines.NightlyResult) {
 	if n := len(res.CreatedMissing); n > 0 {
 		fmt.Fprintf(w, "  no longer in the store (deleted since?): %d, ids %v\n", n, res.CreatedMissing)
 	}
+	fmt.Fprintf(w, "customers re-read from store/customer/updated and address events: %d\n", res.ChangedFetched)
+	if n := len(res.ChangedMissing); n > 0 {
+		fmt.Fprintf(w, "  no longer in the store: %d\n", n)
+	}
+	fmt.Fprintf(w, "deletions from store/customer/deleted events: %d\n", res.Deletions)
 	fmt.Fprintf(w, "cart events appended: %d\n", res.CartEvents)
 	if res.VoucherifyRuns > 0 {
 		fmt.Fprintln(w, "Voucherify customers:")

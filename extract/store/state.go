@@ -48,6 +48,12 @@ func LoadState(path string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseState(path, b)
+}
+
+// ParseState reads the content b of the state file named name (a path or
+// a URL: the warehouse export keeps its state in an object store too).
+func ParseState(path string, b []byte) (*State, error) {
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
@@ -64,8 +70,19 @@ func LoadState(path string) (*State, error) {
 // SaveState writes st atomically and owner-only: a crash leaves the
 // previous state, so the next run at worst re-reads more.
 func SaveState(path string, st *State) error {
+	return atomicfile.WriteJSON(path, st.stamped())
+}
+
+// EncodeState is the content SaveState writes, for a state kept
+// elsewhere than in a local file.
+func EncodeState(st *State) ([]byte, error) {
+	b, err := json.MarshalIndent(st.stamped(), "", "  ")
+	return append(b, '\n'), err
+}
+
+func (st *State) stamped() *State {
 	st.Version = stateVersion
-	return atomicfile.WriteJSON(path, st)
+	return st
 }
 
 // LoadStateFor reads the state file at path for the store (storeHash,
@@ -81,13 +98,19 @@ func LoadStateFor(path, storeHash, apiURL string) (*State, error) {
 	if err != nil || st == nil {
 		return nil, err
 	}
+	return st, st.CheckFor(path, storeHash, apiURL)
+}
+
+// CheckFor refuses st, read from path, if it was written for another
+// store than (storeHash, apiURL).
+func (st *State) CheckFor(path, storeHash, apiURL string) error {
 	if st.StoreHash != "" && storeHash != "" && st.StoreHash != storeHash {
-		return nil, fmt.Errorf("state %s belongs to store %q, not %q: use another --state file", path, st.StoreHash, storeHash)
+		return fmt.Errorf("state %s belongs to store %q, not %q: use another --state file", path, st.StoreHash, storeHash)
 	}
 	if st.StoreHash == "" && st.APIURL != "" && apiURL != "" && st.APIURL != apiURL {
-		return nil, fmt.Errorf("state %s belongs to %s, not %s: use another --state file", path, st.APIURL, apiURL)
+		return fmt.Errorf("state %s belongs to %s, not %s: use another --state file", path, st.APIURL, apiURL)
 	}
-	return st, nil
+	return nil
 }
 
 // Since is the date_modified:min of the run after st: its watermark minus

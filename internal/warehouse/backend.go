@@ -3,18 +3,20 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
 )
 
 // Backend holds a warehouse's files. Names are slash-separated and
 // relative to the warehouse's root ("_manifests/20261125T103000.000Z.json").
-// Disk is the local implementation. An object store (gocloud.dev/blob:
-// s3://, gs://, azblob://) fits behind the same methods: List by prefix and
+// Disk is the local implementation, Blob the object store one
+// (gocloud.dev/blob: s3://, gs://, azblob://): List by prefix and
 // delimiter, Publish as an upload conditional on the key being absent
 // (If-None-Match: *, ifGenerationMatch=0), so that a reader never sees a
 // key half-written and no writer ever replaces another's.
@@ -22,6 +24,9 @@ type Backend interface {
 	// List returns the names of the files directly under dir, sorted. A
 	// dir that does not exist holds none.
 	List(ctx context.Context, dir string) ([]string, error)
+	// ListTree returns the names of every file under dir, at any depth,
+	// sorted.
+	ListTree(ctx context.Context, dir string) ([]string, error)
 	// ReadFile returns the content of the file name.
 	ReadFile(ctx context.Context, name string) ([]byte, error)
 	// Exists reports whether the file name is published.
@@ -38,6 +43,18 @@ type Backend interface {
 	StagingDir() string
 	// Path is where a person or a reader finds name: a local path or a URL.
 	Path(name string) string
+	// Open opens the file name for reading at offsets (a Parquet reader
+	// reads only the footer and the columns it needs).
+	Open(ctx context.Context, name string) (ReaderAt, error)
+	// Close releases the backend's connections.
+	Close() error
+}
+
+// ReaderAt is an open file of a Backend.
+type ReaderAt interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
 }
 
 // Disk is a warehouse in a local directory, its root.
@@ -62,6 +79,24 @@ func (d Disk) List(_ context.Context, dir string) ([]string, error) {
 			names = append(names, path.Join(dir, e.Name()))
 		}
 	}
+	return names, err
+}
+
+func (d Disk) ListTree(_ context.Context, dir string) ([]string, error) {
+	var names []string
+	root := d.Path(dir)
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == root {
+			return filepath.SkipAll
+		}
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(string(d), p)
+		names = append(names, filepath.ToSlash(rel))
+		return err
+	})
+	slices.Sort(names)
 	return names, err
 }
 
@@ -100,6 +135,28 @@ func (d Disk) Publish(_ context.Context, src, name string) error {
 	}
 	return os.Remove(src)
 }
+
+func (d Disk) Close() error { return nil }
+
+func (d Disk) Open(_ context.Context, name string) (ReaderAt, error) {
+	f, err := os.Open(d.Path(name))
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sizedFile{f, st.Size()}, nil
+}
+
+type sizedFile struct {
+	*os.File
+	size int64
+}
+
+func (f sizedFile) Size() int64 { return f.size }
 
 func (d Disk) Remove(_ context.Context, name string) error {
 	if err := os.Remove(d.Path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {

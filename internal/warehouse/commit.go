@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -84,51 +85,87 @@ func (w *Warehouse) Committed(ctx context.Context, run string) (bool, error) {
 	return w.b.Exists(ctx, manifestName(run))
 }
 
+// fileOrder is the order in which Commit files a run's datasets:
+// customers last. A customer row is what makes a read of the customer the
+// latest (schema.go), so it enters the dataset only after every child row
+// of the same read is in place: a run killed between two parts leaves
+// child rows no customer row points to, never a customer whose children
+// are missing.
+var fileOrder = func() []string {
+	var order []string
+	for _, e := range staging.Entities {
+		if e != staging.EntityCustomers {
+			order = append(order, e)
+		}
+	}
+	return append(order, CustomerDeletions, staging.EntityCustomers)
+}()
+
 // Commit files the extract in dir, described by its manifest m, into the
-// warehouse: every entity file is rewritten with the store_hash column
-// first, so a failure there publishes nothing; then each is filed as a
-// part p of its dataset (File), and m, updated to describe the parts as
+// warehouse: every staging entity file is rewritten with the store_hash
+// and extracted_at (m.StartedAt) columns first, so a failure there
+// publishes nothing; a customer_deletions file m lists (already in
+// warehouse rows) is filed as it is, and a warehouse that has no such
+// dataset yet gets an empty one. Then each is filed as a part p of its
+// dataset (File), in fileOrder, and m, updated to describe the parts as
 // filed, as the run manifest _manifests/RUN.json. The manifest goes last,
 // so it names only parts in place. Two runs of one name (started in the
 // same millisecond) each keep their manifest: the second is RUN-1.json.
-// Commit returns the parts' paths by entity and the manifest's path.
+// Commit returns the parts' paths by dataset and the manifest's path.
 func (w *Warehouse) Commit(ctx context.Context, run, dir string, m *staging.Manifest, p Part) (map[string]string, string, error) {
-	files := map[string]string{} // entity → its rewritten file, then its part's path
+	files := map[string]string{} // dataset → its file to publish, then its part's path
+	rc := runColumns{StoreHash: w.storeHash, ExtractedAt: m.StartedAt.UTC().Truncate(time.Millisecond)}
 	for _, entity := range staging.Entities {
 		e, ok := m.Entities[entity]
 		if !ok {
 			continue
 		}
-		src, err := withStoreHash(dir, entity, &e, w.storeHash)
+		src, err := withRunColumns(dir, entity, &e, rc)
 		if err != nil {
 			return nil, "", err
 		}
 		m.Entities[entity], files[entity] = e, src
 	}
-	for _, entity := range staging.Entities {
-		e, ok := m.Entities[entity]
+	if e, ok := m.Entities[CustomerDeletions]; ok {
+		files[CustomerDeletions] = filepath.Join(dir, e.File)
+	} else if !w.hasDeletions {
+		src := filepath.Join(dir, CustomerDeletions+".parquet")
+		st, err := staging.WriteAll[CustomerDeletion](src, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		m.Entities[CustomerDeletions], files[CustomerDeletions] = staging.EntityManifest{File: filepath.Base(src), FileStats: st}, src
+	}
+	for _, dataset := range fileOrder {
+		e, ok := m.Entities[dataset]
 		if !ok {
 			continue
 		}
 		var err error
-		if e.File, err = w.File(ctx, entity, files[entity], p); err != nil {
+		if e.File, err = w.File(ctx, dataset, files[dataset], p); err != nil {
 			return nil, "", err
 		}
-		m.Entities[entity], files[entity] = e, w.b.Path(e.File)
+		m.Entities[dataset], files[dataset] = e, w.b.Path(e.File)
 	}
 	staged := filepath.Join(dir, "run-manifest.json")
 	if err := atomicfile.WriteJSON(staged, m); err != nil {
 		return nil, "", err
 	}
+	var name string
+	var err error
 	if p.Label != "" { // a claim's run: committed once (Committed)
-		name := manifestName(run)
-		return files, w.b.Path(name), w.b.Publish(ctx, staged, name)
+		name = manifestName(run)
+		err = w.b.Publish(ctx, staged, name)
+	} else {
+		name, err = w.publishFree(ctx, staged, 0, func(n int) string {
+			if n == 0 {
+				return manifestName(run)
+			}
+			return manifestName(fmt.Sprintf("%s-%d", run, n))
+		})
 	}
-	name, err := w.publishFree(ctx, staged, 0, func(n int) string {
-		if n == 0 {
-			return manifestName(run)
-		}
-		return manifestName(fmt.Sprintf("%s-%d", run, n))
-	})
+	if err == nil && files[CustomerDeletions] != "" {
+		w.hasDeletions = true
+	}
 	return files, w.b.Path(name), err
 }

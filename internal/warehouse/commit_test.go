@@ -152,3 +152,63 @@ func TestCommitPublishesNothingWhenARewriteFails(t *testing.T) {
 		}
 	}
 }
+
+// Every entity a run extracted is filed into its dataset: a run with
+// customer groups, metafields, subscribers and consents must not publish a
+// manifest that names files it never filed.
+func TestCommitFilesEveryEntity(t *testing.T) {
+	ctx := context.Background()
+	d := Disk(t.TempDir())
+	w, err := Open(ctx, d, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := w.Stage("run")
+	m := &staging.Manifest{Entities: map[string]staging.EntityManifest{}}
+	write := func(entity string, st staging.FileStats, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Entities[entity] = staging.EntityManifest{File: staging.FileName(entity), FileStats: st}
+	}
+	path := func(entity string) string { return filepath.Join(dir, staging.FileName(entity)) }
+	id := int64(7)
+	st, err := staging.WriteAll(path(staging.EntityCustomers), []staging.Customer{{SourceKey: "c", ID: &id, Email: "a@example.com"}})
+	write(staging.EntityCustomers, st, err)
+	st, err = staging.WriteAll(path(staging.EntityAddresses), []staging.Address{{SourceKey: "a", CustomerSourceKey: "c"}})
+	write(staging.EntityAddresses, st, err)
+	st, err = staging.WriteAll(path(staging.EntityAttributes), []staging.Attribute{{Name: "tier"}})
+	write(staging.EntityAttributes, st, err)
+	st, err = staging.WriteAll(path(staging.EntityAttributeValues), []staging.AttributeValue{{CustomerSourceKey: "c"}})
+	write(staging.EntityAttributeValues, st, err)
+	st, err = staging.WriteAll(path(staging.EntityFormFieldValues), []staging.FormFieldValue{{CustomerSourceKey: "c", Name: "f"}})
+	write(staging.EntityFormFieldValues, st, err)
+	st, err = staging.WriteAll(path(staging.EntityCustomerGroups), []staging.CustomerGroup{{Name: "Wholesale"}})
+	write(staging.EntityCustomerGroups, st, err)
+	st, err = staging.WriteAll(path(staging.EntityMetafields), []staging.Metafield{{CustomerSourceKey: "c", Namespace: "n", Key: "k"}})
+	write(staging.EntityMetafields, st, err)
+	st, err = staging.WriteAll(path(staging.EntitySubscribers), []staging.Subscriber{{Email: "a@example.com"}})
+	write(staging.EntitySubscribers, st, err)
+	st, err = staging.WriteAll(path(staging.EntityConsents), []staging.Consent{{CustomerSourceKey: "c"}})
+	write(staging.EntityConsents, st, err)
+	if len(m.Entities) != len(staging.Entities) {
+		t.Fatalf("the test writes %d entities, staging has %d: add the new one", len(m.Entities), len(staging.Entities))
+	}
+	parts, _, err := w.Commit(ctx, "run", dir, m, Part{Day: "2026-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entity := range staging.Entities {
+		p, ok := parts[entity]
+		if !ok {
+			t.Errorf("%s: not filed", entity)
+			continue
+		}
+		if rel, err := filepath.Rel(dir, p); err == nil && filepath.IsLocal(rel) {
+			t.Errorf("%s: left in the staging directory (%s), never filed into its dataset", entity, p)
+		} else if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: filed as %s, which does not exist: %v", entity, p, err)
+		}
+	}
+}

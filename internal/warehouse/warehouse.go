@@ -25,6 +25,9 @@ const (
 type Warehouse struct {
 	b         Backend
 	storeHash string
+	// hasDeletions: a run manifest names a customer_deletions part, so
+	// the dataset exists (Commit).
+	hasDeletions bool
 }
 
 // Open opens the warehouse in b for the store storeHash, refusing one
@@ -39,6 +42,7 @@ func Open(ctx context.Context, b Backend, storeHash string) (*Warehouse, error) 
 	if err != nil {
 		return nil, err
 	}
+	w := &Warehouse{b: b, storeHash: storeHash}
 	for _, name := range names {
 		if !strings.HasSuffix(name, ".json") {
 			continue
@@ -48,7 +52,8 @@ func Open(ctx context.Context, b Backend, storeHash string) (*Warehouse, error) 
 			return nil, err
 		}
 		var m struct {
-			Source staging.Source `json:"source"`
+			Source   staging.Source             `json:"source"`
+			Entities map[string]json.RawMessage `json:"entities"`
 		}
 		if err := json.Unmarshal(data, &m); err != nil {
 			return nil, fmt.Errorf("%s: %w", b.Path(name), err)
@@ -61,8 +66,11 @@ func Open(ctx context.Context, b Backend, storeHash string) (*Warehouse, error) 
 			return nil, fmt.Errorf("--out %s holds the export of store %q (%s), not of store %q: give each store its own --out "+
 				"(every row carries store_hash, so a warehouse can read several as one table)", b.Path(""), other, b.Path(name), storeHash)
 		}
+		if _, ok := m.Entities[CustomerDeletions]; ok {
+			w.hasDeletions = true
+		}
 	}
-	return &Warehouse{b: b, storeHash: storeHash}, nil
+	return w, nil
 }
 
 // StoreHashOf is the store an export is for: the explicit hash, else the
@@ -82,6 +90,9 @@ func StoreHashOf(explicit, apiURL string) (string, error) {
 	}
 	return "", errors.New("no store hash: give --store-hash (it is written in every exported row and in the run manifest)")
 }
+
+// Backend is where the warehouse's files are.
+func (w *Warehouse) Backend() Backend { return w.b }
 
 // StoreHash is the store the warehouse holds.
 func (w *Warehouse) StoreHash() string { return w.storeHash }

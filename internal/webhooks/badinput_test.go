@@ -336,3 +336,23 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz with a closed spool: %d %s, want 503", code, body)
 	}
 }
+
+// The official example of store/customer/address/updated spells its scope
+// "store/customer/address/update". Such a delivery is validated as an
+// address event — one without data.address.customer_id is refused, a
+// valid one spooled under that scope for the nightly change capture —
+// rather than spooled unchecked as an unknown scope.
+func TestAddressUpdateExampleScopeIsValidated(t *testing.T) {
+	srv, ts := newTestServer(t)
+	bad := []byte(`{"created_at":1561481620,"store_id":"1","producer":"stores/abc","scope":"store/customer/address/update","hash":"h1","data":{"type":"customer","id":60}}`)
+	if code, body := do(t, ts.Client(), bigCommerceRequest(t, ts.URL, bad, "m1")); code != 422 || !strings.Contains(body, "data.address") {
+		t.Errorf("an address event without its customer: %d %s, want 422 naming data.address", code, body)
+	}
+	good := []byte(`{"created_at":1561481620,"store_id":"1","producer":"stores/abc","scope":"store/customer/address/update","hash":"h2","data":{"type":"customer","id":60,"address":{"customer_id":32}}}`)
+	if code, body := do(t, ts.Client(), bigCommerceRequest(t, ts.URL, good, "m2")); code != 200 {
+		t.Errorf("a valid one: %d %s", code, body)
+	}
+	if ev, err := srv.spool.Pending(t.Context(), ProviderBigCommerce, ScopeAddressUpdatedExample, 0); err != nil || len(ev) != 1 {
+		t.Errorf("spooled under its scope: %d %v", len(ev), err)
+	}
+}

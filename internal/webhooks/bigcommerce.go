@@ -29,12 +29,21 @@ var bigCommerceScopes = map[string]bigCommerceData{
 	"store/customer/address/created": addressData,
 	"store/customer/address/updated": addressData,
 	"store/customer/address/deleted": addressData,
+	ScopeAddressUpdatedExample:       addressData,
 
 	"store/customer/payment/instrument/default/updated": paymentInstrumentData,
 	"store/customer/channel/login/access/updated":       channelAccessData,
 
 	"store/cart/created": cartData,
 }
+
+// ScopeAddressUpdatedExample is the scope of the official example payload
+// of store/customer/address/updated (webhooks-callbacks/data/
+// store_customer_address_updated.json: "store/customer/address/update",
+// no "d"). The scope list says "updated"; if a store ever sends the
+// example's spelling, it is validated as an address event and the nightly
+// job acts on it, rather than spooled as an unknown scope and ignored.
+const ScopeAddressUpdatedExample = "store/customer/address/update"
 
 // customerData: store/customer/{created,updated,deleted}. webhooks.v3.yml:
 // type "will always be `customer`", id integer (the customer id). The

@@ -60,7 +60,8 @@ func bigCommerceCase(t *testing.T, name string, body []byte) replayCase {
 // same hash and created_at), so they ARE the same event and count as
 // duplicates; the address examples all share one hash but differ by scope;
 // store_customer_address_updated.json has scope "store/customer/address/update"
-// (no "d"), which has no validator and is spooled as a generic callback.
+// (no "d"), which is validated as an address event too
+// (ScopeAddressUpdatedExample).
 func TestReplaySeedsAndExamples(t *testing.T) {
 	dir := filepath.Join(referenceDir, "bigcommerce", "webhooks-callbacks", "data")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))

@@ -83,6 +83,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if isVersionFlag(args) {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printCommands(stderr)
 		if len(args) == 0 {

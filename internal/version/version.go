@@ -17,8 +17,9 @@ import (
 // Info is what a build knows about itself.
 type Info struct {
 	// Module is the main module's version: v1.2.3 or a pseudo-version
-	// (v0.0.0-20261125101500-1f1f90039a68) for go install …@version,
-	// "(devel)" for a build inside a clone.
+	// (v0.0.0-20261125101500-1f1f90039a68) for go install …@version; go
+	// build in a clone derives one from the commit (+dirty with
+	// uncommitted changes); "(devel)" when no VCS was found.
 	Module string
 	// Revision is the VCS commit. go build in a clone stamps it (with
 	// Time and Modified); go install …@version builds from the module

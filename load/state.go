@@ -126,9 +126,11 @@ func openState(path string) (*state, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
+	// Creates the tables of a new file, upgrades an older one, refuses a
+	// newer one (state_version.go).
+	if err := stateLayout.Upgrade(context.Background(), db, path); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("state %s: %w", path, err)
+		return nil, err
 	}
 	return &state{db: db}, nil
 }

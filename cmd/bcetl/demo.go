@@ -19,6 +19,7 @@ import (
 	"github.com/bcetl/bcetl/internal/vsandbox"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/pipelines"
+	"github.com/bcetl/bcetl/samples"
 	"github.com/bcetl/bcetl/transform"
 )
 
@@ -26,8 +27,9 @@ func init() {
 	register(&command{
 		name:    "demo",
 		summary: "migrate a generated store, a Voucherify project and the samples into a rate-limited sandbox, all in-process",
-		usage: `  go run ./cmd/bcetl demo
-  go run ./cmd/bcetl demo --customers 5000 --quota 50 --window 2s --work ./demo`,
+		usage: `  bcetl demo                      # from any directory: the samples are built in
+  bcetl demo --customers 5000 --quota 50 --window 2s --work ./demo
+  bcetl demo --samples ./samples  # your edited copy of the repository's samples/`,
 		setup: setupDemo,
 	})
 }
@@ -38,19 +40,33 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	window := fs.Duration("window", 2*time.Second, "target store's quota window")
 	latency := fs.Duration("latency", 5*time.Millisecond, "latency the target store adds per request")
 	work := fs.String("work", "", "work directory (default: a new directory under the system temp dir)")
-	samples := fs.String("samples", "samples", "the samples directory")
+	samplesDir := fs.String("samples", "", "a samples directory to use instead of the ones built into bcetl (the repository's samples/)")
 	vfCustomers := fs.Int("voucherify-customers", 1000, "customers in the generated Voucherify project (its API: 100 calls a minute)")
 	return func(ctx context.Context, a *app) error {
 		if *customers < 1 || *quota < 1 {
 			return usagef("--customers and --quota must be at least 1")
 		}
-		if _, err := os.Stat(filepath.Join(*samples, "voucherify")); err != nil {
-			return usagef("samples not found at %s: run from the repository root or pass --samples", *samples)
+		if *samplesDir != "" {
+			for _, f := range demoSampleFiles {
+				if _, err := os.Stat(filepath.Join(*samplesDir, f)); err != nil {
+					return usagef("--samples %s: %v", *samplesDir, err)
+				}
+			}
 		}
 		dir := *work
 		if dir == "" {
 			var err error
 			if dir, err = os.MkdirTemp("", "bcetl-demo-"); err != nil {
+				return err
+			}
+		}
+		// The samples built into the binary are written into the work
+		// directory and read from there like any user's file: the demo
+		// needs no repository around it (go install, then bcetl demo).
+		from := *samplesDir
+		if from == "" {
+			from = filepath.Join(dir, "samples")
+			if err := samples.WriteTo(from); err != nil {
 				return err
 			}
 		}
@@ -82,8 +98,8 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		runs := []struct{ name, from string }{
 			{"store", store.Scheme},
 			{"voucherify-api", "voucherify-api"},
-			{"voucherify", "voucherify:" + filepath.Join(*samples, "voucherify", "customers.ndjson")},
-			{"shopify", "shopify-csv:" + filepath.Join(*samples, "shopify", "customers_export.csv")},
+			{"voucherify", "voucherify:" + filepath.Join(from, demoSampleFiles[0])},
+			{"shopify", "shopify-csv:" + filepath.Join(from, demoSampleFiles[1])},
 		}
 		start := time.Now()
 		total := pipelines.Ledger{}
@@ -142,6 +158,13 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		return nil
 	}
+}
+
+// demoSampleFiles are the samples the demo migrates, relative to a samples
+// directory.
+var demoSampleFiles = []string{
+	filepath.Join("voucherify", "customers.ndjson"),
+	filepath.Join("shopify", "customers_export.csv"),
 }
 
 // localVoucherify is the Voucherify emulator on a loopback port, with

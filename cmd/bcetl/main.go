@@ -24,6 +24,7 @@ import (
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
+	"github.com/bcetl/bcetl/internal/sqlitever"
 	"github.com/bcetl/bcetl/load"
 )
 
@@ -83,6 +84,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if isVersionFlag(args) {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printCommands(stderr)
 		if len(args) == 0 {
@@ -177,7 +181,8 @@ func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int
 	// Refusals to touch a state that is not this run's: said plainly, once.
 	var held *lockfile.HeldError
 	var target *load.TargetError
-	if errors.As(err, &held) || errors.As(err, &target) {
+	var newer *sqlitever.NewerError
+	if errors.As(err, &held) || errors.As(err, &target) || errors.As(err, &newer) {
 		fmt.Fprintf(stderr, "bcetl %s: refused: %v\n", name, err)
 		return exitFailed
 	}

@@ -1,6 +1,8 @@
 // Package parquet is the source that reads an existing staging directory
-// (--from parquet:DIR), checked against its manifest and the staging
-// schema, every row re-written. See ../SOURCES.md.
+// (--from parquet:DIR), checked against its manifest and, column by
+// column, against the staging schema — files another tool wrote are read
+// when their columns' names and types fit (schema.go) — every row
+// re-written. See ../SOURCES.md.
 package parquet
 
 import (
@@ -11,8 +13,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/bcetl/bcetl/extract"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -101,12 +101,9 @@ func (p parquetSource) Read(ctx context.Context, s *extract.Sink) (extract.Repor
 // every other source: DuckDB would refuse the whole file for it, and the
 // API cannot carry it.
 func copyStagingRows[T any](in string, out *extract.Table[T], s *extract.Sink) error {
-	if err := checkParquetSchema[T](in); err != nil {
-		return err
-	}
 	entity := strings.TrimSuffix(filepath.Base(in), ".parquet")
 	row := 0
-	return staging.Scan(in, func(r T) error {
+	return scanFile(in, func(r T) error {
 		row++
 		if col, v, bad := staging.InvalidUTF8(&r); bad {
 			return s.Reject(staging.Reject{Entity: entity, SourceKey: sourceKeyOf(r), Field: col, Rule: "utf8", Value: v,
@@ -121,34 +118,6 @@ func sourceKeyOf(row any) string {
 	return reflect.ValueOf(row).FieldByName("SourceKey").String()
 }
 
-// checkSchema checks that every column of the staging type T is in the
-// file with the same type and repetition. parquet-go would otherwise read
-// a missing or retyped column as zero values without a word. Extra columns
-// are allowed: a newer layout may add some.
-func checkParquetSchema[T any](path string) error {
-	pf, f, err := staging.OpenFile(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	want := parquet.SchemaOf(new(T))
-	got := pf.Schema()
-	for _, col := range want.Columns() {
-		w, _ := want.Lookup(col...)
-		g, ok := got.Lookup(col...)
-		name := fmt.Sprint(col)
-		switch {
-		case !ok:
-			return fmt.Errorf("%s: column %v is missing; this is not a %s staging file", filepath.Base(path), name, filepath.Base(path))
-		case g.Node.Type().Kind() != w.Node.Type().Kind():
-			return fmt.Errorf("%s: column %v is %v, want %v", filepath.Base(path), name, g.Node.Type().Kind(), w.Node.Type().Kind())
-		case g.MaxRepetitionLevel != w.MaxRepetitionLevel || g.MaxDefinitionLevel != w.MaxDefinitionLevel:
-			return fmt.Errorf("%s: column %v has a different optional/list structure than the staging layout", filepath.Base(path), name)
-		}
-	}
-	return nil
-}
-
 // copyRejects carries the input's extract-stage rejects over; an input
 // without rejects.parquet adds none.
 func copyRejects(dir string, s *extract.Sink) error {
@@ -156,10 +125,7 @@ func copyRejects(dir string, s *extract.Sink) error {
 	if _, err := os.Stat(in); err != nil {
 		return nil
 	}
-	if err := checkParquetSchema[staging.Reject](in); err != nil {
-		return err
-	}
-	return staging.Scan(in, func(r staging.Reject) error {
+	return scanFile(in, func(r staging.Reject) error {
 		if r.Stage != staging.StageExtract {
 			return nil
 		}

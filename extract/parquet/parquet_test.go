@@ -67,7 +67,7 @@ func TestParquetSourceRejectsBadDirectories(t *testing.T) {
 		{"wrong schema", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, staging.ManifestFile))
 			staging.WriteAll(filepath.Join(dir, "customers.parquet"), []staging.Address{{SourceKey: "x"}})
-		}, "customers.parquet: column [email] is missing; this is not a customers.parquet staging file"},
+		}, "customers.parquet: column email is missing; the staging layout requires it, as STRING (UTF-8 text)"},
 		{"not parquet", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, staging.ManifestFile))
 			os.WriteFile(filepath.Join(dir, "attributes.parquet"), []byte("name,type\n"), 0o600)

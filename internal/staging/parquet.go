@@ -117,12 +117,24 @@ var ErrStop = errors.New("stop")
 // Scan streams the rows of a Parquet file to fn in file order, holding at
 // most one batch of rows in memory.
 func Scan[T any](path string, fn func(T) error) error {
+	return ScanSchema(path, nil, fn)
+}
+
+// ScanSchema is Scan reading the file through schema, T's columns or some
+// of them (the others are left zero), which parquet-go converts the file's
+// columns to by name; nil is T's own schema. It is for files another tool
+// wrote (extract/parquet decides which schema fits).
+func ScanSchema[T any](path string, schema *parquet.Schema, fn func(T) error) error {
 	pf, f, err := OpenFile(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r := parquet.NewGenericReader[T](pf)
+	var opts []parquet.ReaderOption
+	if schema != nil {
+		opts = append(opts, schema)
+	}
+	r := parquet.NewGenericReader[T](pf, opts...)
 	defer r.Close()
 	buf := make([]T, 1024)
 	for {

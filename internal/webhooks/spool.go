@@ -42,10 +42,6 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 // so this only matters across processes.
 const busyTimeout = 10 * time.Second
 
-// schemaVersion is the spool layout, kept in PRAGMA user_version: 0 had no
-// failed status and no reason; 1 has both.
-const schemaVersion = 1
-
 // eventsTable creates the events table under name. payload is declared
 // BLOB (no type conversion) but written as TEXT: the body is checked to be
 // UTF-8 JSON before it is stored, and TEXT lets an operator run
@@ -140,9 +136,11 @@ func Open(path string) (*Spool, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
-	if err := migrate(w); err != nil {
+	// Creates the table of a new spool, upgrades an older one, refuses a
+	// newer one (spool_migrate.go).
+	if err := spoolLayout.Upgrade(context.Background(), w, path); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("webhooks: spool schema in %s: %w", path, err)
+		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	r, err := sql.Open("sqlite", path+fmt.Sprintf("?_pragma=busy_timeout(%d)&_query_only=1", busyTimeout.Milliseconds()))
 	if err != nil {

@@ -3,8 +3,13 @@ package webhooks
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/bcetl/bcetl/internal/sqlitever"
 )
 
 // v0Schema is the spool layout before failed events existed, to test the
@@ -103,7 +108,42 @@ func TestSpoolMigratesAndFailsEvents(t *testing.T) {
 	}
 	var version int
 	sp.r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version)
-	if version != schemaVersion {
+	if version != spoolLayout.Version() {
 		t.Errorf("user_version %d", version)
+	}
+}
+
+// A spool a newer bcetl wrote is refused by both opens, naming the file
+// and both versions, and is left as it was: the receiver does not spool
+// into it and a dry run does not misread it.
+func TestNewerSpoolIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	sp, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.Close()
+	newer := spoolLayout.Version() + 1
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, newer)); err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range map[string]func(string) (*Spool, error){"Open": Open, "OpenReadOnly": OpenReadOnly} {
+		sp, err := open(path)
+		var ne *sqlitever.NewerError
+		if !errors.As(err, &ne) || !strings.Contains(err.Error(), fmt.Sprintf("webhook spool %s has layout version %d, newer than this bcetl knows (%d", path, newer, newer-1)) {
+			t.Errorf("%s of a newer spool: %v, want a refusal naming it", name, err)
+		}
+		if sp != nil {
+			sp.Close()
+		}
+	}
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != newer {
+		t.Errorf("user_version %d (%v) after the refusals, want %d", v, err, newer)
 	}
 }

@@ -9,15 +9,19 @@ import (
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// mergeParallel is how many entities are merged at once.
-const mergeParallel = 1
+// mergeParallel is how many entities are merged at once: two. The merge
+// of one entity is one goroutine (read the runs, pick the least row, encode
+// and compress the output), so merging them one after the other left a
+// core idle for the whole tail of the run, which is the only time nothing
+// else runs. Two merges hold two sets of run pages and two output row
+// groups, a few tens of MiB; more would add memory and find no core.
+const mergeParallel = 2
 
 // mergeAll merges each selected entity's runs into its table of the sink.
 func (x *storeRun) mergeAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	// One merge at a time: each holds a page per column of every run of
-	// its entity plus a row group of its output, and running them
-	// together would add those up.
+	// Each merge holds a page per column of every run of its entity plus
+	// a row group of its output: mergeParallel bounds their sum.
 	g.SetLimit(mergeParallel)
 	if x.want[staging.EntityCustomers] {
 		g.Go(func() error { return mergeEntity(ctx, x, x.customers, x.out.Customers, x.patchCounts) })

@@ -236,23 +236,11 @@ func (x *storeRun) run(ctx context.Context) (extract.Report, error) {
 			return extract.Report{}, err
 		}
 	}
-	if x.needCustomers() {
-		if err := x.fetchCustomers(ctx); err != nil {
-			return extract.Report{}, err
-		}
+	if err := x.fetchWalks(ctx); err != nil {
+		return extract.Report{}, err
 	}
 	if x.want[staging.EntityConsents] {
 		if err := x.fetchConsents(ctx); err != nil {
-			return extract.Report{}, err
-		}
-	}
-	if x.want[staging.EntityMetafields] {
-		if err := x.fetchMetafields(ctx); err != nil {
-			return extract.Report{}, err
-		}
-	}
-	if x.want[staging.EntitySubscribers] {
-		if err := x.fetchSubscribers(ctx); err != nil {
 			return extract.Report{}, err
 		}
 	}
@@ -303,6 +291,36 @@ func (x *storeRun) resolveSince() error {
 		x.since, x.incremental = &s, true
 	}
 	return err
+}
+
+// fetchWalks runs the three walks that need nothing from each other at
+// once: the customers, the metafields and the subscribers. The last two
+// are sequential walks (a cursor, page numbers checked to rise) of a few
+// hundred pages; after the customers they would add their round trips
+// one after the other to the run's wall time, beside them they overlap
+// it. Each holds one request slot while it walks, since it never has
+// more than one request in flight, so the run keeps to --concurrency.
+func (x *storeRun) fetchWalks(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	if x.needCustomers() {
+		g.Go(func() error { return x.fetchCustomers(ctx) })
+	}
+	sequential := func(fetch func(context.Context) error) func() error {
+		return func() error {
+			if err := x.acquire(ctx); err != nil {
+				return err
+			}
+			defer x.release()
+			return fetch(ctx)
+		}
+	}
+	if x.want[staging.EntityMetafields] {
+		g.Go(sequential(x.fetchMetafields))
+	}
+	if x.want[staging.EntitySubscribers] {
+		g.Go(sequential(x.fetchSubscribers))
+	}
+	return g.Wait()
 }
 
 // fetchCustomers walks the customers (walk.go) while the overflow

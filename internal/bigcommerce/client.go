@@ -364,7 +364,7 @@ func encodeQuery(v url.Values) string {
 }
 
 func marshalBody(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("bigcommerce: encoding request: %w", err)
 	}

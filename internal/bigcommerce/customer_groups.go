@@ -118,7 +118,7 @@ func (s *CustomerGroupsService) Create(ctx context.Context, g CustomerGroupCreat
 		var m struct {
 			Message string `json:"message"`
 		}
-		json.Unmarshal(resp.body, &m)
+		unmarshal(resp.body, &m)
 		return CustomerGroup{}, resp, &GroupDiscountError{Name: g.Name, Message: s.client.Redact(m.Message)}
 	}
 	return out, resp, err

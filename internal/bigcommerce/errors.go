@@ -1,7 +1,6 @@
 package bigcommerce
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -130,7 +129,7 @@ func checkResponse(endpoint string, r *Response, redact func(string) string) err
 		return nil
 	}
 	er := ErrorResponse{Endpoint: endpoint, StatusCode: r.StatusCode}
-	if err := json.Unmarshal(r.body, &er.Body); err != nil || (er.Body.Title == "" && len(er.Body.Errors) == 0) {
+	if err := unmarshal(r.body, &er.Body); err != nil || (er.Body.Title == "" && len(er.Body.Errors) == 0) {
 		if t := listedErrorTitles(r.body); t != "" {
 			er.Body = ErrorBody{Status: r.StatusCode, Title: t}
 		} else {
@@ -171,9 +170,9 @@ func listedErrorTitles(body []byte) string {
 	}
 	var bare []item
 	items := bare
-	if json.Unmarshal(body, &wrapped) == nil && len(wrapped.Errors) > 0 {
+	if unmarshal(body, &wrapped) == nil && len(wrapped.Errors) > 0 {
 		items = wrapped.Errors
-	} else if json.Unmarshal(body, &bare) == nil {
+	} else if unmarshal(body, &bare) == nil {
 		items = bare
 	}
 	var parts []string

@@ -2,7 +2,6 @@ package bigcommerce
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -184,7 +183,7 @@ func metaWrite[T any](ctx context.Context, c *Client, method string, items []T) 
 			Errors map[string]string `json:"errors"`
 		} `json:"errors"`
 	}
-	if json.Unmarshal(resp.body, &partial) != nil || len(partial.Errors) == 0 {
+	if unmarshal(resp.body, &partial) != nil || len(partial.Errors) == 0 {
 		return nil, resp, err // not the partial-success shape: an ordinary 422
 	}
 	be := &MetafieldBatchError{Endpoint: er.Endpoint, Written: len(partial.Data)}

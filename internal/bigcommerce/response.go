@@ -2,8 +2,8 @@ package bigcommerce
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -69,26 +69,30 @@ func newResponse(hr *http.Response, body []byte, at time.Time) *Response {
 	return &Response{Response: hr, Rate: parseRate(hr.Header, at), body: body}
 }
 
-// envelope is the {data, meta} shape of every collection response.
+// envelope is the {data, meta} shape of every collection response. Data
+// holds the caller's pointer, so the body is decoded in one pass, straight
+// into it: a page of 250 customers with every sub-resource is 400 KB, and
+// scanning it once instead of three times (validate, skip data into a
+// RawMessage, decode data) is most of the extract's decoding time.
 type envelope struct {
-	Data json.RawMessage `json:"data"`
-	Meta Meta            `json:"meta"`
+	Data any  `json:"data"`
+	Meta Meta `json:"meta"`
 }
 
-// decode unpacks the envelope: data into out, meta into r.Meta.
+// decode unpacks the envelope: data into out, meta into r.Meta. A "data"
+// that is null or absent leaves out unchanged. On an error out is reset
+// to its zero value: nothing half-decoded reaches a caller.
 func (r *Response) decode(out any) error {
 	if len(r.body) == 0 {
 		return nil
 	}
-	var env envelope
-	if err := json.Unmarshal(r.body, &env); err != nil {
+	env := envelope{Data: out}
+	if err := unmarshal(r.body, &env); err != nil {
+		zero(out)
 		return err
 	}
 	r.Meta = env.Meta
-	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return nil
-	}
-	return json.Unmarshal(env.Data, out)
+	return nil
 }
 
 // decodeBare unpacks an answer that is the resource itself (V2, and the
@@ -98,7 +102,18 @@ func (r *Response) decodeBare(out any) error {
 	if len(bytes.TrimSpace(r.body)) == 0 {
 		return nil
 	}
-	return json.Unmarshal(r.body, out)
+	if err := unmarshal(r.body, out); err != nil {
+		zero(out)
+		return err
+	}
+	return nil
+}
+
+// zero resets what the pointer out points to.
+func zero(out any) {
+	if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
+		v.Elem().SetZero()
+	}
 }
 
 // NextPage returns the page to ask for next under page/limit paging, or 0

@@ -2,7 +2,6 @@ package bigcommerce
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/bcetl/bcetl/internal/pacer"
@@ -152,7 +151,7 @@ func (s *Storefront) FormFields(ctx context.Context) (FormFieldGroups, error) {
 			err = checkResponse(endpoint, resp, func(s string) string { return s })
 		}
 		if err == nil {
-			if derr := json.Unmarshal(resp.body, &out); derr != nil {
+			if derr := unmarshal(resp.body, &out); derr != nil {
 				return out, fmt.Errorf("%s: decoding response: %w", endpoint, derr)
 			}
 			return out, nil

@@ -307,7 +307,7 @@ func ListValue(l []string) FormValue {
 func (v FormValue) MarshalJSON() ([]byte, error) {
 	switch v.Kind {
 	case FormValueString:
-		return json.Marshal(v.String)
+		return marshal(v.String)
 	case FormValueNumber:
 		if !validNumber(string(v.Number)) {
 			return nil, fmt.Errorf("form field value: invalid number %q", string(v.Number))
@@ -317,7 +317,7 @@ func (v FormValue) MarshalJSON() ([]byte, error) {
 		if v.List == nil {
 			return []byte("[]"), nil
 		}
-		return json.Marshal(v.List)
+		return marshal(v.List)
 	}
 	return []byte("null"), nil
 }
@@ -336,19 +336,19 @@ func (v *FormValue) UnmarshalJSON(b []byte) error {
 		*v = FormValue{}
 	case '"':
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := unmarshal(b, &s); err != nil {
 			return fmt.Errorf("form field value: %w", err)
 		}
 		*v = StringValue(s)
 	case '[':
 		var l []string
-		if err := json.Unmarshal(b, &l); err != nil {
+		if err := unmarshal(b, &l); err != nil {
 			return fmt.Errorf("form field value: want a string, a number or an array of strings: %w", err)
 		}
 		*v = ListValue(l)
 	default:
 		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
+		if err := unmarshal(b, &n); err != nil {
 			return fmt.Errorf("form field value: want a string, a number or an array of strings, got %.40q", b)
 		}
 		*v = FormValue{Kind: FormValueNumber, Number: n}
@@ -364,7 +364,7 @@ func validNumber(s string) bool {
 		return false
 	}
 	var n json.Number
-	return json.Unmarshal([]byte(s), &n) == nil
+	return unmarshal([]byte(s), &n) == nil
 }
 
 // ErrorBody is the API's ErrorResponse schema.

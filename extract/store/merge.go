@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,10 +11,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/snappy"
-
-	"github.com/bcetl/bcetl/internal/atomicfile"
 )
 
 // The store extractor receives rows in an order it does not control (pages
@@ -25,7 +20,8 @@ import (
 // buffer that, when full, is sorted and spilled to an owner-only temporary
 // Parquet "run". At the end the runs are k-way merged into the final file,
 // dropping duplicate keys on the way. Memory is the buffer plus one small
-// read batch per run, whatever the store's size.
+// read batch per run, whatever the store's size. A run is a file of this
+// package's own (runfile.go), not Parquet: it is written and read once.
 
 // defaultSpillRows bounds each entity's in-memory buffer. A customer row
 // with its strings is a few hundred bytes, so four entities stay in the
@@ -34,9 +30,6 @@ const defaultSpillRows = 16 * 1024
 
 // mergeReadBatch is how many rows of each run the merge holds at a time.
 const mergeReadBatch = 128
-
-// runPageBytes is the page size of the temporary runs (see writeRun).
-const runPageBytes = 8 << 10
 
 // mergeFanIn is the most runs read at once (see merge).
 const mergeFanIn = 32
@@ -87,7 +80,7 @@ func (r *runSet[T]) add(rows ...T) error {
 	}
 	full := r.buf
 	r.buf = make([]T, 0, r.limit)
-	path := filepath.Join(r.dir, r.name+"."+strconv.Itoa(r.seq)+".run.parquet")
+	path := filepath.Join(r.dir, r.name+"."+strconv.Itoa(r.seq)+".run")
 	r.seq++
 	r.runs = append(r.runs, path)
 	r.mu.Unlock()
@@ -97,25 +90,36 @@ func (r *runSet[T]) add(rows ...T) error {
 // writeRun sorts rows by key (stably: among equal keys, reception order is
 // kept, which the merge relies on) and writes them to a new owner-only file.
 func writeRun[T any](path string, rows []T, cmp func(a, b *T) int) error {
-	slices.SortStableFunc(rows, func(a, b T) int { return cmp(&a, &b) })
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, atomicfile.FileMode)
+	w, err := createRun[T](path)
 	if err != nil {
 		return err
 	}
-	// Temporary runs favour speed over size (snappy, one row group) and
-	// use small pages: the merge reads every run at once, holding about
-	// one page per column of each, so the page size times the number of
-	// runs is the merge's memory.
-	w := parquet.NewGenericWriter[T](f, parquet.Compression(&snappy.Codec{}), parquet.PageBufferSize(runPageBytes))
-	if _, err := w.Write(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("spill %s: %w", filepath.Base(path), err)
+	for _, i := range sortedOrder(rows, cmp) {
+		if err := w.write(rows[i : i+1]); err != nil {
+			w.abort()
+			return err
+		}
 	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("spill %s: %w", filepath.Base(path), err)
+	return w.close()
+}
+
+// sortedOrder returns the indexes of rows in key order, equal keys in
+// reception order. Sorting indexes, not the rows, moves 4 bytes instead of
+// a row of a few hundred per swap, and compares rows in place: a
+// comparison through a func value of rows passed by value allocated two
+// copies each time, and that was most of a spill.
+func sortedOrder[T any](rows []T, cmp func(a, b *T) int) []int32 {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
 	}
-	return f.Close()
+	slices.SortFunc(idx, func(i, j int32) int {
+		if c := cmp(&rows[i], &rows[j]); c != 0 {
+			return c
+		}
+		return int(i - j) // reception order breaks ties: a total order, so no stable sort is needed
+	})
+	return idx
 }
 
 // rowWriter takes the merged rows: a Table of the sink, or in tests a
@@ -153,7 +157,7 @@ func (r *runSet[T]) merge(ctx context.Context, out rowWriter[T], visit func(*T))
 				next = append(next, group[0])
 				continue
 			}
-			merged := filepath.Join(r.dir, r.name+".m"+strconv.Itoa(r.seq)+".run.parquet")
+			merged := filepath.Join(r.dir, r.name+".m"+strconv.Itoa(r.seq)+".run")
 			r.seq++
 			created = append(created, merged)
 			n, err := r.mergeGroup(ctx, group, merged)
@@ -169,12 +173,16 @@ func (r *runSet[T]) merge(ctx context.Context, out rowWriter[T], visit func(*T))
 		runs = next
 	}
 
-	slices.SortStableFunc(tail, func(a, b T) int { return r.order.cmp(&a, &b) })
+	sorted := make([]T, len(tail))
+	for k, i := range sortedOrder(tail, r.order.cmp) {
+		sorted[k] = tail[i]
+	}
+	tail = nil
 	srcs, err := openRunSources[T](runs)
 	if err != nil {
 		return dups, err
 	}
-	srcs = append(srcs, &runSource[T]{idx: len(runs), rows: tail})
+	srcs = append(srcs, &runSource[T]{idx: len(runs), rows: sorted})
 	n, err := mergeSources(ctx, r.order, srcs, func(rows []T) error {
 		if visit != nil {
 			for i := range rows {
@@ -192,26 +200,17 @@ func (r *runSet[T]) mergeGroup(ctx context.Context, runs []string, out string) (
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, atomicfile.FileMode)
+	w, err := createRun[T](out)
 	if err != nil {
 		closeSources(srcs)
 		return 0, err
 	}
-	defer f.Close()
-	// Row groups bound what the writer buffers before it flushes.
-	w := parquet.NewGenericWriter[T](f, parquet.Compression(&snappy.Codec{}),
-		parquet.PageBufferSize(runPageBytes), parquet.MaxRowsPerRowGroup(int64(r.limit)))
-	dups, err := mergeSources(ctx, r.order, srcs, func(rows []T) error {
-		_, err := w.Write(rows)
-		return err
-	})
+	dups, err := mergeSources(ctx, r.order, srcs, w.write)
 	if err != nil {
+		w.abort()
 		return dups, err
 	}
-	if err := w.Close(); err != nil {
-		return dups, fmt.Errorf("merge %s: %w", filepath.Base(out), err)
-	}
-	return dups, f.Close()
+	return dups, w.close()
 }
 
 func openRunSources[T any](runs []string) ([]*runSource[T], error) {
@@ -261,7 +260,25 @@ func mergeSources[T any](ctx context.Context, order rowOrder[T], srcs []*runSour
 			return dups, ctx.Err()
 		}
 		src := h.srcs[0]
-		row := src.rows[src.pos]
+		// The row is looked at where it lies (a copy whose address
+		// escaped into cmp would be allocated for every row), and
+		// copied out before advance refills its batch.
+		row := &src.rows[src.pos]
+		switch {
+		case have && order.cmp(&cur, row) == 0:
+			dups++
+			// Equal keys arrive in reception order (heap ties break
+			// by run, runs sort stably), so the later row replaces the
+			// current one unless the current one is strictly newer.
+			if order.newer == nil || !order.newer(&cur, row) {
+				cur = *row
+			}
+		case have:
+			out = append(out, cur)
+			cur = *row
+		default:
+			cur, have = *row, true
+		}
 		if err := src.advance(); err != nil {
 			return dups, err
 		}
@@ -271,25 +288,11 @@ func mergeSources[T any](ctx context.Context, order rowOrder[T], srcs []*runSour
 		} else {
 			heap.Fix(h, 0)
 		}
-		if have && order.cmp(&cur, &row) == 0 {
-			dups++
-			// Equal keys arrive in reception order (heap ties break
-			// by run, runs sort stably), so the later row replaces the
-			// current one unless the current one is strictly newer.
-			if order.newer == nil || !order.newer(&cur, &row) {
-				cur = row
-			}
-			continue
-		}
-		if have {
-			out = append(out, cur)
-			if len(out) == cap(out) {
-				if err := flush(); err != nil {
-					return dups, err
-				}
+		if len(out) == cap(out) {
+			if err := flush(); err != nil {
+				return dups, err
 			}
 		}
-		cur, have = row, true
 	}
 	if have {
 		out = append(out, cur)
@@ -303,17 +306,16 @@ type runSource[T any] struct {
 	idx  int // reception order of the run: ties go to the lower index first
 	rows []T
 	pos  int
-	f    *os.File
-	r    *parquet.GenericReader[T]
+	r    *runReader[T]
 	eof  bool
 }
 
 func openRunSource[T any](path string, idx int) (*runSource[T], error) {
-	f, err := os.Open(path)
+	r, err := openRun[T](path)
 	if err != nil {
 		return nil, err
 	}
-	s := &runSource[T]{idx: idx, f: f, r: parquet.NewGenericReader[T](f), rows: make([]T, 0, mergeReadBatch)}
+	s := &runSource[T]{idx: idx, r: r, rows: make([]T, 0, mergeReadBatch)}
 	if err := s.fill(); err != nil {
 		s.close()
 		return nil, err
@@ -321,22 +323,17 @@ func openRunSource[T any](path string, idx int) (*runSource[T], error) {
 	return s, nil
 }
 
-// fill reads the next batch. The buffer is cleared first: parquet-go reuses
-// the slices of the rows it decodes into, and rows already handed to the
-// merge must not change under it.
+// fill reads the next batch into the buffer, whose rows the merge has
+// copied out (it keeps rows by value).
 func (s *runSource[T]) fill() error {
 	buf := s.rows[:cap(s.rows)]
-	clear(buf)
-	n, err := s.r.Read(buf)
+	n, err := s.r.read(buf)
 	s.rows, s.pos = buf[:n], 0
 	if errors.Is(err, io.EOF) {
 		s.eof = true
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("read run %s: %w", s.f.Name(), err)
-	}
-	return nil
+	return err
 }
 
 func (s *runSource[T]) advance() error {
@@ -353,8 +350,7 @@ func (s *runSource[T]) done() bool { return s.pos >= len(s.rows) }
 
 func (s *runSource[T]) close() {
 	if s.r != nil {
-		s.r.Close()
-		s.f.Close()
+		s.r.close()
 		s.r = nil
 	}
 }

@@ -62,7 +62,7 @@ func TestRunSetMergeSortsAndDedupes(t *testing.T) {
 			t.Errorf("id %d: kept %s (channels %v), want %s", *r.ID, r.Email, r.ChannelIDs, want[*r.ID])
 		}
 	}
-	left, _ := filepath.Glob(filepath.Join(dir, "*.run.parquet"))
+	left, _ := filepath.Glob(filepath.Join(dir, "*.run"))
 	if len(left) != 0 {
 		t.Errorf("runs left behind: %v", left)
 	}

@@ -116,6 +116,9 @@ type loader struct {
 	// are looked up before they are sent (customerStep).
 	knownExisting atomic.Bool
 	attrCreates   atomic.Int64 // attribute definitions this input needs created
+	// inputRows is the number of staging rows of the input: the results
+	// file has one row per each.
+	inputRows int64
 }
 
 // Run loads opts.In into the store opts.Client talks to. It returns the
@@ -209,6 +212,13 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	if opts.DryRun {
 		return l.dryRun(ctx)
+	}
+	// The results are written as the batches complete (results.go).
+	for _, em := range in.Entities {
+		l.inputRows += em.Rows
+	}
+	if l.st.results, err = openResultStream(ResultsPath(opts.StatePath), st.scrub); err != nil {
+		return nil, err
 	}
 	runErr := l.run(ctx)
 	sum, err := l.finish(ctx, runErr == nil)

@@ -3,13 +3,26 @@ package load
 import (
 	"context"
 	"database/sql"
+	"sync"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// Result is one row of results.parquet: exactly one per input record, in
-// input order, entity by entity. Records settled by their parent's fate
-// (the addresses of a rejected customer) say so in Message.
+// Result is one row of results.parquet: exactly one per input record.
+// Records settled by their parent's fate (the addresses of a rejected
+// customer) say so in Message.
+//
+// The file is written while the run goes (resultStream): each commit's
+// outcomes are appended as the batch completes, so a run ends with its
+// last request, not with a pass over every input record. The rows are
+// then in the order the records were settled; the records that no outcome
+// of the run stands for (those settled by their parent's fate) follow,
+// from a few queries driven by the rejected and skipped parents. A run
+// whose rows do not add up to the input — it resumed a state that earlier
+// runs had settled part of, it stopped with records pending, an outcome
+// replaced another — writes the whole file again from the state file
+// instead (writeResults), one row per input record, entity by entity in
+// input order, as every run did before.
 type Result struct {
 	Entity     string         `parquet:"entity"`
 	SourceKey  string         `parquet:"source_key"`
@@ -17,6 +30,171 @@ type Result struct {
 	TargetID   *int64         `parquet:"target_id,optional"`
 	HTTPStatus int32          `parquet:"http_status"`
 	Message    string         `parquet:"message"`
+}
+
+// resultStream is the run's results file while the run writes it.
+type resultStream struct {
+	mu     sync.Mutex
+	w      *staging.Writer[Result]
+	scrub  func(string) string
+	buf    []Result
+	rows   int64 // rows given to w or buf
+	counts map[string]map[staging.Status]int64
+	// rebuild: the rows cannot be trusted to be one per record (an
+	// outcome replaced another, a write failed): finish rebuilds the file.
+	rebuild bool
+}
+
+// resultBuffer is how many rows the stream gathers before it writes
+// them: one parquet-go call per batch of ten would cost more than the
+// rows.
+const resultBuffer = 1024
+
+func openResultStream(path string, scrub func(string) string) (*resultStream, error) {
+	w, err := staging.Create[Result](path)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]map[staging.Status]int64{}
+	for _, e := range staging.Entities {
+		counts[e] = map[staging.Status]int64{}
+	}
+	return &resultStream{w: w, scrub: scrub, counts: counts, buf: make([]Result, 0, resultBuffer)}, nil
+}
+
+// add appends one commit's outcomes; replaced says that one of them
+// replaced an outcome the record had.
+func (r *resultStream) add(outs []outcome, replaced bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if replaced {
+		r.rebuild = true
+	}
+	if r.rebuild {
+		return
+	}
+	for _, o := range outs {
+		res := Result{Entity: o.entity, SourceKey: o.key, Status: o.status, HTTPStatus: int32(o.http), Message: o.message}
+		if o.target != 0 {
+			id := o.target
+			res.TargetID = &id
+		}
+		r.put(res)
+	}
+}
+
+// put buffers one row, writing the buffer when full; r.mu is held.
+func (r *resultStream) put(res Result) {
+	res.Message = r.scrub(res.Message)
+	r.counts[res.Entity][res.Status]++
+	r.rows++
+	r.buf = append(r.buf, res)
+	if len(r.buf) == cap(r.buf) {
+		if err := r.w.Write(r.buf...); err != nil {
+			r.rebuild = true // the rebuild reports the error if it recurs
+		}
+		r.buf = r.buf[:0]
+	}
+}
+
+// abort discards the file.
+func (r *resultStream) abort() { r.w.Abort() }
+
+// finishResults completes the results file: the stream with the records
+// settled by their parents' fate, when that accounts for every one of the
+// input's rows records, else a rebuild from the state file.
+func (l *loader) finishResults(ctx context.Context) (string, map[string]map[staging.Status]int64, error) {
+	r := l.st.results
+	if r == nil {
+		return l.writeResults(ctx)
+	}
+	l.st.results = nil // no commit after this one reaches the stream
+	defer r.abort()    // a no-op after Commit
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.rebuild {
+		if err := l.parentSettled(ctx, r); err != nil {
+			return "", nil, err
+		}
+	}
+	if r.rebuild || r.rows != l.inputRows {
+		l.log.Debug("results rebuilt from the state file", "streamed", r.rows, "input_rows", l.inputRows, "replaced", r.rebuild)
+		r.abort()
+		return l.writeResults(ctx)
+	}
+	if err := r.w.Write(r.buf...); err != nil {
+		return "", nil, err
+	}
+	if _, err := r.w.Commit(); err != nil {
+		return "", nil, err
+	}
+	return ResultsPath(l.opts.StatePath), r.counts, nil
+}
+
+// parentSettled puts into r the records that have no outcome and are
+// settled by their parent's: the children of rejected and skipped
+// customers, and the form fields of rejected addresses. The queries start
+// from those parents (their outcomes), so a run with few rejects spends
+// little on them.
+func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
+	for _, e := range staging.Entities {
+		if e == staging.EntityCustomers || e == staging.EntityAttributes || e == staging.EntityCustomerGroups {
+			continue // not children of customers
+		}
+		rows, err := l.st.db.QueryContext(ctx, `SELECT s.key, c.status, c.http_status, c.message FROM idmap c
+			JOIN src s ON s.entity = ?1 AND s.cust = c.key
+			WHERE c.entity = ?2 AND c.status IN (?3, ?4)
+			AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = ?1 AND m.key = s.key)`,
+			e, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key, msg string
+			var st staging.Status
+			var hs int64
+			if err := rows.Scan(&key, &st, &hs, &msg); err != nil {
+				rows.Close()
+				return err
+			}
+			r.put(parentResult(e, key, st, hs, msg))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, a.message FROM idmap a
+		JOIN src sa ON sa.entity = ?1 AND sa.key = a.key
+		JOIN src f ON f.entity = ?2 AND f.cust = sa.cust AND f.ref = a.key
+		LEFT JOIN idmap c ON c.entity = ?3 AND c.key = f.cust
+		WHERE a.entity = ?1 AND a.status = ?4 AND (c.status IS NULL OR c.status NOT IN (?4, ?5))
+		AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = ?2 AND m.key = f.key)`,
+		staging.EntityAddresses, staging.EntityFormFieldValues, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, msg string
+		var hs int64
+		if err := rows.Scan(&key, &hs, &msg); err != nil {
+			return err
+		}
+		r.put(Result{Entity: staging.EntityFormFieldValues, SourceKey: key, Status: staging.StatusRejected, HTTPStatus: int32(hs),
+			Message: "address rejected: " + msg})
+	}
+	return rows.Err()
+}
+
+// parentResult is the row of a record settled by its customer's outcome
+// (rejected or skipped): the wording entityResults gives it too.
+func parentResult(entity, key string, customer staging.Status, httpStatus int64, msg string) Result {
+	if customer == staging.StatusRejected {
+		return Result{Entity: entity, SourceKey: key, Status: staging.StatusRejected, HTTPStatus: int32(httpStatus), Message: "customer rejected: " + msg}
+	}
+	return Result{Entity: entity, SourceKey: key, Status: staging.StatusSkipped,
+		Message: "customer already exists in the target store (--on-existing=skip): " + msg}
 }
 
 // writeResults streams results.parquet from the state file. The row set is
@@ -79,10 +257,8 @@ func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Wr
 			}
 		case cust != "" && !custIn:
 			r.Status, r.Message = staging.StatusRejected, "customer "+cust+" is not in the input"
-		case cst.V == staging.StatusRejected:
-			r.Status, r.HTTPStatus, r.Message = staging.StatusRejected, int32(chs.Int64), "customer rejected: "+cmsg.String
-		case cst.V == staging.StatusSkipped:
-			r.Status, r.Message = staging.StatusSkipped, "customer already exists in the target store (--on-existing=skip): "+cmsg.String
+		case cst.V == staging.StatusRejected || cst.V == staging.StatusSkipped:
+			r = parentResult(entity, key, cst.V, chs.Int64, cmsg.String)
 		case entity == staging.EntityFormFieldValues && ref != "" && !addrIn:
 			r.Status, r.Message = staging.StatusRejected, "address "+ref+" is not in the input"
 		case ast.V == staging.StatusRejected:

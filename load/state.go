@@ -94,6 +94,9 @@ type state struct {
 	// observe, when set, is told of the outcomes of every commit, after
 	// it (the loader's accounting: customers done, a step's progress).
 	observe func([]outcome)
+	// results, when set, is given the outcomes of every commit, after
+	// it: the run's results file, written as the batches complete.
+	results *resultStream
 }
 
 // scrub is s through redact.
@@ -196,10 +199,14 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 		return fmt.Errorf("state: %w", err)
 	}
 	defer tx.Rollback()
+	replaced := false
 	if len(outs) > 0 {
+		// An outcome that replaces one the record had (none of the steps
+		// does that, but nothing forbids it) makes the streamed results
+		// hold two rows for it: the stream is told, and the results are
+		// then rebuilt from the state file (results.go).
 		st, err := tx.Prepare(`INSERT INTO idmap(entity, key, status, target_id, http_status, message, batch) VALUES(?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(entity, key) DO UPDATE SET status = excluded.status, target_id = excluded.target_id,
-			http_status = excluded.http_status, message = excluded.message, batch = excluded.batch`)
+			ON CONFLICT(entity, key) DO NOTHING`)
 		if err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
@@ -213,7 +220,16 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 			if batch != 0 {
 				b = batch
 			}
-			if _, err := st.Exec(o.entity, o.key, o.status, target, o.http, s.scrub(o.message), b); err != nil {
+			res, err := st.Exec(o.entity, o.key, o.status, target, o.http, s.scrub(o.message), b)
+			if err == nil {
+				var n int64
+				if n, err = res.RowsAffected(); err == nil && n == 0 {
+					replaced = true
+					_, err = tx.Exec(`UPDATE idmap SET status = ?, target_id = ?, http_status = ?, message = ?, batch = ? WHERE entity = ? AND key = ?`,
+						o.status, target, o.http, s.scrub(o.message), b, o.entity, o.key)
+				}
+			}
+			if err != nil {
 				return fmt.Errorf("state: %w", err)
 			}
 		}
@@ -229,6 +245,9 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 	}
 	if s.observe != nil && len(outs) > 0 {
 		s.observe(outs)
+	}
+	if s.results != nil && len(outs) > 0 {
+		s.results.add(outs, replaced)
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func (s *Summary) total(status staging.Status) int64 {
 func (l *loader) finish(ctx context.Context, complete bool) (*Summary, error) {
 	ctx = context.WithoutCancel(ctx) // a cancelled run still reports
 	s := l.baseSummary()
-	path, counts, err := l.writeResults(ctx)
+	path, counts, err := l.finishResults(ctx)
 	if err != nil {
 		return s, err
 	}

@@ -11,7 +11,6 @@ import (
 	"reflect"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
 )
@@ -47,7 +46,7 @@ func Create[T any](path string) (*Writer[T], error) {
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(f, h)}
 	pw := parquet.NewGenericWriter[T](cw,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(pageCodec), // zstd (zstd.go)
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.CreatedBy("bcetl", "1", ""),
 		// No min/max in each page header: they hold whole values, and one

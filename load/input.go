@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,87 +67,91 @@ var importPragmas = []struct{ name, value string }{
 	{"wal_autocheckpoint", "10000"},
 }
 
-// The src.data of each entity: the staging row as JSON, without the fields
-// the loader never reads (the source store's ids, dates and counts, the
-// country name, the typed copies of a form field value) and without empty
-// ones, which halves what the import writes and sorts. They decode into the
-// staging types (the JSON names are the same). Each type has the fields of
-// its staging type, and is converted from it, so a field added there does
-// not compile until it is given a tag here.
+// The src.data of each entity (layout version 2, srcdata.go): the
+// staging row as JSON under short names, without what the row's own
+// columns already hold (its source key is src.key, its customer's
+// src.cust, an attribute's name and a value's attribute name src.ref,
+// a form field's address src.ref), without the fields the loader never
+// reads (the source store's ids, dates and counts, the country name, the
+// typed copies of a form field value) and without empty ones. Each type
+// has the fields of its staging type, and is converted from it, so a
+// field added there does not compile until it is given a tag here.
 type (
 	srcAttribute struct {
-		SourceKey    string     `json:",omitempty"`
+		SourceKey    string     `json:"-"`
 		ID           *int64     `json:"-"`
-		Name         string     `json:",omitempty"`
-		Type         string     `json:",omitempty"`
+		Name         string     `json:"-"`
+		Type         string     `json:"type,omitempty"`
 		DateCreated  *time.Time `json:"-"`
 		DateModified *time.Time `json:"-"`
 	}
 	srcCustomer struct {
-		SourceKey                               string          `json:",omitempty"`
+		SourceKey                               string          `json:"-"`
 		ID                                      *int64          `json:"-"`
-		Email                                   string          `json:",omitempty"`
-		FirstName                               string          `json:",omitempty"`
-		LastName                                string          `json:",omitempty"`
-		Company                                 string          `json:",omitempty"`
-		Phone                                   string          `json:",omitempty"`
-		Notes                                   string          `json:",omitempty"`
-		TaxExemptCategory                       string          `json:",omitempty"`
+		Email                                   string          `json:"email,omitempty"`
+		FirstName                               string          `json:"first,omitempty"`
+		LastName                                string          `json:"last,omitempty"`
+		Company                                 string          `json:"company,omitempty"`
+		Phone                                   string          `json:"phone,omitempty"`
+		Notes                                   string          `json:"notes,omitempty"`
+		TaxExemptCategory                       string          `json:"tax,omitempty"`
 		RegistrationIPAddress                   string          `json:"-"`
-		CustomerGroupID                         *int64          `json:",omitempty"`
-		CustomerGroupName                       string          `json:",omitempty"`
+		CustomerGroupID                         *int64          `json:"group_id,omitempty"`
+		CustomerGroupName                       string          `json:"group,omitempty"`
 		DateCreated                             *time.Time      `json:"-"`
 		DateModified                            *time.Time      `json:"-"`
 		AddressCount                            int32           `json:"-"`
 		AttributeCount                          int32           `json:"-"`
-		AcceptsProductReviewAbandonedCartEmails *bool           `json:",omitempty"`
-		ForcePasswordReset                      *bool           `json:",omitempty"`
-		OriginChannelID                         *int64          `json:",omitempty"`
-		ChannelIDs                              []int64         `json:",omitempty"`
-		StoreCreditAmounts                      []staging.Money `json:",omitempty"`
+		AcceptsProductReviewAbandonedCartEmails *bool           `json:"accepts,omitempty"`
+		ForcePasswordReset                      *bool           `json:"reset,omitempty"`
+		OriginChannelID                         *int64          `json:"origin,omitempty"`
+		ChannelIDs                              []int64         `json:"channels,omitempty"`
+		StoreCreditAmounts                      []staging.Money `json:"credit,omitempty"`
 	}
 	srcAddress struct {
-		SourceKey         string `json:",omitempty"`
+		SourceKey         string `json:"-"`
 		ID                *int64 `json:"-"`
-		CustomerSourceKey string `json:",omitempty"`
+		CustomerSourceKey string `json:"-"`
 		CustomerID        *int64 `json:"-"`
-		FirstName         string `json:",omitempty"`
-		LastName          string `json:",omitempty"`
-		Company           string `json:",omitempty"`
-		Address1          string `json:",omitempty"`
-		Address2          string `json:",omitempty"`
-		City              string `json:",omitempty"`
-		StateOrProvince   string `json:",omitempty"`
-		PostalCode        string `json:",omitempty"`
+		FirstName         string `json:"first,omitempty"`
+		LastName          string `json:"last,omitempty"`
+		Company           string `json:"company,omitempty"`
+		Address1          string `json:"addr1,omitempty"`
+		Address2          string `json:"addr2,omitempty"`
+		City              string `json:"city,omitempty"`
+		StateOrProvince   string `json:"state,omitempty"`
+		PostalCode        string `json:"zip,omitempty"`
 		Country           string `json:"-"`
-		CountryCode       string `json:",omitempty"`
-		Phone             string `json:",omitempty"`
-		AddressType       string `json:",omitempty"`
+		CountryCode       string `json:"country,omitempty"`
+		Phone             string `json:"phone,omitempty"`
+		AddressType       string `json:"type,omitempty"`
 	}
 	srcAttributeValue struct {
-		SourceKey         string     `json:",omitempty"`
+		SourceKey         string     `json:"-"`
 		ID                *int64     `json:"-"`
-		CustomerSourceKey string     `json:",omitempty"`
+		CustomerSourceKey string     `json:"-"`
 		CustomerID        *int64     `json:"-"`
 		AttributeID       *int64     `json:"-"`
-		AttributeName     string     `json:",omitempty"`
-		AttributeType     string     `json:",omitempty"`
-		AttributeValue    string     `json:",omitempty"`
+		AttributeName     string     `json:"-"`
+		AttributeType     string     `json:"type,omitempty"`
+		AttributeValue    string     `json:"value,omitempty"`
 		DateCreated       *time.Time `json:"-"`
 		DateModified      *time.Time `json:"-"`
 	}
 	srcFormFieldValue struct {
-		SourceKey         string   `json:",omitempty"`
-		CustomerSourceKey string   `json:",omitempty"`
-		AddressSourceKey  *string  `json:",omitempty"`
-		CustomerID        *int64   `json:"-"`
-		AddressID         *int64   `json:"-"`
-		Name              string   `json:",omitempty"`
-		ValueType         string   `json:",omitempty"`
-		ValueString       *string  `json:"-"`
-		ValueNumber       *float64 `json:"-"`
-		ValueArray        []string `json:"-"`
-		ValueJSON         string   `json:",omitempty"`
+		SourceKey         string `json:"-"`
+		CustomerSourceKey string `json:"-"`
+		// AddressSourceKey is src.ref when it is set and not empty; only
+		// a pointer to "" (which ref cannot tell from none) is kept here.
+		AddressSourceKey *string  `json:"address,omitempty"`
+		CustomerID       *int64   `json:"-"`
+		AddressID        *int64   `json:"-"`
+		Name             string   `json:"name,omitempty"`
+		ValueType        string   `json:"type,omitempty"`
+		ValueString      *string  `json:"-"`
+		ValueNumber      *float64 `json:"-"`
+		ValueArray       []string `json:"-"`
+		ValueJSON        string   `json:"json,omitempty"`
 	}
 )
 
@@ -280,7 +283,7 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 		if key == "" {
 			return fmt.Errorf("%s: row %d has no source_key", staging.FileName(entity), seq+1)
 		}
-		b, err := json.Marshal(v)
+		b, err := encodeSrc(v)
 		if err != nil {
 			return err
 		}
@@ -322,7 +325,11 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 				if r.AddressSourceKey != nil {
 					ref = *r.AddressSourceKey
 				}
-				return add(r.SourceKey, r.CustomerSourceKey, ref, srcFormFieldValue(r))
+				f := srcFormFieldValue(r)
+				if ref != "" {
+					f.AddressSourceKey = nil // src.ref holds it
+				}
+				return add(r.SourceKey, r.CustomerSourceKey, ref, f)
 			})
 		}},
 		// The store-to-store entities are few or small per row: their
@@ -484,12 +491,6 @@ type srcRow struct {
 	seq            int64
 	key, cust, ref string
 	data           []byte
-}
-
-func decode[T any](r srcRow) (T, error) {
-	var v T
-	err := json.Unmarshal(r.data, &v)
-	return v, err
 }
 
 // srcRows runs a query over src and returns all rows (callers page, so the

@@ -149,9 +149,9 @@ func (l *loader) mappingNeeds(ctx context.Context) (needs, error) {
 	var n needs
 	err := l.st.db.QueryRowContext(ctx, `SELECT
 		EXISTS(SELECT 1 FROM src WHERE entity = ?1) OR EXISTS(SELECT 1 FROM src WHERE entity = ?2 AND
-			(coalesce(json_extract(data, '$.CustomerGroupID'), 0) != 0 OR json_extract(data, '$.CustomerGroupName') IS NOT NULL)),
-		EXISTS(SELECT 1 FROM src WHERE (entity = ?2 AND (json_extract(data, '$.ChannelIDs') IS NOT NULL OR
-			json_extract(data, '$.OriginChannelID') IS NOT NULL)) OR (entity = ?3 AND coalesce(json_extract(data, '$.ChannelID'), 0) != 0))`,
+			(coalesce(json_extract(data, '$.group_id'), 0) != 0 OR json_extract(data, '$.group') IS NOT NULL)),
+		EXISTS(SELECT 1 FROM src WHERE (entity = ?2 AND (json_extract(data, '$.channels') IS NOT NULL OR
+			json_extract(data, '$.origin') IS NOT NULL)) OR (entity = ?3 AND coalesce(json_extract(data, '$.ChannelID'), 0) != 0))`,
 		staging.EntityCustomerGroups, staging.EntityCustomers, staging.EntitySubscribers).Scan(&n.groups, &n.channels)
 	return n, err
 }
@@ -343,7 +343,7 @@ func (l *loader) planMappingRequests(ctx context.Context, r map[string]int64) er
 	}
 	var countries, groups, metas, subs, consents int64
 	err = l.st.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(DISTINCT json_extract(data, '$.CountryCode')) FROM src WHERE entity = ?1 AND json_extract(data, '$.StateOrProvince') IS NOT NULL),
+		(SELECT count(DISTINCT json_extract(data, '$.country')) FROM src WHERE entity = ?1 AND json_extract(data, '$.state') IS NOT NULL),
 		(SELECT count(*) FROM src WHERE entity = ?2), (SELECT count(*) FROM src WHERE entity = ?3),
 		(SELECT count(*) FROM src WHERE entity = ?4), (SELECT count(*) FROM src WHERE entity = ?5)`,
 		staging.EntityAddresses, staging.EntityCustomerGroups, staging.EntityMetafields, staging.EntitySubscribers, staging.EntityConsents).

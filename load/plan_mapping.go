@@ -89,7 +89,7 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 		byName[strings.ToLower(g.Name)] = gp
 		m.Groups = append(m.Groups, gp.self())
 	}
-	q, err := l.st.db.QueryContext(ctx, `SELECT coalesce(json_extract(data, '$.CustomerGroupName'), ''), coalesce(json_extract(data, '$.CustomerGroupID'), 0), count(*)
+	q, err := l.st.db.QueryContext(ctx, `SELECT coalesce(json_extract(data, '$.group'), ''), coalesce(json_extract(data, '$.group_id'), 0), count(*)
 		FROM src WHERE entity = ? GROUP BY 1, 2`, staging.EntityCustomers)
 	if err != nil {
 		return err
@@ -122,8 +122,8 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 	m.Groups = append(m.Groups, orphans...)
 
 	q, err = l.st.db.QueryContext(ctx, `SELECT ch, count(DISTINCT k) FROM (
-		SELECT src.key AS k, j.value AS ch FROM src, json_each(src.data, '$.ChannelIDs') j WHERE src.entity = ?1
-		UNION ALL SELECT key, json_extract(data, '$.OriginChannelID') FROM src WHERE entity = ?1 AND json_extract(data, '$.OriginChannelID') IS NOT NULL)
+		SELECT src.key AS k, j.value AS ch FROM src, json_each(src.data, '$.channels') j WHERE src.entity = ?1
+		UNION ALL SELECT key, json_extract(data, '$.origin') FROM src WHERE entity = ?1 AND json_extract(data, '$.origin') IS NOT NULL)
 		GROUP BY ch ORDER BY ch`, staging.EntityCustomers)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 		return err
 	}
 
-	q, err = l.st.db.QueryContext(ctx, `SELECT ref != '', coalesce(json_extract(data, '$.Name'), ''), count(*) FROM src WHERE entity = ? GROUP BY 1, 2 ORDER BY 1, 2`,
+	q, err = l.st.db.QueryContext(ctx, `SELECT ref != '', coalesce(json_extract(data, '$.name'), ''), count(*) FROM src WHERE entity = ? GROUP BY 1, 2 ORDER BY 1, 2`,
 		staging.EntityFormFieldValues)
 	if err != nil {
 		return err

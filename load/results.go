@@ -128,6 +128,7 @@ func (l *loader) finishResults(ctx context.Context) (string, map[string]map[stag
 	if _, err := r.w.Commit(); err != nil {
 		return "", nil, err
 	}
+	l.log.Debug("results written as the batches completed", "rows", r.rows)
 	return ResultsPath(l.opts.StatePath), r.counts, nil
 }
 

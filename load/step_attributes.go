@@ -237,7 +237,7 @@ func (l *loader) sourceAttributes(ctx context.Context) ([]*srcAttr, error) {
 		}
 		sa.keys = append(sa.keys, r.key)
 	}
-	q, err := l.st.db.QueryContext(ctx, `SELECT ref, coalesce(json_extract(data, '$.AttributeType'), '') FROM src WHERE entity = ? GROUP BY ref`, staging.EntityAttributeValues)
+	q, err := l.st.db.QueryContext(ctx, `SELECT ref, coalesce(json_extract(data, '$.type'), '') FROM src WHERE entity = ? GROUP BY ref`, staging.EntityAttributeValues)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,59 @@
+package load
+
+import (
+	json "github.com/goccy/go-json"
+
+	"github.com/bcetl/bcetl/internal/staging"
+)
+
+// The codec of src.data (input.go has the row types). The JSON codec is
+// the API client's (github.com/goccy/go-json, which reads and writes what
+// encoding/json does, several times faster): every pending record is
+// decoded from here before it is sent, so it is on the load's hot path.
+// Encoding is deterministic, which the delta needs: it compares the data
+// of the previous and the new input byte for byte.
+
+// encodeSrc is the src.data of a row: one of the src* types, or a
+// store-to-store entity's staging row kept whole.
+func encodeSrc(v any) ([]byte, error) { return json.Marshal(v) }
+
+// decode reads the staging row of r back: its data, and what the row's
+// columns hold (the source key, the customer, the ref).
+func decode[T any](r srcRow) (T, error) {
+	var v T
+	var err error
+	switch p := any(&v).(type) {
+	case *staging.Customer:
+		var c srcCustomer
+		err = json.Unmarshal(r.data, &c)
+		*p = staging.Customer(c)
+		p.SourceKey = r.key
+	case *staging.Address:
+		var a srcAddress
+		err = json.Unmarshal(r.data, &a)
+		*p = staging.Address(a)
+		p.SourceKey, p.CustomerSourceKey = r.key, r.cust
+	case *staging.AttributeValue:
+		var a srcAttributeValue
+		err = json.Unmarshal(r.data, &a)
+		*p = staging.AttributeValue(a)
+		p.SourceKey, p.CustomerSourceKey, p.AttributeName = r.key, r.cust, r.ref
+	case *staging.FormFieldValue:
+		var f srcFormFieldValue
+		err = json.Unmarshal(r.data, &f)
+		*p = staging.FormFieldValue(f)
+		p.SourceKey, p.CustomerSourceKey = r.key, r.cust
+		if r.ref != "" {
+			ref := r.ref
+			p.AddressSourceKey = &ref
+		}
+	case *staging.Attribute:
+		var a srcAttribute
+		err = json.Unmarshal(r.data, &a)
+		*p = staging.Attribute(a)
+		p.SourceKey, p.Name = r.key, r.ref
+	default:
+		err = json.Unmarshal(r.data, &v)
+	}
+	return v, err
+}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-
 )
 
 // The store extractor receives rows in an order it does not control (pages

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 
 	"github.com/bcetl/bcetl/internal/staging"
@@ -138,32 +139,34 @@ func (l *loader) finishResults(ctx context.Context) (string, map[string]map[stag
 // from those parents (their outcomes), so a run with few rejects spends
 // little on them.
 func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
+	// One walk over the customers' outcomes for every child entity.
+	var children []any
 	for _, e := range staging.Entities {
-		if e == staging.EntityCustomers || e == staging.EntityAttributes || e == staging.EntityCustomerGroups {
-			continue // not children of customers
+		if e != staging.EntityCustomers && e != staging.EntityAttributes && e != staging.EntityCustomerGroups {
+			children = append(children, e)
 		}
-		rows, err := l.st.db.QueryContext(ctx, `SELECT s.key, c.status, c.http_status, c.message FROM idmap c
-			JOIN src s ON s.entity = ?1 AND s.cust = c.key
-			WHERE c.entity = ?2 AND c.status IN (?3, ?4)
-			AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = ?1 AND m.key = s.key)`,
-			e, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)
-		if err != nil {
+	}
+	q := `SELECT s.entity, s.key, c.status, c.http_status, c.message FROM idmap c
+		JOIN src s ON s.entity IN (?` + strings.Repeat(",?", len(children)-1) + `) AND s.cust = c.key
+		WHERE c.entity = ? AND c.status IN (?, ?)
+		AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = s.entity AND m.key = s.key)`
+	crows, err := l.st.db.QueryContext(ctx, q, append(children, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)...)
+	if err != nil {
+		return err
+	}
+	for crows.Next() {
+		var entity, key, msg string
+		var st staging.Status
+		var hs int64
+		if err := crows.Scan(&entity, &key, &st, &hs, &msg); err != nil {
+			crows.Close()
 			return err
 		}
-		for rows.Next() {
-			var key, msg string
-			var st staging.Status
-			var hs int64
-			if err := rows.Scan(&key, &st, &hs, &msg); err != nil {
-				rows.Close()
-				return err
-			}
-			r.put(parentResult(e, key, st, hs, msg))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		r.put(parentResult(entity, key, st, hs, msg))
+	}
+	crows.Close()
+	if err := crows.Err(); err != nil {
+		return err
 	}
 	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, a.message FROM idmap a
 		JOIN src sa ON sa.entity = ?1 AND sa.key = a.key

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
@@ -200,38 +202,43 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 	}
 	defer tx.Rollback()
 	replaced := false
-	if len(outs) > 0 {
-		// An outcome that replaces one the record had (none of the steps
-		// does that, but nothing forbids it) makes the streamed results
-		// hold two rows for it: the stream is told, and the results are
-		// then rebuilt from the state file (results.go).
-		st, err := tx.Prepare(`INSERT INTO idmap(entity, key, status, target_id, http_status, message, batch) VALUES(?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(entity, key) DO NOTHING`)
-		if err != nil {
-			return fmt.Errorf("state: %w", err)
-		}
-		defer st.Close()
-		for _, o := range outs {
+	var b any
+	if batch != 0 {
+		b = batch
+	}
+	// Many rows per INSERT (a batch of ten customers settles some
+	// seventy records): one statement each cost most of the load's
+	// SQLite time in the driver's round trips. An outcome that replaces
+	// one the record had (none of the steps does that, but nothing
+	// forbids it) shows as fewer rows inserted than given: the chunk is
+	// then written by UPDATE, and the streamed results, which would hold
+	// two rows for the record, are told (results.go).
+	for chunk := range slices.Chunk(outs, outcomesPerInsert) {
+		args := make([]any, 0, 7*len(chunk))
+		for _, o := range chunk {
 			var target any
 			if o.target != 0 {
 				target = o.target
 			}
-			var b any
-			if batch != 0 {
-				b = batch
-			}
-			res, err := st.Exec(o.entity, o.key, o.status, target, o.http, s.scrub(o.message), b)
-			if err == nil {
-				var n int64
-				if n, err = res.RowsAffected(); err == nil && n == 0 {
-					replaced = true
-					_, err = tx.Exec(`UPDATE idmap SET status = ?, target_id = ?, http_status = ?, message = ?, batch = ? WHERE entity = ? AND key = ?`,
-						o.status, target, o.http, s.scrub(o.message), b, o.entity, o.key)
+			args = append(args, o.entity, o.key, o.status, target, o.http, s.scrub(o.message), b)
+		}
+		res, err := tx.Exec(insertOutcomes(len(chunk)), args...)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err == nil && n < int64(len(chunk)) {
+			replaced = true
+			for k := range chunk {
+				a := args[7*k : 7*k+7]
+				if _, err = tx.Exec(`UPDATE idmap SET status = ?, target_id = ?, http_status = ?, message = ?, batch = ? WHERE entity = ? AND key = ?`,
+					a[2], a[3], a[4], a[5], a[6], a[0], a[1]); err != nil {
+					break
 				}
 			}
-			if err != nil {
-				return fmt.Errorf("state: %w", err)
-			}
+		}
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
 		}
 	}
 	if batch != 0 {
@@ -250,6 +257,16 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 		s.results.add(outs, replaced)
 	}
 	return nil
+}
+
+// outcomesPerInsert is how many outcomes one INSERT writes at most.
+const outcomesPerInsert = 100
+
+// insertOutcomes is an INSERT of n outcomes that keeps a record's
+// existing outcome (see finish).
+func insertOutcomes(n int) string {
+	return `INSERT INTO idmap(entity, key, status, target_id, http_status, message, batch) VALUES ` +
+		strings.Repeat("(?,?,?,?,?,?,?),", n-1) + `(?,?,?,?,?,?,?) ON CONFLICT(entity, key) DO NOTHING`
 }
 
 // record writes outcomes that no batch row stands for.

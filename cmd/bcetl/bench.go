@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -66,12 +68,19 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
+		// The stages' figures (bench_meter.go): CPU and RSS sampled, the
+		// stages' starts taken from the pipeline's log.
+		m := startMeter()
+		log := slog.New(&markHandler{Handler: a.log.Handler(), m: m, watch: []string{stageExtract, stageTransform}})
+		began := time.Now()
 		res, err := pipelines.Migrate(ctx, pipelines.MigrateOptions{
 			From: store.Scheme, Source: srcClient, SourceStoreHash: src.Hash,
-			Work: dir, Target: tgtClient, Options: accounting.Options{Log: a.log},
+			Work: dir, Target: tgtClient, Options: accounting.Options{Log: log},
 			Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 			Load:      load.Options{ChannelMap: channelMap},
 		})
+		ended := time.Now()
+		m.finish()
 		if err != nil {
 			return err
 		}
@@ -96,12 +105,56 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "%-44s %d (store quota %d, concurrency caps %d)\n", "429s seen by the target", st.RateLimited+st.ConcurrencyLimited, st.RateLimited, st.ConcurrencyLimited)
 		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "extract", float64(rows)/res.ExtractTime.Seconds(), rows, res.ExtractTime.Round(time.Millisecond))
 		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "transform", float64(rows)/res.TransformTime.Seconds(), rows, res.TransformTime.Round(time.Millisecond))
+		printStages(a.stdout, m, began, ended, res, rows)
 		if err := benchExport(ctx, a.stdout, src, srcClient, *customers, filepath.Join(dir, "export")); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%-44s %.0f MiB (this process, both sandboxes included)\n", "peak RSS", float64(peakRSS())/(1<<20))
 		return res.Ledger.Check()
 	}
+}
+
+// The messages the pipeline logs as a stage starts (pipelines.Migrate).
+const (
+	stageExtract   = "extract: starting"
+	stageTransform = "transform: starting"
+)
+
+// printStages prints each stage's rows/s, CPU/wall and RSS: extract from
+// its start to the transform's, transform for its wall time, load from
+// then to the end of the run (the ledger's few milliseconds included).
+func printStages(w io.Writer, m *meter, began, ended time.Time, res *pipelines.MigrateResult, rows int64) {
+	exStart, trStart := m.mark(stageExtract), m.mark(stageTransform)
+	if exStart.IsZero() || trStart.IsZero() {
+		return // a stage was skipped: nothing to measure
+	}
+	trEnd := trStart.Add(res.TransformTime)
+	var loadRows int64
+	for _, c := range res.Load.Counts {
+		for _, n := range c {
+			loadRows += n
+		}
+	}
+	fmt.Fprintf(w, "\n%-10s %10s %12s %9s %9s %16s %14s\n", "stage", "wall", "rows/s", "CPU", "CPU/wall", "peak RSS (sampled)", "VmHWM so far")
+	for _, st := range []struct {
+		name string
+		a, b time.Time
+		rows int64
+	}{
+		{"extract", exStart, trStart, rows},
+		{"transform", trStart, trEnd, rows},
+		{"load", trEnd, ended, loadRows},
+	} {
+		f := m.between(st.a, st.b)
+		wall := st.b.Sub(st.a)
+		fmt.Fprintf(w, "%-10s %10s %12.0f %9s %9.2f %14.0f MiB %10.0f MiB\n", st.name, wall.Round(time.Millisecond),
+			float64(st.rows)/wall.Seconds(), f.cpu.Round(10*time.Millisecond), f.cpu.Seconds()/wall.Seconds(),
+			float64(f.peak)/(1<<20), float64(f.hwm)/(1<<20))
+	}
+	all := m.between(began, ended)
+	fmt.Fprintf(w, "%-10s %10s %12s %9s %9.2f %14.0f MiB %10.0f MiB\n", "all", ended.Sub(began).Round(time.Millisecond), "",
+		all.cpu.Round(10*time.Millisecond), all.cpu.Seconds()/ended.Sub(began).Seconds(), float64(all.peak)/(1<<20), float64(all.hwm)/(1<<20))
+	fmt.Fprintf(w, "(this process, both sandboxes included; load rows are every input record's result)\n\n")
 }
 
 func ratio(a, b int64) float64 {

@@ -119,6 +119,9 @@ type loader struct {
 	// inputRows is the number of staging rows of the input: the results
 	// file has one row per each.
 	inputRows int64
+	// minBase is the input's minimum of requests without the attribute
+	// creations (minimumRequests).
+	minBase int64
 }
 
 // Run loads opts.In into the store opts.Client talks to. It returns the
@@ -212,6 +215,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	if opts.DryRun {
 		return l.dryRun(ctx)
+	}
+	if _, l.minBase, err = l.planRequests(ctx, 0); err != nil {
+		return nil, err
 	}
 	// The results are written as the batches complete (results.go).
 	for _, em := range in.Entities {

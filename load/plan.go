@@ -90,10 +90,12 @@ func (l *loader) planRequests(ctx context.Context, creates int64) (map[string]in
 	return r, total, nil
 }
 
-// minimumRequests is Summary.MinimumRequests.
-func (l *loader) minimumRequests(ctx context.Context) (int64, error) {
-	_, n, err := l.planRequests(ctx, l.attrCreates.Load())
-	return n, err
+// minimumRequests is Summary.MinimumRequests: l.minBase, the plan without
+// attribute creations (planned before the first write, so that no pass
+// over the input follows the last request), and the creations the
+// attribute step found needed.
+func (l *loader) minimumRequests() int64 {
+	return l.minBase + ceilDiv(l.attrCreates.Load(), bigcommerce.MaxAttributesPerCall)
 }
 
 // dryRun validates the input and prints the plan; it writes nothing to the

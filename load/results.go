@@ -44,6 +44,9 @@ type resultStream struct {
 	// rebuild: the rows cannot be trusted to be one per record (an
 	// outcome replaced another, a write failed): finish rebuilds the file.
 	rebuild bool
+	// Parents whose children are settled by their outcome (parentSettled
+	// looks for those children only when the run gave such outcomes).
+	parentCustomers, rejectedAddresses int64
 }
 
 // resultBuffer is how many rows the stream gathers before it writes
@@ -79,6 +82,12 @@ func (r *resultStream) add(outs []outcome, replaced bool) {
 		if o.target != 0 {
 			id := o.target
 			res.TargetID = &id
+		}
+		switch {
+		case o.entity == staging.EntityCustomers && (o.status == staging.StatusRejected || o.status == staging.StatusSkipped):
+			r.parentCustomers++
+		case o.entity == staging.EntityAddresses && o.status == staging.StatusRejected:
+			r.rejectedAddresses++
 		}
 		r.put(res)
 	}
@@ -137,9 +146,45 @@ func (l *loader) finishResults(ctx context.Context) (string, map[string]map[stag
 // settled by their parent's: the children of rejected and skipped
 // customers, and the form fields of rejected addresses. The queries start
 // from those parents (their outcomes), so a run with few rejects spends
-// little on them.
+// little on them, and a run that gave no such outcome nothing: a parent
+// settled by an earlier run has no row in the stream, so its file is
+// rebuilt anyway.
 func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
-	// One walk over the customers' outcomes for every child entity.
+	if r.parentCustomers > 0 {
+		if err := l.customersChildren(ctx, r); err != nil {
+			return err
+		}
+	}
+	if r.rejectedAddresses == 0 {
+		return nil
+	}
+	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, a.message FROM idmap a
+		JOIN src sa ON sa.entity = ?1 AND sa.key = a.key
+		JOIN src f ON f.entity = ?2 AND f.cust = sa.cust AND f.ref = a.key
+		LEFT JOIN idmap c ON c.entity = ?3 AND c.key = f.cust
+		WHERE a.entity = ?1 AND a.status = ?4 AND (c.status IS NULL OR c.status NOT IN (?4, ?5))
+		AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = ?2 AND m.key = f.key)`,
+		staging.EntityAddresses, staging.EntityFormFieldValues, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, msg string
+		var hs int64
+		if err := rows.Scan(&key, &hs, &msg); err != nil {
+			return err
+		}
+		r.put(Result{Entity: staging.EntityFormFieldValues, SourceKey: key, Status: staging.StatusRejected, HTTPStatus: int32(hs),
+			Message: "address rejected: " + msg})
+	}
+	return rows.Err()
+}
+
+// customersChildren puts into r the children without an outcome of the
+// rejected and skipped customers: one walk over the customers' outcomes
+// for every child entity.
+func (l *loader) customersChildren(ctx context.Context, r *resultStream) error {
 	var children []any
 	for _, e := range staging.Entities {
 		if e != staging.EntityCustomers && e != staging.EntityAttributes && e != staging.EntityCustomerGroups {
@@ -168,27 +213,7 @@ func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
 	if err := crows.Err(); err != nil {
 		return err
 	}
-	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, a.message FROM idmap a
-		JOIN src sa ON sa.entity = ?1 AND sa.key = a.key
-		JOIN src f ON f.entity = ?2 AND f.cust = sa.cust AND f.ref = a.key
-		LEFT JOIN idmap c ON c.entity = ?3 AND c.key = f.cust
-		WHERE a.entity = ?1 AND a.status = ?4 AND (c.status IS NULL OR c.status NOT IN (?4, ?5))
-		AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = ?2 AND m.key = f.key)`,
-		staging.EntityAddresses, staging.EntityFormFieldValues, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key, msg string
-		var hs int64
-		if err := rows.Scan(&key, &hs, &msg); err != nil {
-			return err
-		}
-		r.put(Result{Entity: staging.EntityFormFieldValues, SourceKey: key, Status: staging.StatusRejected, HTTPStatus: int32(hs),
-			Message: "address rejected: " + msg})
-	}
-	return rows.Err()
+	return nil
 }
 
 // parentResult is the row of a record settled by its customer's outcome

@@ -119,3 +119,36 @@ func TestResultsStreamedAsBatchesComplete(t *testing.T) {
 		t.Errorf("second run: %d results, want %d", len(again), len(streamed))
 	}
 }
+
+// An outcome that replaces one a record already had is written (the last
+// one wins, as before) and makes the streamed results untrustworthy: the
+// stream is marked for a rebuild rather than holding two rows for it.
+func TestReplacedOutcomeRebuildsTheResults(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openState(filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if st.results, err = openResultStream(filepath.Join(dir, "results.parquet"), st.scrub); err != nil {
+		t.Fatal(err)
+	}
+	defer st.results.abort()
+	first := batchOutcomes(0)
+	if err := st.record(first...); err != nil {
+		t.Fatal(err)
+	}
+	if st.results.rebuild || st.results.rows != int64(len(first)) {
+		t.Fatalf("after new outcomes: rebuild %v, %d rows streamed, want false, %d", st.results.rebuild, st.results.rows, len(first))
+	}
+	again := outcome{entity: staging.EntityCustomers, key: first[0].key, status: staging.StatusRejected, http: 422, message: "second"}
+	if err := st.record(again); err != nil {
+		t.Fatal(err)
+	}
+	if id, status, err := st.targetID(context.Background(), again.entity, again.key); err != nil || status != staging.StatusRejected || id != 0 {
+		t.Errorf("the record's outcome: %d %s %v, want the second one", id, status, err)
+	}
+	if !st.results.rebuild {
+		t.Error("a replaced outcome did not mark the streamed results for a rebuild")
+	}
+}

@@ -121,7 +121,7 @@ func TestConformanceAttributeValuesWriteValueReadAttributeValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	attrs, _, err := e.client.Attributes.Create(ctx, []bigcommerce.AttributeCreate{{Name: "Shoe size", Type: bigcommerce.AttributeTypeNumber}})
+	attrs, _, err := e.client.Attributes.Create(ctx, []bigcommerce.AttributeCreate{{Name: "Shoe size", Type: "number"}})
 	if err != nil || len(attrs) != 1 {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
@@ -53,6 +54,11 @@ type MigrateOptions struct {
 	// are set by Migrate.
 	Load load.Options
 
+	// Results is what is written for the records' outcomes: the load's
+	// results.parquet, the pair success.csv and error.csv in Work, or
+	// both (internal/results). Zero: results.DefaultFormat.
+	Results results.Format
+
 	// Options are the logger and the progress bars' terminal, for every
 	// stage.
 	accounting.Options
@@ -72,6 +78,9 @@ type MigrateResult struct {
 	ResultsPath string
 	RejectsPath string
 	MergesPath  string
+	// CSV is the pair success.csv and error.csv, when asked for: every
+	// record read in one row of one of them.
+	CSV *results.Counts
 }
 
 // Migrate runs extract → transform → load into the target. Running it again
@@ -91,6 +100,9 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 		APIURL: o.SourceAPIURL, WithConsent: o.Load.WithConsent && o.Source != nil, Options: o.Options})
 	if err != nil {
 		return nil, err
+	}
+	if o.Load.DryRun {
+		return migrateDryRun(ctx, o, src)
 	}
 	if err := os.MkdirAll(o.Work, 0o700); err != nil {
 		return nil, err
@@ -153,6 +165,18 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	}
 	if err := atomicfile.WriteJSON(filepath.Join(o.Work, LedgerFile), res.Ledger); err != nil {
 		return res, err
+	}
+	format := o.Results
+	if format == (results.Format{}) {
+		format = results.DefaultFormat
+	}
+	// The pair joins the three stages: the extract's records and rejects,
+	// the transform's rejects and merges, the load's results.
+	res.CSV, err = results.Finish(sum, results.Inputs{Dir: exDir, Rejects: res.RejectsPath, Merges: res.MergesPath},
+		filepath.Join(o.Work, results.SuccessFile), filepath.Join(o.Work, results.ErrorFile), format)
+	res.ResultsPath = sum.ResultsPath
+	if err != nil {
+		return res, fmt.Errorf("results: %w", err)
 	}
 	if loadErr != nil {
 		return res, fmt.Errorf("load: %w", loadErr)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
@@ -214,4 +215,20 @@ func addBlobFlags(fs *flag.FlagSet) blobFlags {
 
 func (b blobFlags) options() warehouse.BlobOptions {
 	return warehouse.BlobOptions{S3Endpoint: *b.endpoint, S3Region: *b.region}
+}
+
+// resultsFlag is --results-format, of the commands that load (load,
+// migrate): internal/results.
+type resultsFlag struct{ format *string }
+
+func addResultsFlag(fs *flag.FlagSet) resultsFlag {
+	return resultsFlag{fs.String("results-format", results.DefaultFormat.String(), "the records' outcomes: "+results.FormatHelp)}
+}
+
+func (r resultsFlag) options() (results.Format, error) {
+	f, err := results.ParseFormat(*r.format)
+	if err != nil {
+		return f, usagef("--results-format: %v", err)
+	}
+	return f, nil
 }

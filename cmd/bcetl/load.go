@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/load"
 )
 
@@ -15,7 +17,8 @@ func init() {
 		summary: "load a staging directory into a store (resumable; exactly once)",
 		usage: `  bcetl load --in staging/ --state load.db --store-hash abc123 --token $TOKEN
   # killed or interrupted? run the same command again: it resumes.
-  # results and summary are named after --state: load.results.parquet, load.summary.json.`,
+  # results and summary are named after --state: load.results.parquet, load.summary.json;
+  # --results-format csv: load.success.csv and load.error.csv instead (parquet,csv: both).`,
 		setup: setupLoad,
 	})
 }
@@ -25,12 +28,17 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	statePath := fs.String("state", "", "SQLite state file: checkpoints and the id map; the results and summary are named after it, e.g. load.db → load.results.parquet, load.summary.json (required)")
 	store := addStoreFlags(fs, "", "target")
 	lf := addLoadFlags(fs)
+	rf := addResultsFlag(fs)
 	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *in == "" || *statePath == "" {
 			return usagef("--in and --state are required")
 		}
 		opts, err := lf.options()
+		if err != nil {
+			return err
+		}
+		format, err := rf.options()
 		if err != nil {
 			return err
 		}
@@ -43,10 +51,15 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		opts.In, opts.StatePath, opts.StoreHash = *in, *statePath, *store.storeHash
 		opts.Options = progress.options(a)
 		sum, err := load.Run(ctx, opts)
+		successPath, errorPath := results.Paths(*statePath)
+		pair, ferr := results.Finish(sum, results.Inputs{Dir: *in}, successPath, errorPath, format)
 		if sum != nil {
 			fmt.Fprint(a.stdout, sum.String())
 		}
-		if err != nil {
+		if pair != nil {
+			fmt.Fprintf(a.stdout, "success: %s (%d rows)\nerrors:  %s (%d rows)\n", pair.SuccessPath, pair.Success, pair.ErrorPath, pair.Error)
+		}
+		if err = errors.Join(err, ferr); err != nil {
 			return err
 		}
 		if n := sum.Rejected(); n > 0 && !opts.DryRun {

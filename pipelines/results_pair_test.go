@@ -210,7 +210,7 @@ func TestResultsPairAccountsForEveryInputRecord(t *testing.T) {
 		customers, addresses, values, forms := src.Counts()
 		want := map[string]int{staging.EntityCustomers: customers, staging.EntityAddresses: addresses,
 			staging.EntityAttributeValues: values, staging.EntityFormFieldValues: forms,
-			staging.EntityAttributes: count(t, source.Attributes.All(ctx, bigcommerce.AttributeListOptions{})),
+			staging.EntityAttributes:     count(t, source.Attributes.All(ctx, bigcommerce.AttributeListOptions{})),
 			staging.EntityCustomerGroups: count(t, source.CustomerGroups.All(ctx, bigcommerce.CustomerGroupListOptions{})),
 			staging.EntityMetafields:     count(t, source.Metafields.All(ctx, bigcommerce.MetafieldListOptions{})),
 			staging.EntitySubscribers:    count(t, source.Subscribers.All(ctx, bigcommerce.SubscriberListOptions{}))}

@@ -172,7 +172,7 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	}
 	// The pair joins the three stages: the extract's records and rejects,
 	// the transform's rejects and merges, the load's results.
-	res.CSV, err = results.Finish(sum, results.Inputs{Dir: exDir, Rejects: res.RejectsPath, Merges: res.MergesPath},
+	res.CSV, err = FinishResults(sum, results.Inputs{Dir: exDir, Rejects: res.RejectsPath, Merges: res.MergesPath},
 		filepath.Join(o.Work, results.SuccessFile), filepath.Join(o.Work, results.ErrorFile), format)
 	res.ResultsPath = sum.ResultsPath
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/load"
+	"github.com/bcetl/bcetl/pipelines"
 )
 
 func init() {
@@ -51,8 +52,8 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		opts.In, opts.StatePath, opts.StoreHash = *in, *statePath, *store.storeHash
 		opts.Options = progress.options(a)
 		sum, err := load.Run(ctx, opts)
-		successPath, errorPath := results.Paths(*statePath)
-		pair, ferr := results.Finish(sum, results.Inputs{Dir: *in}, successPath, errorPath, format)
+		successPath, errorPath := pipelines.LoadResultPaths(*statePath)
+		pair, ferr := pipelines.FinishResults(sum, results.Inputs{Dir: *in}, successPath, errorPath, format)
 		if sum != nil {
 			fmt.Fprint(a.stdout, sum.String())
 		}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/bcetl/bcetl/internal/staging"
-	"github.com/bcetl/bcetl/load"
 )
 
 // Inputs are the files a pair is joined from.
@@ -99,9 +98,22 @@ func Join(in Inputs, fn func(*Row) error) error {
 	return nil
 }
 
+// loadResult is what the join reads of a row of the load's
+// results.parquet (load.Result, columns matched by name): one per record
+// the load read. Shared plumbing does not import the stage; the pipelines
+// tests check the two agree.
+type loadResult struct {
+	Entity     string         `parquet:"entity"`
+	SourceKey  string         `parquet:"source_key"`
+	Status     staging.Status `parquet:"status"`
+	TargetID   *int64         `parquet:"target_id,optional"`
+	HTTPStatus int32          `parquet:"http_status"`
+	Message    string         `parquet:"message"`
+}
+
 // outcome is a load result, marked once a row has reported it.
 type outcome struct {
-	load.Result
+	loadResult
 	used bool
 }
 
@@ -311,9 +323,9 @@ func readMerges(path string) (map[string]map[string]staging.Merge, error) {
 // readResults reads one entity's rows of a load's results.parquet.
 func readResults(path, entity string) (map[string]*outcome, error) {
 	out := map[string]*outcome{}
-	err := staging.Scan(path, func(r load.Result) error {
+	err := staging.Scan(path, func(r loadResult) error {
 		if r.Entity == entity {
-			out[r.SourceKey] = &outcome{Result: r}
+			out[r.SourceKey] = &outcome{loadResult: r}
 		}
 		return nil
 	})

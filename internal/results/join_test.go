@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/staging"
-	"github.com/bcetl/bcetl/load"
 )
 
 func write[T any](t *testing.T, path string, rows ...T) {
@@ -79,11 +78,11 @@ func TestJoinPutsEveryRecordInOneRow(t *testing.T) {
 	)
 	res := filepath.Join(dir, "load.results.parquet")
 	write(t, res,
-		load.Result{Entity: "customers", SourceKey: "c1", Status: staging.StatusLoaded, TargetID: id(101), HTTPStatus: 200},
-		load.Result{Entity: "customers", SourceKey: "c3", Status: staging.StatusRejected, HTTPStatus: 422, Message: "-the API said no"},
-		load.Result{Entity: "customers", SourceKey: "c5", Status: staging.StatusPending, Message: "not loaded yet"},
-		load.Result{Entity: "addresses", SourceKey: "a1", Status: staging.StatusSkipped, TargetID: id(7)},
-		load.Result{Entity: "addresses", SourceKey: "a3", Status: staging.StatusRejected, Message: "customer rejected: -the API said no"},
+		loadResult{Entity: "customers", SourceKey: "c1", Status: staging.StatusLoaded, TargetID: id(101), HTTPStatus: 200},
+		loadResult{Entity: "customers", SourceKey: "c3", Status: staging.StatusRejected, HTTPStatus: 422, Message: "-the API said no"},
+		loadResult{Entity: "customers", SourceKey: "c5", Status: staging.StatusPending, Message: "not loaded yet"},
+		loadResult{Entity: "addresses", SourceKey: "a1", Status: staging.StatusSkipped, TargetID: id(7)},
+		loadResult{Entity: "addresses", SourceKey: "a3", Status: staging.StatusRejected, Message: "customer rejected: -the API said no"},
 	)
 	sp, ep := filepath.Join(dir, SuccessFile), filepath.Join(dir, ErrorFile)
 	c, err := Write(Inputs{Dir: ex, Rejects: filepath.Join(tr, staging.RejectsFile), Merges: filepath.Join(tr, staging.MergesFile), Results: res}, sp, ep)

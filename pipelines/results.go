@@ -1,4 +1,4 @@
-package results
+package pipelines
 
 import (
 	"errors"
@@ -7,27 +7,29 @@ import (
 	"strings"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/load"
 )
 
-// Paths names a load's pair after its state file, beside its
-// results.parquet: load.db → load.success.csv and load.error.csv.
-func Paths(statePath string) (success, errors string) {
+// LoadResultPaths names a load's pair (internal/results) after its state
+// file, beside its results.parquet: load.db → load.success.csv and
+// load.error.csv. A migration's are WORK/success.csv and WORK/error.csv.
+func LoadResultPaths(statePath string) (success, errors string) {
 	stem := strings.TrimSuffix(load.ResultsPath(statePath), ".results.parquet")
-	return stem + "." + SuccessFile, stem + "." + ErrorFile
+	return stem + "." + results.SuccessFile, stem + "." + results.ErrorFile
 }
 
-// Finish writes the formats f asks for once a load has written its
+// FinishResults writes the formats f asks for once a load has written its
 // results (sum.ResultsPath): the pair joined from in (whose Results it
 // sets), and, when f leaves Parquet out, removes results.parquet and the
 // summary's mention of it; without CSV, removes a pair an earlier run
 // left there, which would disagree with this run. A dry run, or a load that got no results
 // written, has nothing to finish: nil, nil.
-func Finish(sum *load.Summary, in Inputs, successPath, errorPath string, f Format) (*Counts, error) {
+func FinishResults(sum *load.Summary, in results.Inputs, successPath, errorPath string, f results.Format) (*results.Counts, error) {
 	if sum == nil || sum.DryRun || sum.ResultsPath == "" {
 		return nil, nil
 	}
-	var c *Counts
+	var c *results.Counts
 	if !f.CSV {
 		for _, p := range []string{successPath, errorPath} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -41,7 +43,7 @@ func Finish(sum *load.Summary, in Inputs, successPath, errorPath string, f Forma
 		}
 		in.Results = sum.ResultsPath
 		var err error
-		if c, err = Write(in, successPath, errorPath); err != nil {
+		if c, err = results.Write(in, successPath, errorPath); err != nil {
 			return nil, err
 		}
 	}

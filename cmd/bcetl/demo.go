@@ -14,6 +14,7 @@ import (
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/voucherify"
 	"github.com/bcetl/bcetl/internal/vsandbox"
@@ -109,7 +110,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if err != nil {
 				return err
 			}
-			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt,
+			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt, Results: results.Format{Parquet: true, CSV: true},
 				Options:   accounting.Options{Progress: a.terminal(), Log: a.log},
 				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}}
 			if r.from == "voucherify-api" {
@@ -152,7 +153,8 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			fmt.Fprintf(a.stdout, "  load %-14s %4d requests (minimum %d): %s\n", runs[i].name, s.HTTPRequests, s.MinimumRequests, use)
 		}
-		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/load-state.results.parquet), every reject in %s/*/transform/rejects.parquet with its reason.\n", dir, dir)
+		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/load-state.results.parquet), every reject in %s/*/transform/rejects.parquet with its reason;\n"+
+			"every record read in one row of %s/*/success.csv or error.csv, for a spreadsheet.\n", dir, dir, dir)
 		if total.Rejected() == 0 {
 			return errors.New("demo: the samples' rejects did not happen")
 		}

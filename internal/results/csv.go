@@ -103,7 +103,7 @@ func createCSV(path string) (*csvFile, error) {
 	}
 	c := &csvFile{f: f, buf: bufio.NewWriterSize(f, 64<<10)}
 	c.w = csv.NewWriter(c.buf)
-	c.w.UseCRLF = true // RFC 4180, as Excel writes them
+	c.w.UseCRLF = true // RFC 4180, as Excel writes them; a CR inside a cell is dropped, a line break kept
 	c.buf.WriteString(bom)
 	if err := c.w.Write(Header); err != nil {
 		f.Abort()

@@ -100,7 +100,6 @@ func newCLI(stdout, stderr io.Writer) *cli {
 			return target.Help()
 		},
 	})
-	root.InitDefaultHelpCmd()
 
 	names := make([]string, 0, len(commands))
 	for n := range commands {
@@ -110,6 +109,7 @@ func newCLI(stdout, stderr io.Writer) *cli {
 	for _, n := range names {
 		c.add(root, commands[n])
 	}
+	root.InitDefaultHelpCmd() // now that root has commands: it adds none before
 	root.InitDefaultCompletionCmd()
 	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
 		if cmd, _, err := root.Find([]string{"completion", sh}); err == nil && cmd.Name() == sh {

@@ -47,20 +47,29 @@ func applyEnv(fs *pflag.FlagSet, path string, used *[]deprecation) (map[string]s
 		}
 		if e := fs.Set(f.Name, ev.value); e != nil {
 			// The value is not repeated: it may be a credential.
-			err = usagef("environment %s (--%s): %v", ev.name, f.Name, scrubValue(e, ev.value, f))
+			err = usagef("environment %s (--%s): %v", ev.name, f.Name, scrubValue(e, f))
 			return
 		}
 		from[f.Name] = ev.name
 		if ev.deprecated {
-			*used = append(*used, deprecation{old: ev.name, use: envNames(path, f.Name)[len(envNames(path, f.Name))-1]})
+			*used = append(*used, deprecation{old: ev.name, use: preferredEnv(path, f.Name)})
 		}
 	})
 	return from, err
 }
 
+// preferredEnv is the variable to set --flag by: the unscoped one when
+// the flag has it, else the scoped one.
+func preferredEnv(path, flag string) string {
+	if u := envUnscoped(flag); u != "" {
+		return u
+	}
+	return envScoped(path, flag)
+}
+
 // scrubValue keeps the reason of a value's refusal and drops the value
 // when the flag holds a credential.
-func scrubValue(err error, value string, f *pflag.Flag) string {
+func scrubValue(err error, f *pflag.Flag) string {
 	if isCredential(f.Name) {
 		return "not a valid " + f.Value.Type()
 	}

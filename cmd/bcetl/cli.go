@@ -254,6 +254,7 @@ func groupCommand(cmd *cobra.Command) {
 			return nil
 		}
 		msg := "unknown command " + quote(args[0]) + " for " + quote(cmd.CommandPath())
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which only its own lookup sets
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += "; did you mean " + strings.Join(s, " or ") + "?"
 		}

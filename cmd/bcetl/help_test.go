@@ -163,3 +163,13 @@ func TestHelpShowsTheEnvironmentsValue(t *testing.T) {
 		t.Error("export --help names a variable of load")
 	}
 }
+
+// A misspelt command is a usage error that names the closest ones.
+func TestUnknownCommandSuggests(t *testing.T) {
+	for args, want := range map[string]string{"expotr": "did you mean export?", "webhooks srve": "did you mean serve?"} {
+		var out, errOut bytes.Buffer
+		if code := run(strings.Fields(args), &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), want) {
+			t.Errorf("bcetl %s: exit %d\n%s", args, code, errOut.String())
+		}
+	}
+}

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
@@ -20,13 +21,13 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure the pipeline against in-process sandboxes: requests, quota use, 429s, rows/s, RSS, export requests per 1,000 customers",
-		usage: `  bcetl bench --customers 20000 --quota 150 --window 30s
+		example: `  bcetl bench --customers 20000 --quota 150 --window 30s
   bcetl bench --customers 5000 --quota 50 --window 2s --latency 50ms`,
 		setup: setupBench,
 	})
 }
 
-func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupBench(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	customers := fs.Int("customers", 5000, "customers in the generated source store")
 	quota := fs.Int("quota", 50, "target store's quota per --window (0 = no limit)")
 	window := fs.Duration("window", 2*time.Second, "target store's quota window")

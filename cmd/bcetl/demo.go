@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
@@ -28,14 +29,14 @@ func init() {
 	register(&command{
 		name:    "demo",
 		summary: "migrate a generated store, a Voucherify project and the samples into a rate-limited sandbox, all in-process",
-		usage: `  bcetl demo                      # from any directory: the samples are built in
+		example: `  bcetl demo                      # from any directory: the samples are built in
   bcetl demo --customers 5000 --quota 50 --window 2s --work ./demo
   bcetl demo --samples ./samples  # your edited copy of the repository's samples/`,
 		setup: setupDemo,
 	})
 }
 
-func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupDemo(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	customers := fs.Int("customers", 1500, "customers in the generated source store")
 	quota := fs.Int("quota", 50, "target store's quota: requests per --window")
 	window := fs.Duration("window", 2*time.Second, "target store's quota window")
@@ -46,6 +47,9 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	return func(ctx context.Context, a *app) error {
 		if *customers < 1 || *quota < 1 {
 			return usagef("--customers and --quota must be at least 1")
+		}
+		if err := needDir("samples", *samplesDir); err != nil {
+			return err
 		}
 		if *samplesDir != "" {
 			for _, f := range demoSampleFiles {

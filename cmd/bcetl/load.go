@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/load"
@@ -16,7 +16,8 @@ func init() {
 	register(&command{
 		name:    "load",
 		summary: "load a staging directory into a store (resumable; exactly once)",
-		usage: `  bcetl load --in staging/ --state load.db --store-hash abc123 --token $TOKEN
+		example: `  export BIGCOMMERCE_TARGET_STORE_HASH=abc123 BIGCOMMERCE_TARGET_ACCESS_TOKEN=...
+  bcetl load --in staging/ --state load.db
   # killed or interrupted? run the same command again: it resumes.
   # results and summary are named after --state: load.results.parquet, load.summary.json;
   # --results-format csv: load.success.csv and load.error.csv instead (parquet,csv: both).`,
@@ -24,10 +25,10 @@ func init() {
 	})
 }
 
-func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupLoad(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	in := fs.String("in", "", "staging directory to load (required)")
 	statePath := fs.String("state", "", "SQLite state file: checkpoints and the id map; the results and summary are named after it, e.g. load.db → load.results.parquet, load.summary.json (required)")
-	store := addStoreFlags(fs, "", "target")
+	store := addStoreFlags(fs, "target")
 	lf := addLoadFlags(fs)
 	rf := addResultsFlag(fs)
 	progress := addProgressFlag(fs)
@@ -43,8 +44,8 @@ func setupLoad(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
-		if fi, err := os.Stat(*in); err != nil || !fi.IsDir() {
-			return usagef("--in %s: no such directory", *in)
+		if err := errors.Join(needDir("in", *in), needParent("state", *statePath)); err != nil {
+			return err
 		}
 		if opts.Client, err = store.client(); err != nil {
 			return err

@@ -89,7 +89,7 @@ func StoreHashOf(explicit, apiURL string) (string, error) {
 			}
 		}
 	}
-	return "", errors.New("no store hash: give --store-hash (it is written in every exported row and in the run manifest)")
+	return "", errors.New("warehouse: no store hash, and the API URL names none (it is written in every exported row and in the run manifest)")
 }
 
 // Backend is where the warehouse's files are.

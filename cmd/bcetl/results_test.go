@@ -20,7 +20,7 @@ import (
 const shopifySample = "shopify-csv:../../samples/shopify/customers_export.csv"
 
 func targetFlags(st *sandboxtest.Store) []string {
-	return []string{"--api-url", st.URL, "--store-hash", st.StoreHash, "--token", st.Token}
+	return []string{"--target-api-url", st.URL, "--target-store-hash", st.StoreHash, "--target-token", st.Token}
 }
 
 // migrate --dry-run prints the load's plan — requests per endpoint, the

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"context"
 	"fmt"
 	"math"
 
@@ -51,11 +50,12 @@ const (
 // customerTable is what the other entities need to know about customers:
 // whether a source key exists, was rejected (and why) or merged (into
 // whom). It holds one small entry per customer row, and full rows only for
-// customers whose email occurs more than once.
+// customers whose email occurs more than once. During the other entities'
+// passes it is only read (resolve), by every worker at once.
 type customerTable struct {
 	opts     Options
-	state    []uint8        // by row
-	byKey    map[Key]uint32 // source key → first row with it
+	state    []uint8           // by row
+	byKey    map[string]uint32 // source key → first row with it
 	reasons  map[uint32]string
 	survivor map[uint32]string // merged row → survivor's source key
 	srow     map[uint32]uint32 // merged row → survivor row
@@ -85,7 +85,7 @@ type customerResolution struct {
 }
 
 func (t *customerTable) resolve(key string) customerResolution {
-	row, ok := t.byKey[sourceKey(key)]
+	row, ok := t.byKey[key]
 	if !ok {
 		return customerResolution{p: newProblem("customer_source_key", CheckUnknownCustomer, key,
 			fmt.Sprintf("unknown customer: no row of customers.parquet has source key %q; extract the customer too, or drop this row", key))}
@@ -99,69 +99,95 @@ func (t *customerTable) resolve(key string) customerResolution {
 	return customerResolution{key: key, row: row}
 }
 
+// customerCheck is what a worker finds out about a customer row.
+type customerCheck struct {
+	p     *problem
+	email Key
+}
+
 // readCustomers is the first pass over customers.parquet: normalise,
 // validate, index, and find duplicate emails. Rejects are written here.
-func readCustomers(ctx context.Context, inDir string, opts Options, s *sink) (*customerTable, error) {
+// Source keys are compared exactly (a map of strings): this table is the
+// one every child row is looked up in.
+func (r *run) readCustomers() (*customerTable, error) {
+	s, opts := &r.s, r.opts
 	t := &customerTable{
-		opts: opts, byKey: map[Key]uint32{}, reasons: map[uint32]string{},
+		opts: opts, byKey: map[string]uint32{}, reasons: map[uint32]string{},
 		survivor: map[uint32]string{}, srow: map[uint32]uint32{},
 		firstRow: map[Key]firstSeen{}, groups: map[Key][]uint32{}, groupKey: map[uint32]string{}, stash: map[uint32]*staging.Customer{},
 		survivors: map[uint32][]uint32{},
 	}
-	n := &normalizer{opts: opts, rep: s.rep}
-	counts := s.rep.Entities[staging.EntityCustomers]
-	err := scan(ctx, inDir, staging.EntityCustomers, func(row uint32, c *staging.Customer) error {
-		counts.RowsIn++
-		st, mod := rowOK, int64(math.MinInt64)
-		k := sourceKey(c.SourceKey)
-		first, dup := t.byKey[k]
-		if !dup {
-			t.byKey[k] = row
-		}
-		if p := n.customer(c); p != nil {
-			st = rowRejected
-			t.reasons[row] = p.Message
-			if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
-				return err
-			}
-		} else if dup {
-			st = rowRejected
-			p := dupKeyProblem(c.SourceKey, first)
-			t.reasons[row] = p.Message
-			if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
-				return err
-			}
-		} else {
-			email := EmailKey(c.Email)
-			if c.DateModified != nil {
-				mod = c.DateModified.UnixMilli()
-			}
-			if fr, seen := t.firstRow[email]; seen {
-				if len(t.groups[email]) == 0 {
-					t.groups[email] = []uint32{fr.row}
-					t.groupKey[fr.row] = fr.key
+	ns, tallied := opts.normalizers(s.rep)
+	var preps []func(*batch[staging.Customer, customerCheck])
+	for _, n := range ns {
+		kb := keyBuilder{seeds: r.seeds}
+		preps = append(preps, func(b *batch[staging.Customer, customerCheck]) {
+			for i := range b.rows {
+				c := &b.rows[i]
+				if p := n.customer(c); p != nil {
+					b.res[i].p = p
+				} else {
+					b.res[i].email = kb.email(c.Email).sum()
 				}
-				t.groups[email] = append(t.groups[email], row)
-				t.groupKey[row] = c.SourceKey
-				t.stash[row] = c
-			} else {
-				t.firstRow[email] = firstSeen{row, c.SourceKey}
 			}
+		})
+	}
+	counts := s.rep.Entities[staging.EntityCustomers]
+	err := passRows(r.ctx, r.in, staging.EntityCustomers, preps, func(b *batch[staging.Customer, customerCheck]) error {
+		for i := range b.rows {
+			row, c, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			counts.RowsIn++
+			st, mod := rowOK, int64(math.MinInt64)
+			first, dup := t.byKey[c.SourceKey]
+			if !dup {
+				t.byKey[c.SourceKey] = row
+			}
+			if p := res.p; p != nil {
+				st = rowRejected
+				t.reasons[row] = p.Message
+				if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
+					return err
+				}
+			} else if dup {
+				st = rowRejected
+				p := dupKeyProblem(c.SourceKey, first)
+				t.reasons[row] = p.Message
+				if err := s.reject(staging.EntityCustomers, c.SourceKey, p); err != nil {
+					return err
+				}
+			} else {
+				email := res.email
+				if c.DateModified != nil {
+					mod = c.DateModified.UnixMilli()
+				}
+				if fr, seen := t.firstRow[email]; seen {
+					if len(t.groups[email]) == 0 {
+						t.groups[email] = []uint32{fr.row}
+						t.groupKey[fr.row] = fr.key
+					}
+					t.groups[email] = append(t.groups[email], row)
+					t.groupKey[row] = c.SourceKey
+					v := *c
+					t.stash[row] = &v
+				} else {
+					t.firstRow[email] = firstSeen{row, c.SourceKey}
+				}
+			}
+			t.state = append(t.state, st)
+			t.modified = append(t.modified, mod)
 		}
-		t.state = append(t.state, st)
-		t.modified = append(t.modified, mod)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	tallied()
 	t.chooseSurvivors()
 	t.addresses = make([]int32, len(t.state))
 	t.attributes = make([]int32, len(t.state))
 	t.firstRow = nil
 	return t, nil
 }
-
 func dupKeyProblem(key string, firstRow uint32) *problem {
 	return newProblem("source_key", CheckDuplicateSourceKey, key,
 		fmt.Sprintf("source key %q already used by row %d of the same file; source keys must be unique", key, firstRow+1))

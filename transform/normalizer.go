@@ -1,22 +1,66 @@
 package transform
 
+import "runtime"
+
 // normalizer applies the enabled rules to records and counts what they
 // change. Rows are normalised twice — once to find duplicates, once to
-// write — and only the first pass counts (rep is nil in the second).
+// write — and only the first pass counts (tally is nil in the second).
+// phones is the shared phone cache (phone_cache.go).
+// Each worker has its own normalizer; their tallies are added up into the
+// report when a pass ends, so the counts do not depend on who did what.
 type normalizer struct {
-	opts Options
-	rep  *Report
+	opts   Options
+	tally  *tally
+	phones *phoneCache
+}
+
+// tally counts, per rule, the values changed and those not recognised.
+type tally struct {
+	changes, unrecognised map[string]int64
 }
 
 func (n *normalizer) count(rule, before, after string) {
-	if n.rep != nil && before != after {
-		n.rep.RuleChanges[rule]++
+	if n.tally != nil && before != after {
+		n.tally.changes[rule]++
 	}
 }
 
 func (n *normalizer) unrecognised(rule string) {
-	if n.rep != nil {
-		n.rep.Unrecognised[rule]++
+	if n.tally != nil {
+		n.tally.unrecognised[rule]++
+	}
+}
+
+// addTo adds the counts into rep.
+func (t *tally) addTo(rep *Report) {
+	for r, c := range t.changes {
+		rep.RuleChanges[r] += c
+	}
+	for r, c := range t.unrecognised {
+		rep.Unrecognised[r] += c
+	}
+}
+
+// normalizers makes one normalizer per worker; counting ones when rep is
+// not nil, which add up their tallies when done is called.
+func (o Options) normalizers(rep *Report) (ns []*normalizer, done func()) {
+	w := o.Workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	for range w {
+		n := &normalizer{opts: o, phones: phones}
+		if rep != nil {
+			n.tally = &tally{changes: map[string]int64{}, unrecognised: map[string]int64{}}
+		}
+		ns = append(ns, n)
+	}
+	return ns, func() {
+		for _, n := range ns {
+			if n.tally != nil {
+				n.tally.addTo(rep)
+			}
+		}
 	}
 }
 

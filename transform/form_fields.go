@@ -2,9 +2,9 @@ package transform
 
 import (
 	"bytes"
-	"slices"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 

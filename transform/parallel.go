@@ -31,6 +31,10 @@ const batchRows = 2048
 // maxRows bounds an entity file: row numbers are 31 bits (dupEntry).
 const maxRows = math.MaxInt32
 
+// testHookBatch, when set by a test, is called before each batch is
+// applied.
+var testHookBatch func(entity string, start uint32)
+
 type batch[T, R any] struct {
 	start uint32 // row number of rows[0]
 	rows  []T
@@ -88,7 +92,7 @@ func passRows[T, R any](ctx context.Context, dir, entity string, preps []func(*b
 			}
 		}()
 	}
-	err = applyBatches(ctx, free, order, apply)
+	err = applyBatches(ctx, entity, free, order, apply)
 	cancel()
 	wg.Wait()
 	if err == nil || errors.Is(err, context.Canceled) {
@@ -128,7 +132,7 @@ func readBatches[T, R any](ctx context.Context, path string, pf *parquet.File, f
 	}
 }
 
-func applyBatches[T, R any](ctx context.Context, free, order chan *batch[T, R], apply func(*batch[T, R]) error) error {
+func applyBatches[T, R any](ctx context.Context, entity string, free, order chan *batch[T, R], apply func(*batch[T, R]) error) error {
 	for b := range order {
 		select {
 		case <-b.done:
@@ -137,6 +141,9 @@ func applyBatches[T, R any](ctx context.Context, free, order chan *batch[T, R], 
 		}
 		if b.err != nil {
 			return b.err
+		}
+		if testHookBatch != nil {
+			testHookBatch(entity, b.start)
 		}
 		if err := apply(b); err != nil {
 			return err

@@ -27,6 +27,9 @@ type spiller struct {
 
 const entrySize = 20
 
+// testHookSpill, when set by a test, is called for each run written.
+var testHookSpill func()
+
 func (s *spiller) write(sorted []dupEntry) error {
 	if s.f == nil {
 		dir, err := s.dir()
@@ -48,6 +51,9 @@ func (s *spiller) write(sorted []dupEntry) error {
 		}
 	}
 	s.runs++
+	if testHookSpill != nil {
+		testHookSpill()
+	}
 	s.lens = append(s.lens, int64(len(sorted)))
 	return nil
 }

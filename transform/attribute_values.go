@@ -100,7 +100,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 		return err
 	}
 	tallied()
-	keys.build()
+	buildTables(keys, dups)
 	keys.markDupKeys(state)
 	d, err := dups.resolve(state)
 	if err != nil {

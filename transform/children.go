@@ -111,7 +111,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 		return err
 	}
 	tallied()
-	keys.build()
+	buildTables(keys, dups)
 	keys.markDupKeys(state)
 	d, err := dups.resolve(state)
 	if err != nil {

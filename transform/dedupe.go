@@ -64,9 +64,12 @@ type duplicates struct {
 
 type loserOf struct{ loser, winner uint32 }
 
-// resolve sorts the entries of rows still ok (state) and groups equal keys.
+// sort sorts the entries held in memory; resolve needs them sorted.
+func (t *dupTable) sort() { sortEntries(t.entries) }
+
+// resolve groups equal keys among the sorted entries of rows still ok
+// (state).
 func (t *dupTable) resolve(state []uint8) (*duplicates, error) {
-	sortEntries(t.entries)
 	d := &duplicates{winners: map[uint32]int32{}}
 	var prev dupEntry
 	var winner uint32

@@ -122,7 +122,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 		return nil, err
 	}
 	tallied()
-	at.keys.build()
+	buildTables(at.keys, dups)
 	at.keys.markDupKeys(state)
 	// Rows with a duplicate source key leave the dedupe: they are rejected.
 	d, err := dups.resolve(state)

@@ -174,7 +174,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 		return err
 	}
 	tallied()
-	keys.build()
+	buildTables(keys, dups)
 	keys.markDupKeys(state)
 	d, err := dups.resolve(state)
 	if err != nil {

@@ -56,7 +56,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 	ns, tallied := r.opts.normalizers(s.rep)
 	var preps []func(*batch[staging.AttributeValue, rowCheck])
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[staging.AttributeValue, rowCheck]) {
 			for i := range b.rows {
 				v, res := &b.rows[i], &b.res[i]
@@ -64,7 +64,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 				p := n.attributeValue(v, attrs)
 				var cr customerResolution
 				if p == nil {
-					cr = ct.resolve(v.CustomerSourceKey)
+					cr = rv.resolve(v.CustomerSourceKey)
 					p = cr.p
 				}
 				if res.p = p; p != nil {
@@ -110,7 +110,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 	ns, _ = r.opts.normalizers(nil)
 	preps = preps[:0]
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[staging.AttributeValue, rowCheck]) {
 			for i := range b.rows {
 				row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
@@ -118,7 +118,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 					continue
 				}
 				n.attributeValue(v, attrs)
-				cr := ct.resolve(v.CustomerSourceKey)
+				cr := rv.resolve(v.CustomerSourceKey)
 				v.CustomerSourceKey = cr.key
 				if cr.moved {
 					v.CustomerID = nil

@@ -49,12 +49,12 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	// attach resolves the row's customer: where it goes, whether it moved.
-	attach := func(v *T) (string, bool, *problem) {
+	attach := func(rv *resolver, v *T) (string, bool, *problem) {
 		o := spec.owner(v)
 		if o == nil {
 			return "", false, nil
 		}
-		cr := ct.resolve(*o)
+		cr := rv.resolve(*o)
 		if cr.p != nil {
 			return "", false, cr.p
 		}
@@ -67,7 +67,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 	ns, tallied := r.opts.normalizers(s.rep)
 	var preps []func(*batch[T, rowCheck])
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[T, rowCheck]) {
 			for i := range b.rows {
 				v, res := &b.rows[i], &b.res[i]
@@ -76,7 +76,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 				var owner string
 				var moved bool
 				if p == nil {
-					owner, moved, p = attach(v)
+					owner, moved, p = attach(rv, v)
 				}
 				if res.p = p; p != nil {
 					continue
@@ -121,7 +121,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 	ns, _ = r.opts.normalizers(nil)
 	preps = preps[:0]
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[T, rowCheck]) {
 			for i := range b.rows {
 				row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
@@ -129,7 +129,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 					continue
 				}
 				spec.check(n, v)
-				res.oKey, _, _ = attach(v)
+				res.oKey, _, _ = attach(rv, v)
 				if d.inGroup(row) {
 					res.key = slices.Clone(spec.dedupe(&kb, res.oKey, v).bytes())
 				}

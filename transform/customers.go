@@ -99,6 +99,22 @@ func (t *customerTable) resolve(key string) customerResolution {
 	return customerResolution{key: key, row: row}
 }
 
+// resolver is one worker's view of a customerTable: it remembers the last
+// answer, since the rows of one customer usually come together.
+type resolver struct {
+	t    *customerTable
+	key  string
+	last customerResolution
+	ok   bool
+}
+
+func (r *resolver) resolve(key string) customerResolution {
+	if !r.ok || key != r.key {
+		r.key, r.last, r.ok = key, r.t.resolve(key), true
+	}
+	return r.last
+}
+
 // customerCheck is what a worker finds out about a customer row.
 type customerCheck struct {
 	p     *problem

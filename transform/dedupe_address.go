@@ -77,7 +77,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	ns, tallied := r.opts.normalizers(s.rep)
 	var preps []func(*batch[staging.Address, rowCheck])
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[staging.Address, rowCheck]) {
 			for i := range b.rows {
 				a, res := &b.rows[i], &b.res[i]
@@ -85,7 +85,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 				p := n.address(a)
 				var cr customerResolution
 				if p == nil {
-					cr = ct.resolve(a.CustomerSourceKey)
+					cr = rv.resolve(a.CustomerSourceKey)
 					p = cr.p
 				}
 				if res.p = p; p != nil {
@@ -133,7 +133,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	ns, _ = r.opts.normalizers(nil)
 	preps = preps[:0]
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[staging.Address, rowCheck]) {
 			for i := range b.rows {
 				row, a, res := b.start+uint32(i), &b.rows[i], &b.res[i]
@@ -141,7 +141,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 					continue
 				}
 				n.address(a)
-				cr := ct.resolve(a.CustomerSourceKey)
+				cr := rv.resolve(a.CustomerSourceKey)
 				a.CustomerSourceKey = cr.key
 				if cr.moved {
 					a.CustomerID = nil // the survivor's id is the loader's business

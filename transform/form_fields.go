@@ -99,8 +99,8 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	// resolve attaches f to surviving owners, or says why it cannot be.
-	resolve := func(f *staging.FormFieldValue) (moved bool, p *problem) {
-		cr := ct.resolve(f.CustomerSourceKey)
+	resolve := func(rv *resolver, f *staging.FormFieldValue) (moved bool, p *problem) {
+		cr := rv.resolve(f.CustomerSourceKey)
 		if cr.p != nil {
 			return false, cr.p
 		}
@@ -131,7 +131,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 	ns, tallied := r.opts.normalizers(s.rep)
 	var preps []func(*batch[staging.FormFieldValue, rowCheck])
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[staging.FormFieldValue, rowCheck]) {
 			for i := range b.rows {
 				f, res := &b.rows[i], &b.res[i]
@@ -139,7 +139,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 				p := n.formField(f)
 				var moved bool
 				if p == nil {
-					moved, p = resolve(f)
+					moved, p = resolve(rv, f)
 				}
 				if res.p = p; p != nil {
 					continue
@@ -184,7 +184,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 	ns, _ = r.opts.normalizers(nil)
 	preps = preps[:0]
 	for _, n := range ns {
-		kb := keyBuilder{seeds: r.seeds}
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
 		preps = append(preps, func(b *batch[staging.FormFieldValue, rowCheck]) {
 			for i := range b.rows {
 				row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
@@ -192,7 +192,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 					continue
 				}
 				n.formField(f)
-				resolve(f)
+				resolve(rv, f)
 				if d.inGroup(row) {
 					res.key = slices.Clone(dedupe(&kb, f).bytes())
 				}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
@@ -227,29 +228,33 @@ func (r *run) commit(spans map[string]*dateSpan) error {
 		entities[entity] = em
 		return nil
 	}
+	// Each file's last row group is encoded and compressed as it is
+	// committed: all at once, one goroutine each.
+	files := []struct {
+		entity string // "": rejects, merges
+		commit func() (staging.FileStats, error)
+	}{
+		{staging.EntityAttributes, r.attributes.commit}, {staging.EntityCustomers, r.customers.commit},
+		{staging.EntityAddresses, r.addresses.commit}, {staging.EntityAttributeValues, r.values.commit},
+		{staging.EntityFormFieldValues, r.forms.commit}, {staging.EntityCustomerGroups, r.groups.commit},
+		{staging.EntityMetafields, r.metafields.commit}, {staging.EntitySubscribers, r.subs.commit},
+		{staging.EntityConsents, r.consents.commit}, {"", r.s.rejects.commit}, {"", r.s.merges.commit},
+	}
+	stats := make([]staging.FileStats, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { stats[i], errs[i] = f.commit() })
+	}
+	wg.Wait()
 	var err error
-	st, e := r.attributes.commit()
-	err = errors.Join(err, add(staging.EntityAttributes, st, e))
-	st, e = r.customers.commit()
-	err = errors.Join(err, add(staging.EntityCustomers, st, e))
-	st, e = r.addresses.commit()
-	err = errors.Join(err, add(staging.EntityAddresses, st, e))
-	st, e = r.values.commit()
-	err = errors.Join(err, add(staging.EntityAttributeValues, st, e))
-	st, e = r.forms.commit()
-	err = errors.Join(err, add(staging.EntityFormFieldValues, st, e))
-	st, e = r.groups.commit()
-	err = errors.Join(err, add(staging.EntityCustomerGroups, st, e))
-	st, e = r.metafields.commit()
-	err = errors.Join(err, add(staging.EntityMetafields, st, e))
-	st, e = r.subs.commit()
-	err = errors.Join(err, add(staging.EntitySubscribers, st, e))
-	st, e = r.consents.commit()
-	err = errors.Join(err, add(staging.EntityConsents, st, e))
-	_, e = r.s.rejects.commit()
-	err = errors.Join(err, e)
-	_, e = r.s.merges.commit()
-	err = errors.Join(err, e)
+	for i, f := range files {
+		if f.entity == "" {
+			err = errors.Join(err, errs[i])
+			continue
+		}
+		err = errors.Join(err, add(f.entity, stats[i], errs[i]))
+	}
 	if err != nil {
 		return err
 	}

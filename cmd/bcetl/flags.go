@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -207,6 +208,13 @@ func (t transformFlags) options() (transform.Options, error) {
 	// The process's soft limit too: the garbage collector works harder as
 	// the heap nears it, rather than letting it double past the budget.
 	debug.SetMemoryLimit(limit)
+	// The transform's tables live for the whole run; at 75 the heap grows
+	// to 1.75 times what is live between collections, not twice (about
+	// 90 MiB less at a million addresses, for a few percent more CPU).
+	// GOGC, when set, wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(75)
+	}
 	o := transform.Options{Disabled: disabled, CustomerSurvivor: *t.survivor, MemoryLimit: limit}
 	switch o.CustomerSurvivor {
 	case transform.SurvivorNewest, transform.SurvivorFirst, transform.SurvivorLast:

@@ -28,7 +28,7 @@ func TestParseSize(t *testing.T) {
 // the flag): a bad or too small one is a usage error; a small one works
 // (spilling) and sets the runtime's soft limit.
 func TestTransformMemoryLimitFlag(t *testing.T) {
-	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64); debug.SetGCPercent(100) })
 	in := t.TempDir()
 	stagingtest.Write(t, in, stagingtest.Spec{Messy: true, Customers: 200, AddressesPer: 2, Seed: 1})
 	var out, errOut bytes.Buffer

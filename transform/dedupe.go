@@ -42,6 +42,10 @@ func (t *dupTable) add(k Key, row uint32, rank uint8) error {
 	if rank > 0 {
 		rr |= rankBit
 	}
+	if t.spill != nil && len(t.entries) == cap(t.entries) && cap(t.entries) < t.spill.entries {
+		// Grown by hand so a full table is exactly its budget.
+		t.entries = slices.Grow(t.entries, min(cap(t.entries), t.spill.entries-cap(t.entries)))
+	}
 	t.entries = append(t.entries, dupEntry{key: k, rankRow: rr})
 	if t.spill != nil && len(t.entries) >= t.spill.entries {
 		sortEntries(t.entries)

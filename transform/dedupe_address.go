@@ -16,6 +16,19 @@ type addressTable struct {
 	seeds    *keySeeds
 	reasons  map[uint32]string // rejected row → why
 	survivor map[uint32]string // merged row → survivor's source key
+	// messages holds each distinct reason once: most rejected rows share
+	// their message with thousands of others.
+	messages map[string]string
+}
+
+// reject records why row was rejected.
+func (t *addressTable) reject(row uint32, msg string) {
+	m, ok := t.messages[msg]
+	if !ok {
+		m = msg
+		t.messages[m] = m
+	}
+	t.reasons[row] = m
 }
 
 // addressResolution is what became of the address a form field value names.
@@ -71,7 +84,8 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	s := &r.s
 	counts := s.rep.Entities[staging.EntityAddresses]
 	nrows := r.rows(staging.EntityAddresses)
-	at := &addressTable{keys: newKeyTable(nrows), seeds: r.seeds, reasons: map[uint32]string{}, survivor: map[uint32]string{}}
+	at := &addressTable{keys: newKeyTable(nrows), seeds: r.seeds, reasons: map[uint32]string{}, survivor: map[uint32]string{},
+		messages: map[string]string{}}
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	ns, tallied := r.opts.normalizers(s.rep)
@@ -105,7 +119,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 			at.keys.add(res.sk, row)
 			if res.p != nil {
 				state = append(state, rowRejected)
-				at.reasons[row] = res.p.Message
+				at.reject(row, res.p.Message)
 				if err := s.reject(staging.EntityAddresses, a.SourceKey, res.p); err != nil {
 					return err
 				}
@@ -172,7 +186,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 			case rowDupKey:
 				first, _ := at.keys.first(r.seeds.sourceKey(a.SourceKey))
 				p := dupKeyProblem(a.SourceKey, first)
-				at.reasons[row] = p.Message
+				at.reject(row, p.Message)
 				if err := s.reject(staging.EntityAddresses, a.SourceKey, p); err != nil {
 					return err
 				}
@@ -198,5 +212,6 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	if err != nil {
 		return nil, err
 	}
+	at.messages = nil
 	return at, nil
 }

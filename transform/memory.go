@@ -6,9 +6,9 @@ import (
 )
 
 // DefaultMemoryLimit is the memory budget of a transform when
-// Options.MemoryLimit is 0: enough to hold the dedupe tables of about
-// 6 million rows an entity before spilling, and the rest of a 10-million
-// address transform besides.
+// Options.MemoryLimit is 0: enough for the tables of a 10-million address
+// transform (about 1.6 million rows of dedupe keys in memory at a time,
+// the rest spilled).
 const DefaultMemoryLimit = 1 << 30
 
 // MinMemoryLimit is the smallest budget accepted: below it the fixed
@@ -18,8 +18,9 @@ const MinMemoryLimit = 64 << 20
 
 // spillShare is the part of the budget one dedupe table may hold in
 // memory (one is built at a time); the rest is for the customer and
-// source-key tables, the batches in flight and the Parquet buffers.
-const spillShare = 8
+// source-key tables, the batches in flight, the Parquet buffers and the
+// garbage collector's headroom.
+const spillShare = 32
 
 // ScratchPrefix names the directory a transform spills to, inside its
 // output directory; it is removed when the run ends, and by the next run
@@ -42,7 +43,8 @@ func (o Options) spillEntries() int {
 // dupTable is a new dedupe table, spilling past the budget into the
 // run's scratch directory.
 func (r *run) dupTable() *dupTable {
-	return &dupTable{spill: &spiller{entries: r.opts.spillEntries(), dir: r.scratchDir}}
+	n := r.opts.spillEntries()
+	return &dupTable{entries: make([]dupEntry, 0, min(n, 1<<16)), spill: &spiller{entries: n, dir: r.scratchDir}}
 }
 
 // scratchDir makes the run's scratch directory on first use.

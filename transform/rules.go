@@ -81,7 +81,7 @@ type Options struct {
 	// rows; 0: one per core (GOMAXPROCS). The output does not depend on it.
 	Workers int
 	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit):
-	// a dedupe table larger than an eighth of it is sorted in runs on
+	// a dedupe table larger than a thirty-second of it is sorted in runs on
 	// disk. The output does not depend on it. The caller sets the Go
 	// runtime's own limit (runtime/debug.SetMemoryLimit) if it wants one.
 	MemoryLimit int64

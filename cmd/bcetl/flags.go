@@ -167,7 +167,7 @@ func addTransformFlags(fs *flag.FlagSet) transformFlags {
 		disable: fs.String("disable", "", "comma-separated normalisation rules to turn off: "+strings.Join(transform.Rules, ", ")),
 		survivor: fs.String("customer-survivor", transform.SurvivorNewest,
 			"which of several customers with one email is kept: newest (latest date_modified), first or last (input order)"),
-		memory: fs.String("memory-limit", fmt.Sprintf("%dMiB", transform.DefaultMemoryLimit>>20), "the transform's memory budget (512MiB, 2GiB, bytes): past an eighth of it a dedupe table "+
+		memory: fs.String("memory-limit", fmt.Sprintf("%dMiB", transform.DefaultMemoryLimit>>20), "the transform's memory budget (512MiB, 2GiB, bytes): past a thirty-second of it a dedupe table "+
 			"is sorted on disk, and the Go runtime's soft limit is set to it"),
 	}
 }
@@ -205,9 +205,11 @@ func (t transformFlags) options() (transform.Options, error) {
 	if limit < transform.MinMemoryLimit {
 		return transform.Options{}, usagef("--memory-limit: %s is below the minimum of %d MiB", *t.memory, transform.MinMemoryLimit>>20)
 	}
-	// The process's soft limit too: the garbage collector works harder as
-	// the heap nears it, rather than letting it double past the budget.
-	debug.SetMemoryLimit(limit)
+	// The process's soft limit too, with a tenth to spare for what the
+	// runtime does not count and its overshoot: the garbage collector works
+	// harder as the heap nears it, rather than letting it grow past the
+	// budget.
+	debug.SetMemoryLimit(limit / 10 * 9)
 	// The transform's tables live for the whole run; at 75 the heap grows
 	// to 1.75 times what is live between collections, not twice (about
 	// 90 MiB less at a million addresses, for a few percent more CPU).

@@ -47,7 +47,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 	s := &r.s
 	counts := s.rep.Entities[staging.EntityAttributeValues]
 	nrows := r.rows(staging.EntityAttributeValues)
-	keys := newKeyTable(nrows)
+	keys := r.keyTable()
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	dedupe := func(kb *keyBuilder, owner string, v *staging.AttributeValue) *keyBuilder {
@@ -81,7 +81,9 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 		for i := range b.rows {
 			row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
 			counts.RowsIn++
-			keys.add(res.sk, row)
+			if err := keys.add(res.sk, row); err != nil {
+				return err
+			}
 			if res.p != nil {
 				state = append(state, rowRejected)
 				if err := s.reject(staging.EntityAttributeValues, v.SourceKey, res.p); err != nil {
@@ -101,7 +103,9 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 	}
 	tallied()
 	buildTables(keys, dups)
-	keys.markDupKeys(state)
+	if err := keys.build(state, nil); err != nil {
+		return err
+	}
 	d, err := dups.resolve(state)
 	if err != nil {
 		return err
@@ -141,7 +145,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 			case rowRejected:
 				continue
 			case rowDupKey:
-				first, _ := keys.first(r.seeds.sourceKey(v.SourceKey))
+				first := keys.dupFirst[row]
 				if err := s.reject(staging.EntityAttributeValues, v.SourceKey, dupKeyProblem(v.SourceKey, first)); err != nil {
 					return err
 				}

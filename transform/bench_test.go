@@ -3,6 +3,7 @@ package transform
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,21 +149,28 @@ func BenchmarkSourceKey(b *testing.B) {
 	}
 }
 
-// BenchmarkKeyTable sorts and indexes a million source-key hashes, then
-// looks them up.
+// BenchmarkKeyTable sorts a million source-key hashes, finds their
+// duplicates and the wanted ones (all), then looks them up.
 func BenchmarkKeyTable(b *testing.B) {
 	s := newSeeds()
 	keys := make([]Key, 1<<20)
 	for i := range keys {
 		keys[i] = s.sourceKey(strconv.Itoa(i))
 	}
+	wanted := wantedKeys(slices.Clone(keys))
+	state := make([]uint8, len(keys))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t := newKeyTable(int64(len(keys)))
+		t := &keyTable{dupFirst: map[uint32]uint32{}}
 		for r, k := range keys {
-			t.add(k, uint32(r))
+			if err := t.add(k, uint32(r)); err != nil {
+				b.Fatal(err)
+			}
 		}
-		t.build()
+		t.sort()
+		if err := t.build(state, wanted); err != nil {
+			b.Fatal(err)
+		}
 		for _, k := range keys {
 			t.first(k)
 		}

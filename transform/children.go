@@ -45,7 +45,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 	s := &r.s
 	counts := s.rep.Entities[spec.entity]
 	nrows := r.rows(spec.entity)
-	keys := newKeyTable(nrows)
+	keys := r.keyTable()
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	// attach resolves the row's customer: where it goes, whether it moved.
@@ -92,7 +92,9 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 		for i := range b.rows {
 			row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
 			counts.RowsIn++
-			keys.add(res.sk, row)
+			if err := keys.add(res.sk, row); err != nil {
+				return err
+			}
 			if res.p != nil {
 				state = append(state, rowRejected)
 				if err := s.reject(spec.entity, spec.key(v), res.p); err != nil {
@@ -112,7 +114,9 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 	}
 	tallied()
 	buildTables(keys, dups)
-	keys.markDupKeys(state)
+	if err := keys.build(state, nil); err != nil {
+		return err
+	}
 	d, err := dups.resolve(state)
 	if err != nil {
 		return err
@@ -147,7 +151,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 			case rowRejected:
 				continue
 			case rowDupKey:
-				first, _ := keys.first(r.seeds.sourceKey(spec.key(v)))
+				first := keys.dupFirst[row]
 				if err := s.reject(spec.entity, spec.key(v), dupKeyProblem(spec.key(v), first)); err != nil {
 					return err
 				}

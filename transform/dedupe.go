@@ -71,6 +71,21 @@ type loserOf struct{ loser, winner uint32 }
 // sort sorts the entries held in memory; resolve needs them sorted.
 func (t *dupTable) sort() { sortEntries(t.entries) }
 
+// each calls fn for every entry, in order (the entries held in memory
+// sorted), merging the spilled runs, and empties the table.
+func (t *dupTable) each(fn func(dupEntry)) error {
+	var err error
+	if t.spill != nil && t.spill.runs > 0 {
+		err = t.spill.merge(t.entries, fn)
+	} else {
+		for _, e := range t.entries {
+			fn(e)
+		}
+	}
+	t.entries = nil
+	return err
+}
+
 // resolve groups equal keys among the sorted entries of rows still ok
 // (state).
 func (t *dupTable) resolve(state []uint8) (*duplicates, error) {
@@ -78,7 +93,7 @@ func (t *dupTable) resolve(state []uint8) (*duplicates, error) {
 	var prev dupEntry
 	var winner uint32
 	have := false
-	each := func(e dupEntry) {
+	err := t.each(func(e dupEntry) {
 		if state[e.row()] != rowOK {
 			return
 		}
@@ -89,16 +104,7 @@ func (t *dupTable) resolve(state []uint8) (*duplicates, error) {
 			winner = e.row()
 		}
 		prev, have = e, true
-	}
-	var err error
-	if t.spill != nil && t.spill.runs > 0 {
-		err = t.spill.merge(t.entries, each)
-	} else {
-		for _, e := range t.entries {
-			each(e)
-		}
-	}
-	t.entries = nil
+	})
 	if err != nil {
 		return nil, err
 	}

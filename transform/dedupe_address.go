@@ -7,11 +7,13 @@ import (
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// addressTable is what form field values need to know about addresses.
-// Every address row contributes 20 bytes (its source-key hash and row);
-// rejected and merged rows add their reason or survivor. Form field
-// workers read it all at once; nothing writes it then.
+// addressTable is what form field values need to know about the
+// addresses they name (wanted: read from form_field_values.parquet before
+// the addresses): the first row of each such source key, and for those
+// rejected or merged their reason or survivor. Form field workers read it
+// all at once; nothing writes it then.
 type addressTable struct {
+	wanted   []Key // the source-key hashes form field values name, sorted
 	keys     *keyTable
 	seeds    *keySeeds
 	reasons  map[uint32]string // rejected row → why
@@ -21,8 +23,11 @@ type addressTable struct {
 	messages map[string]string
 }
 
-// reject records why row was rejected.
-func (t *addressTable) reject(row uint32, msg string) {
+// reject records why row, whose source key hashes to k, was rejected.
+func (t *addressTable) reject(row uint32, k Key, msg string) {
+	if !isWanted(t.wanted, k) {
+		return
+	}
 	m, ok := t.messages[msg]
 	if !ok {
 		m = msg
@@ -84,7 +89,11 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	s := &r.s
 	counts := s.rep.Entities[staging.EntityAddresses]
 	nrows := r.rows(staging.EntityAddresses)
-	at := &addressTable{keys: newKeyTable(nrows), seeds: r.seeds, reasons: map[uint32]string{}, survivor: map[uint32]string{},
+	wanted, err := r.wantedAddresses()
+	if err != nil {
+		return nil, err
+	}
+	at := &addressTable{wanted: wanted, keys: r.keyTable(), seeds: r.seeds, reasons: map[uint32]string{}, survivor: map[uint32]string{},
 		messages: map[string]string{}}
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
@@ -112,14 +121,16 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 			}
 		})
 	}
-	err := passRows(r.ctx, r.in, staging.EntityAddresses, preps, func(b *batch[staging.Address, rowCheck]) error {
+	err = passRows(r.ctx, r.in, staging.EntityAddresses, preps, func(b *batch[staging.Address, rowCheck]) error {
 		for i := range b.rows {
 			row, a, res := b.start+uint32(i), &b.rows[i], &b.res[i]
 			counts.RowsIn++
-			at.keys.add(res.sk, row)
+			if err := at.keys.add(res.sk, row); err != nil {
+				return err
+			}
 			if res.p != nil {
 				state = append(state, rowRejected)
-				at.reject(row, res.p.Message)
+				at.reject(row, res.sk, res.p.Message)
 				if err := s.reject(staging.EntityAddresses, a.SourceKey, res.p); err != nil {
 					return err
 				}
@@ -137,7 +148,9 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	}
 	tallied()
 	buildTables(at.keys, dups)
-	at.keys.markDupKeys(state)
+	if err := at.keys.build(state, wanted); err != nil {
+		return nil, err
+	}
 	// Rows with a duplicate source key leave the dedupe: they are rejected.
 	d, err := dups.resolve(state)
 	if err != nil {
@@ -168,7 +181,9 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 		})
 	}
 	pr := newPairer(d, func(lrow uint32, l, wv *staging.Address) error {
-		at.survivor[lrow] = wv.SourceKey
+		if isWanted(wanted, r.seeds.sourceKey(l.SourceKey)) {
+			at.survivor[lrow] = wv.SourceKey
+		}
 		return s.merged(staging.EntityAddresses, MergeAddressKey, l.SourceKey, wv.SourceKey, diff(
 			"first_name", l.FirstName, wv.FirstName, "last_name", l.LastName, wv.LastName,
 			"company", l.Company, wv.Company, "phone", l.Phone, wv.Phone,
@@ -184,9 +199,8 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 			case rowRejected:
 				continue
 			case rowDupKey:
-				first, _ := at.keys.first(r.seeds.sourceKey(a.SourceKey))
-				p := dupKeyProblem(a.SourceKey, first)
-				at.reject(row, p.Message)
+				p := dupKeyProblem(a.SourceKey, at.keys.dupFirst[row])
+				at.reject(row, r.seeds.sourceKey(a.SourceKey), p.Message)
 				if err := s.reject(staging.EntityAddresses, a.SourceKey, p); err != nil {
 					return err
 				}
@@ -214,4 +228,22 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 	}
 	at.messages = nil
 	return at, nil
+}
+
+// ffAddress is the one column of form_field_values.parquet the addresses
+// need to know in advance.
+type ffAddress struct {
+	AddressSourceKey *string `parquet:"address_source_key,optional"`
+}
+
+// wantedAddresses reads which addresses form field values name.
+func (r *run) wantedAddresses() ([]Key, error) {
+	var keys []Key
+	err := scan(r.ctx, r.in, staging.EntityFormFieldValues, func(_ uint32, f *ffAddress) error {
+		if f.AddressSourceKey != nil {
+			keys = append(keys, r.seeds.sourceKey(*f.AddressSourceKey))
+		}
+		return nil
+	})
+	return wantedKeys(keys), err
 }

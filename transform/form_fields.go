@@ -95,7 +95,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 	s := &r.s
 	counts := s.rep.Entities[staging.EntityFormFieldValues]
 	nrows := r.rows(staging.EntityFormFieldValues)
-	keys := newKeyTable(nrows)
+	keys := r.keyTable()
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	// resolve attaches f to surviving owners, or says why it cannot be.
@@ -155,7 +155,9 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 		for i := range b.rows {
 			row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
 			counts.RowsIn++
-			keys.add(res.sk, row)
+			if err := keys.add(res.sk, row); err != nil {
+				return err
+			}
 			if res.p != nil {
 				state = append(state, rowRejected)
 				if err := s.reject(staging.EntityFormFieldValues, f.SourceKey, res.p); err != nil {
@@ -175,7 +177,9 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 	}
 	tallied()
 	buildTables(keys, dups)
-	keys.markDupKeys(state)
+	if err := keys.build(state, nil); err != nil {
+		return err
+	}
 	d, err := dups.resolve(state)
 	if err != nil {
 		return err
@@ -210,7 +214,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 			case rowRejected:
 				continue
 			case rowDupKey:
-				first, _ := keys.first(r.seeds.sourceKey(f.SourceKey))
+				first := keys.dupFirst[row]
 				if err := s.reject(staging.EntityFormFieldValues, f.SourceKey, dupKeyProblem(f.SourceKey, first)); err != nil {
 					return err
 				}

@@ -39,14 +39,14 @@ func sortByPrefix[E any](s []E, prefix func(*E) int, cmp func(a, b E) int) []uin
 	return start
 }
 
-// buildTables sorts a pass's source-key table and dedupe table, one core
-// each.
+// buildTables sorts what a pass's source-key table and dedupe table hold
+// in memory, one core each.
 func buildTables(keys *keyTable, dups *dupTable) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		dups.sort()
 	}()
-	keys.build()
+	keys.sort()
 	<-done
 }

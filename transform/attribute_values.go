@@ -75,6 +75,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 				}
 				res.dedupe = dedupe(&kb, cr.key, v).sum()
 			}
+			rv.check(&b.err)
 		})
 	}
 	err := passRows(r.ctx, r.in, staging.EntityAttributeValues, preps, func(b *batch[staging.AttributeValue, rowCheck]) error {
@@ -132,6 +133,7 @@ func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable,
 					res.key = slices.Clone(dedupe(&kb, cr.key, v).bytes())
 				}
 			}
+			rv.check(&b.err)
 		})
 	}
 	pr := newPairer(d, func(_ uint32, l, wv *staging.AttributeValue) error {

@@ -86,6 +86,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 				}
 				res.dedupe = spec.dedupe(&kb, owner, v).sum()
 			}
+			rv.check(&b.err)
 		})
 	}
 	err := passRows(r.ctx, r.in, spec.entity, preps, func(b *batch[T, rowCheck]) error {
@@ -138,6 +139,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 					res.key = slices.Clone(spec.dedupe(&kb, res.oKey, v).bytes())
 				}
 			}
+			rv.check(&b.err)
 		})
 	}
 	pr := newPairer(d, func(_ uint32, l, wv *T) error {

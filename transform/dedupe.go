@@ -61,10 +61,27 @@ func (t *dupTable) add(k Key, row uint32, rank uint8) error {
 // losers each winner has. It is read-only once built, so workers may ask
 // it questions while a pass writes.
 type duplicates struct {
-	losers  []loserOf         // by loser row
-	winners map[uint32]int32  // winner row → its number of losers
-	inGroup func(uint32) bool // whether a row is a winner or a loser
+	losers  []loserOf        // by loser row
+	winners map[uint32]int32 // winner row → its number of losers
+	// grouped and winning have a bit per row: whether it is a winner or
+	// a loser, and whether a winner. Asked of every row, they spare a map
+	// look-up each.
+	grouped, winning bitset
 }
+
+type bitset []uint64
+
+func (b bitset) has(i uint32) bool { return int(i>>6) < len(b) && b[i>>6]&(1<<(i&63)) != 0 }
+
+func (b *bitset) set(i uint32) {
+	if need := int(i>>6) + 1; need > len(*b) {
+		*b = append(*b, make([]uint64, need-len(*b))...)
+	}
+	(*b)[i>>6] |= 1 << (i & 63)
+}
+
+// inGroup reports whether row is a winner or a loser.
+func (d *duplicates) inGroup(row uint32) bool { return d.grouped.has(row) }
 
 type loserOf struct{ loser, winner uint32 }
 
@@ -109,12 +126,10 @@ func (t *dupTable) resolve(state []uint8) (*duplicates, error) {
 		return nil, err
 	}
 	slices.SortFunc(d.losers, func(a, b loserOf) int { return int(int64(a.loser) - int64(b.loser)) })
-	d.inGroup = func(row uint32) bool {
-		if _, ok := d.winners[row]; ok {
-			return true
-		}
-		_, ok := d.winnerOf(row)
-		return ok
+	for _, l := range d.losers {
+		d.grouped.set(l.loser)
+		d.grouped.set(l.winner)
+		d.winning.set(l.winner)
 	}
 	return d, nil
 }
@@ -160,6 +175,9 @@ func newPairer[T any](d *duplicates, meet func(loserRow uint32, loser, winner *T
 
 // isLoser reports whether row merges into another row.
 func (p *pairer[T]) isLoser(row uint32) bool {
+	if !p.d.grouped.has(row) || p.d.winning.has(row) {
+		return false
+	}
 	_, ok := p.d.winnerOf(row)
 	return ok
 }
@@ -175,6 +193,9 @@ func (p *pairer[T]) settle(l, w *held[T]) error {
 // it is in a group (duplicates.inGroup); it settles the losers that were
 // waiting for it. v is copied if it must wait.
 func (p *pairer[T]) winner(row uint32, v *T, key []byte) error {
+	if !p.d.winning.has(row) {
+		return nil
+	}
 	n := p.left[row]
 	if n == 0 {
 		return nil

@@ -119,6 +119,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 				}
 				res.dedupe = kb.address(cr.key, a, n.phoneKey(a)).sum()
 			}
+			rv.check(&b.err)
 		})
 	}
 	err = passRows(r.ctx, r.in, staging.EntityAddresses, preps, func(b *batch[staging.Address, rowCheck]) error {
@@ -178,6 +179,7 @@ func (r *run) transformAddresses(ct *customerTable) (*addressTable, error) {
 					res.key = slices.Clone(kb.address(cr.key, a, n.phoneKey(a)).bytes())
 				}
 			}
+			rv.check(&b.err)
 		})
 	}
 	pr := newPairer(d, func(lrow uint32, l, wv *staging.Address) error {

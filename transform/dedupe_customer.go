@@ -19,11 +19,10 @@ func (t *customerTable) chooseSurvivors() {
 		t.survivors[surv] = order[1:]
 		for _, r := range order[1:] {
 			t.state[r] = rowMerged
-			t.survivor[r] = t.groupKey[surv]
 			t.srow[r] = surv
 		}
 	}
-	t.groups, t.groupKey = nil, nil
+	t.groups = nil
 }
 
 // preference orders a group's rows, the survivor first.

@@ -149,6 +149,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 				}
 				res.dedupe = dedupe(&kb, f).sum()
 			}
+			rv.check(&b.err)
 		})
 	}
 	err := passRows(r.ctx, r.in, staging.EntityFormFieldValues, preps, func(b *batch[staging.FormFieldValue, rowCheck]) error {
@@ -201,6 +202,7 @@ func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
 					res.key = slices.Clone(dedupe(&kb, f).bytes())
 				}
 			}
+			rv.check(&b.err)
 		})
 	}
 	pr := newPairer(d, func(_ uint32, l, wv *staging.FormFieldValue) error {

@@ -34,12 +34,14 @@ func newBatchWriter[T any](path string) (*batchWriter[T], error) {
 	}
 	b := &batchWriter[T]{w: w, buf: make([]T, 0, 1024), full: make(chan []T, writerQueue),
 		free: make(chan []T, writerQueue+1), done: make(chan struct{})}
+	running.Add(1)
 	go b.encode()
 	return b, nil
 }
 
 func (b *batchWriter[T]) encode() {
 	defer close(b.done)
+	defer running.Add(-1)
 	for rows := range b.full {
 		if b.err == nil {
 			if b.err = b.w.Write(rows...); b.err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -30,6 +31,11 @@ const batchRows = 2048
 
 // maxRows bounds an entity file: row numbers are 31 bits (dupEntry).
 const maxRows = math.MaxInt32
+
+// running counts the goroutines this package started that have not
+// returned yet: each decrements it before it signals its end, so it is
+// zero whenever Run has returned (TestCancelStopsEveryGoroutine).
+var running atomic.Int64
 
 // testHookBatch, when set by a test, is called before each batch is
 // applied.
@@ -75,8 +81,10 @@ func passRows[T, R any](ctx context.Context, dir, entity string, preps []func(*b
 	order := make(chan *batch[T, R], nb)
 	var wg sync.WaitGroup
 	wg.Add(1 + len(preps))
+	running.Add(int64(1 + len(preps)))
 	go func() {
 		defer wg.Done()
+		defer running.Add(-1)
 		defer close(order)
 		defer close(work)
 		readBatches(ctx, path, pf, free, work, order)
@@ -84,6 +92,7 @@ func passRows[T, R any](ctx context.Context, dir, entity string, preps []func(*b
 	for _, prep := range preps {
 		go func() {
 			defer wg.Done()
+			defer running.Add(-1)
 			for b := range work {
 				if b.err == nil {
 					prep(b)

@@ -43,8 +43,10 @@ func sortByPrefix[E any](s []E, prefix func(*E) int, cmp func(a, b E) int) []uin
 // in memory, one core each.
 func buildTables(keys *keyTable, dups *dupTable) {
 	done := make(chan struct{})
+	running.Add(1)
 	go func() {
 		defer close(done)
+		defer running.Add(-1)
 		dups.sort()
 	}()
 	keys.sort()

@@ -20,9 +20,10 @@ import (
 // — abandons the run, which starts again with fresh seeds (Run). Output
 // does not depend on the seeds, only on the keys, so the second run writes
 // what a collision-free first run would have. The seeds are random per
-// run, so input cannot be crafted to collide. Source keys (which row of a
-// file has a key) are looked up by the same 128 bits: 10 million keys
-// collide with a probability of about 10⁻²⁵.
+// run, so input cannot be crafted to collide. Customer source keys are
+// found by their hash and checked against the keys (customerTable); the
+// other entities' source keys are compared by the 128 bits alone: 10
+// million keys collide with a probability of about 10⁻²⁵.
 type Key [16]byte
 
 // keySeeds are the hash seeds of one attempt of a run.

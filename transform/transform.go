@@ -20,10 +20,10 @@ import (
 // inputs' hashes).
 //
 // Rows are streamed: customers are read twice, every other entity twice,
-// and memory holds per-row keys (about 45 bytes per address, less past
-// Options.MemoryLimit, when the dedupe keys go to disk) and the duplicates
-// in flight, never whole files — except attribute definitions, which are
-// few. Every pass runs on Options.Workers cores (parallel.go). Output rows
+// and memory holds a small entry per customer, a byte per row of the
+// entity at hand, its source-key and dedupe tables (20 bytes a row each,
+// on disk past Options.MemoryLimit) and the duplicates in flight, never
+// whole files — except attribute definitions, which are few. Every pass runs on Options.Workers cores (parallel.go). Output rows
 // keep their input order; a survivor stays at its own position. The output
 // is the same whatever the number of workers or the memory limit.
 //

@@ -62,6 +62,10 @@ type MigrateOptions struct {
 	// Options are the logger and the progress bars' terminal, for every
 	// stage.
 	accounting.Options
+
+	// CPUTime, if set, reads the process's CPU time (user + system), so
+	// MigrateResult can say what a stage used (bcetl bench).
+	CPUTime func() time.Duration
 }
 
 // MigrateResult is what a migration did.
@@ -73,6 +77,9 @@ type MigrateResult struct {
 	Ledger           Ledger
 	// Stage wall times; a skipped stage took none.
 	ExtractTime, TransformTime, LoadTime time.Duration
+	// TransformCPU is the process's CPU time during the transform, when
+	// MigrateOptions.CPUTime is set.
+	TransformCPU time.Duration
 
 	WorkDir     string
 	ResultsPath string
@@ -141,11 +148,17 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 		}
 	} else {
 		o.Log.Info("transform: starting", "dir", trDir)
-		start := time.Now()
+		start, cpu := time.Now(), time.Duration(0)
+		if o.CPUTime != nil {
+			cpu = o.CPUTime()
+		}
 		if res.Transform, err = transform.Run(ctx, exDir, trDir, o.Transform); err != nil {
 			return nil, fmt.Errorf("transform: %w", err)
 		}
 		res.TransformTime = time.Since(start)
+		if o.CPUTime != nil {
+			res.TransformCPU = o.CPUTime() - cpu
+		}
 	}
 
 	lo := o.Load

@@ -72,6 +72,7 @@ func setupBench(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 			Work: dir, Target: tgtClient, Options: accounting.Options{Log: a.log},
 			Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 			Load:      load.Options{ChannelMap: channelMap},
+			CPUTime:   processCPU,
 		})
 		if err != nil {
 			return err
@@ -96,7 +97,8 @@ func setupBench(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		fmt.Fprintf(a.stdout, "%-44s %d (store quota %d, concurrency caps %d)\n", "429s seen by the target", st.RateLimited+st.ConcurrencyLimited, st.RateLimited, st.ConcurrencyLimited)
 		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "extract", float64(rows)/res.ExtractTime.Seconds(), rows, res.ExtractTime.Round(time.Millisecond))
-		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "transform", float64(rows)/res.TransformTime.Seconds(), rows, res.TransformTime.Round(time.Millisecond))
+		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s), CPU/wall %.2f\n", "transform", float64(rows)/res.TransformTime.Seconds(), rows,
+			res.TransformTime.Round(time.Millisecond), res.TransformCPU.Seconds()/res.TransformTime.Seconds())
 		if err := benchExport(ctx, a.stdout, src, srcClient, *customers, filepath.Join(dir, "export")); err != nil {
 			return err
 		}

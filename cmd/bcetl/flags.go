@@ -2,6 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -172,6 +176,7 @@ func parseChannelMap(s string) (map[int64]int64, error) {
 type transformFlags struct {
 	disable  *string
 	survivor *string
+	memory   *string
 }
 
 func addTransformFlags(fs *pflag.FlagSet) transformFlags {
@@ -179,7 +184,30 @@ func addTransformFlags(fs *pflag.FlagSet) transformFlags {
 		disable: fs.String("disable", "", "comma-separated normalisation rules to turn off: "+strings.Join(transform.Rules, ", ")),
 		survivor: fs.String("customer-survivor", transform.SurvivorNewest,
 			"which of several customers with one email is kept: newest (latest date_modified), first or last (input order)"),
+		memory: fs.String("memory-limit", fmt.Sprintf("%dMiB", transform.DefaultMemoryLimit>>20), "the transform's memory budget (512MiB, 2GiB, bytes): past a thirty-second of it a dedupe table "+
+			"is sorted on disk, and the Go runtime's soft limit is set to it"),
 	}
+}
+
+// parseSize reads a byte count: a number, optionally followed by KiB,
+// MiB, GiB (or K, M, G, also powers of 1024) or B.
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size such as 512MiB or 2GiB", s)
+	}
+	return n * mult, nil
 }
 
 func (t transformFlags) options() (transform.Options, error) {
@@ -187,7 +215,26 @@ func (t transformFlags) options() (transform.Options, error) {
 	if err != nil {
 		return transform.Options{}, usagef("--disable: %v", err)
 	}
-	o := transform.Options{Disabled: disabled, CustomerSurvivor: *t.survivor}
+	limit, err := parseSize(*t.memory)
+	if err != nil {
+		return transform.Options{}, usagef("--memory-limit: %v", err)
+	}
+	if limit < transform.MinMemoryLimit {
+		return transform.Options{}, usagef("--memory-limit: %s is below the minimum of %d MiB", *t.memory, transform.MinMemoryLimit>>20)
+	}
+	// The process's soft limit too, with a tenth to spare for what the
+	// runtime does not count and its overshoot: the garbage collector works
+	// harder as the heap nears it, rather than letting it grow past the
+	// budget.
+	debug.SetMemoryLimit(limit / 10 * 9)
+	// The transform's tables live for the whole run; at 75 the heap grows
+	// to 1.75 times what is live between collections, not twice (about
+	// 90 MiB less at a million addresses, for a few percent more CPU).
+	// GOGC, when set, wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(75)
+	}
+	o := transform.Options{Disabled: disabled, CustomerSurvivor: *t.survivor, MemoryLimit: limit}
 	switch o.CustomerSurvivor {
 	case transform.SurvivorNewest, transform.SurvivorFirst, transform.SurvivorLast:
 	default:

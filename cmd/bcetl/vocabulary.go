@@ -73,6 +73,7 @@ var vocabulary = map[string]flagDef{
 	"channel-map":          {meaning: "`SRC=DST,…`: the target channel of each source channel id"},
 	"with-consent":         {meaning: "carry the customers' data preferences (consent)"},
 	"disable":              {meaning: "normalisation rules to turn off, comma-separated"},
+	"memory-limit":         {meaning: "the transform's memory budget (`512MiB`, `2GiB`): its tables spill to disk past a share of it; also the Go runtime's soft limit"},
 	"customer-survivor":    {meaning: "which of several customers with one email is kept: `newest`, `first` or `last`"},
 	"reconcile":            {meaning: "read only the store's customer ids and tombstone those deleted"},
 	"s3-endpoint":          {meaning: "API root of an S3-compatible store for `s3://` locations"},

@@ -417,6 +417,11 @@ func TestManifestCommandLinesRun(t *testing.T) {
 			t.Errorf("%s: bcetl %s --help: %v\n%s", p.what, strings.Join(c.Args, " "), err, out)
 			continue
 		}
+		// --help shows where each flag's value comes from: none from a
+		// deprecated variable.
+		if strings.Contains(string(out), "(deprecated)") {
+			t.Errorf("%s: bcetl %s reads a deprecated variable:\n%s", p.what, strings.Join(c.Args, " "), out)
+		}
 		flags := map[string]bool{}
 		for _, m := range regexp.MustCompile(`(?m)^\s+--?([a-z0-9-]+)`).FindAllStringSubmatch(string(out), -1) {
 			flags[m[1]] = true

@@ -67,8 +67,8 @@ func TestCrashResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(bin, "load", "--in", in, "--state", statePath, "--api-url", sb.url, "--store-hash", testHash, "--log-level", "debug")
-		cmd.Env = append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN="+testToken)
+		cmd := exec.Command(bin, "load", "--in", in, "--state", statePath, "--target-api-url", sb.url, "--target-store-hash", testHash, "--log-level", "debug")
+		cmd.Env = append(os.Environ(), "BIGCOMMERCE_TARGET_ACCESS_TOKEN="+testToken)
 		cmd.Stdout, cmd.Stderr = lf, lf
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -180,7 +180,7 @@ func (s *sandboxProc) start(faultRate string) {
 		s.t.Fatalf("sandbox did not start: %v\n%s", err, b)
 	}
 	s.url = strings.TrimSpace(line)
-	// Restarts reuse the port, so a loader's --api-url stays valid.
+	// Restarts reuse the port, so a loader's --target-api-url stays valid.
 	hostport := strings.TrimPrefix(s.url, "http://")
 	s.listen = hostport[:strings.IndexByte(hostport, '/')]
 }

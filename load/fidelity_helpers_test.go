@@ -2,12 +2,12 @@ package load
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
@@ -61,29 +61,26 @@ func newLoggedSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, stri
 	if opts.Config == nil {
 		opts.Config = stagingtest.TargetConfig()
 	}
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := &requestLog{counts: map[string]map[int]int{}}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		srv.ServeHTTP(sw, r)
-		path := r.URL.Path
-		if i := strings.Index(path, "/v3/"); i >= 0 {
-			path = path[i+3:]
-		}
-		ep := r.Method + " " + path
-		log.mu.Lock()
-		if log.counts[ep] == nil {
-			log.counts[ep] = map[int]int{}
-		}
-		log.counts[ep][sw.status]++
-		log.maxURI = max(log.maxURI, len(r.RequestURI))
-		log.mu.Unlock()
+	st := sandboxtest.Start(t, opts, sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			srv.ServeHTTP(sw, r)
+			path := r.URL.Path
+			if i := strings.Index(path, "/v3/"); i >= 0 {
+				path = path[i+3:]
+			}
+			ep := r.Method + " " + path
+			log.mu.Lock()
+			if log.counts[ep] == nil {
+				log.counts[ep] = map[int]int{}
+			}
+			log.counts[ep][sw.status]++
+			log.maxURI = max(log.maxURI, len(r.RequestURI))
+			log.mu.Unlock()
+		})
 	}))
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return srv, hs.URL + "/stores/{store_hash}/v3", log
+	return st.Server, st.URL, log
 }
 
 // errorKeyStyles runs f once per spelling of the sandbox's error keys: as

@@ -5,7 +5,6 @@ import (
 
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/lockfile"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/stagingtest"
 )
@@ -31,23 +31,21 @@ type gatedSandbox struct {
 
 func newGatedSandbox(t *testing.T, hash string) *gatedSandbox {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{StoreHash: hash, Token: testToken, Config: stagingtest.TargetConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &gatedSandbox{srv: srv, entered: make(chan struct{}), release: make(chan struct{})}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/customers") {
-			g.posts.Add(1)
-			if g.gated.CompareAndSwap(false, true) {
-				close(g.entered)
-				<-g.release
-			}
-		}
-		srv.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	g.base = hs.URL + "/stores/{store_hash}/v3"
+	g := &gatedSandbox{entered: make(chan struct{}), release: make(chan struct{})}
+	st := sandboxtest.Start(t, sandbox.Options{StoreHash: hash, Token: testToken, Config: stagingtest.TargetConfig()},
+		sandboxtest.Wrap(func(srv *sandbox.Server) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/customers") {
+					g.posts.Add(1)
+					if g.gated.CompareAndSwap(false, true) {
+						close(g.entered)
+						<-g.release
+					}
+				}
+				srv.ServeHTTP(w, r)
+			})
+		}))
+	g.srv, g.base = st.Server, st.URL
 	return g
 }
 

@@ -3,9 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/sandbox"
+	"github.com/bcetl/bcetl/internal/sandboxtest"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/stagingtest"
 )
@@ -35,100 +34,28 @@ type genCounts struct{ customers, addresses, values, forms, attributes int }
 
 func (c genCounts) total() int { return c.customers + c.addresses + c.values + c.forms + c.attributes }
 
-var genAttrs = func() []staging.Attribute {
-	out := []staging.Attribute{{SourceKey: "attr-tier", Name: "tier", Type: "string"}, {SourceKey: "attr-score", Name: "score", Type: "number"}}
-	for i := 2; i < 12; i++ {
-		out = append(out, staging.Attribute{SourceKey: fmt.Sprintf("attr-a%d", i), Name: fmt.Sprintf("a%d", i), Type: "string"})
-	}
-	return out
-}()
-
-var usStates = []string{"California", "Texas", "New York", "Florida", "Ohio", "Oregon"}
+// genAttrs and usStates are stagingtest's: the definitions and states
+// its clean directories use.
+var (
+	genAttrs = stagingtest.Attributes
+	usStates = stagingtest.States
+)
 
 func ptr[T any](v T) *T { return &v }
 
-// writeStaging streams a staging directory: customers with two addresses
-// (a form field on the first), two attribute values and a form field each;
-// big ones with twelve of both, one overflow address carrying a form field.
+// writeStaging is stagingtest.Write's clean directory in this package's
+// terms: customers with two addresses (a form field on the first), two
+// attribute values and a form field each; big ones with twelve of both.
 func writeStaging(t testing.TB, dir string, spec genSpec) genCounts {
 	t.Helper()
-	if spec.prefix == "" {
-		spec.prefix = "c"
-	}
-	path := func(e string) string { return filepath.Join(dir, staging.FileName(e)) }
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	cw, err := staging.Create[staging.Customer](path(staging.EntityCustomers))
-	must(err)
-	aw, err := staging.Create[staging.Address](path(staging.EntityAddresses))
-	must(err)
-	vw, err := staging.Create[staging.AttributeValue](path(staging.EntityAttributeValues))
-	must(err)
-	fw, err := staging.Create[staging.FormFieldValue](path(staging.EntityFormFieldValues))
-	must(err)
-	var n genCounts
-	for i := 0; i < spec.customers; i++ {
-		ck := fmt.Sprintf("c%d", i)
-		must(cw.Write(staging.Customer{SourceKey: ck, Email: fmt.Sprintf("%s%07d@example.com", spec.prefix, i), FirstName: "First" + fmt.Sprint(i), LastName: "Last"}))
-		n.customers++
-		must(fw.Write(staging.FormFieldValue{SourceKey: ck + "-f", CustomerSourceKey: ck, Name: "newsletter", ValueType: "string", ValueJSON: `"yes"`}))
-		n.forms++
-		big := spec.bigEvery > 0 && i%spec.bigEvery == spec.bigEvery-1
-		na, nv := 2, 2
-		if big {
-			na, nv = 12, 12
-		}
-		for j := 0; j < na; j++ {
-			ak := fmt.Sprintf("%s-a%d", ck, j)
-			must(aw.Write(staging.Address{SourceKey: ak, CustomerSourceKey: ck, FirstName: "First", LastName: "Last",
-				Address1: fmt.Sprintf("%d Main St", j+1), City: "Springfield", StateOrProvince: usStates[(i+j)%len(usStates)],
-				PostalCode: fmt.Sprintf("9%04d", i%10000), CountryCode: "US", Country: "United States"}))
-			n.addresses++
-			if j == 0 || j == 11 {
-				must(fw.Write(staging.FormFieldValue{SourceKey: ak + "-f", CustomerSourceKey: ck, AddressSourceKey: ptr(ak), Name: "gate_code",
-					ValueType: "number", ValueJSON: fmt.Sprint(1000 + j)}))
-				n.forms++
-			}
-		}
-		for j := 0; j < nv; j++ {
-			a := genAttrs[j]
-			val := fmt.Sprintf("v%d", i)
-			if a.Type == "number" {
-				val = fmt.Sprint(i)
-			}
-			must(vw.Write(staging.AttributeValue{SourceKey: fmt.Sprintf("%s-v%d", ck, j), CustomerSourceKey: ck,
-				AttributeName: a.Name, AttributeType: a.Type, AttributeValue: val}))
-			n.values++
-		}
-	}
-	for _, w := range []interface {
-		Commit() (staging.FileStats, error)
-	}{cw, aw, vw, fw} {
-		_, err := w.Commit()
-		must(err)
-	}
-	_, err = staging.WriteAll(path(staging.EntityAttributes), genAttrs)
-	must(err)
-	n.attributes = len(genAttrs)
-	writeManifest(t, dir)
-	return n
+	n := stagingtest.Write(t, dir, stagingtest.Spec{Customers: spec.customers, BigEvery: spec.bigEvery, EmailPrefix: spec.prefix})
+	return genCounts{customers: n.Customers, addresses: n.Addresses, values: n.AttributeValues, forms: n.FormFieldValues, attributes: n.Attributes}
 }
 
 // writeManifest describes the staging files in dir as a transform's
 // output: load refuses a directory without a manifest that matches it.
 func writeManifest(t testing.TB, dir string) {
-	t.Helper()
-	m, err := staging.ManifestFor(dir, "transform")
-	if err == nil {
-		err = staging.WriteManifest(dir, m)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	stagingtest.WriteManifest(t, dir, staging.StageTransform)
 }
 
 // newSandbox starts an in-process sandbox over real HTTP; without a
@@ -140,13 +67,8 @@ func newSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	if opts.Config == nil {
 		opts.Config = stagingtest.TargetConfig()
 	}
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return srv, hs.URL + "/stores/{store_hash}/v3"
+	st := sandboxtest.Start(t, opts)
+	return st.Server, st.URL
 }
 
 var fastRetry = bigcommerce.RetryPolicy{MaxRetries: 8, MaxRateLimitRetries: 30, BaseDelay: 5 * time.Millisecond, MaxDelay: 100 * time.Millisecond}

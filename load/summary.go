@@ -189,7 +189,10 @@ func (s *Summary) String() string {
 	} else {
 		b.WriteString("quota: the store sent no rate-limit headers\n")
 	}
-	fmt.Fprintf(&b, "results: %s\nsummary: %s\n", s.ResultsPath, s.SummaryPath)
+	if s.ResultsPath != "" { // none with --results-format csv (internal/results)
+		fmt.Fprintf(&b, "results: %s\n", s.ResultsPath)
+	}
+	fmt.Fprintf(&b, "summary: %s\n", s.SummaryPath)
 	if !s.Complete {
 		fmt.Fprintf(&b, "INCOMPLETE: %d records pending; run the same command again to resume\n", s.Pending())
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/load"
 	"github.com/bcetl/bcetl/transform"
@@ -53,9 +54,18 @@ type MigrateOptions struct {
 	// are set by Migrate.
 	Load load.Options
 
+	// Results is what is written for the records' outcomes: the load's
+	// results.parquet, the pair success.csv and error.csv in Work, or
+	// both (internal/results). Zero: results.DefaultFormat.
+	Results results.Format
+
 	// Options are the logger and the progress bars' terminal, for every
 	// stage.
 	accounting.Options
+
+	// CPUTime, if set, reads the process's CPU time (user + system), so
+	// MigrateResult can say what a stage used (bcetl bench).
+	CPUTime func() time.Duration
 }
 
 // MigrateResult is what a migration did.
@@ -67,11 +77,17 @@ type MigrateResult struct {
 	Ledger           Ledger
 	// Stage wall times; a skipped stage took none.
 	ExtractTime, TransformTime, LoadTime time.Duration
+	// TransformCPU is the process's CPU time during the transform, when
+	// MigrateOptions.CPUTime is set.
+	TransformCPU time.Duration
 
 	WorkDir     string
 	ResultsPath string
 	RejectsPath string
 	MergesPath  string
+	// CSV is the pair success.csv and error.csv, when asked for: every
+	// record read in one row of one of them.
+	CSV *results.Counts
 }
 
 // Migrate runs extract → transform → load into the target. Running it again
@@ -91,6 +107,9 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 		APIURL: o.SourceAPIURL, WithConsent: o.Load.WithConsent && o.Source != nil, Options: o.Options})
 	if err != nil {
 		return nil, err
+	}
+	if o.Load.DryRun {
+		return migrateDryRun(ctx, o, src)
 	}
 	if err := os.MkdirAll(o.Work, 0o700); err != nil {
 		return nil, err
@@ -129,11 +148,17 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 		}
 	} else {
 		o.Log.Info("transform: starting", "dir", trDir)
-		start := time.Now()
+		start, cpu := time.Now(), time.Duration(0)
+		if o.CPUTime != nil {
+			cpu = o.CPUTime()
+		}
 		if res.Transform, err = transform.Run(ctx, exDir, trDir, o.Transform); err != nil {
 			return nil, fmt.Errorf("transform: %w", err)
 		}
 		res.TransformTime = time.Since(start)
+		if o.CPUTime != nil {
+			res.TransformCPU = o.CPUTime() - cpu
+		}
 	}
 
 	lo := o.Load
@@ -153,6 +178,18 @@ func Migrate(ctx context.Context, o MigrateOptions) (*MigrateResult, error) {
 	}
 	if err := atomicfile.WriteJSON(filepath.Join(o.Work, LedgerFile), res.Ledger); err != nil {
 		return res, err
+	}
+	format := o.Results
+	if format == (results.Format{}) {
+		format = results.DefaultFormat
+	}
+	// The pair joins the three stages: the extract's records and rejects,
+	// the transform's rejects and merges, the load's results.
+	res.CSV, err = FinishResults(sum, results.Inputs{Dir: exDir, Rejects: res.RejectsPath, Merges: res.MergesPath},
+		filepath.Join(o.Work, results.SuccessFile), filepath.Join(o.Work, results.ErrorFile), format)
+	res.ResultsPath = sum.ResultsPath
+	if err != nil {
+		return res, fmt.Errorf("results: %w", err)
 	}
 	if loadErr != nil {
 		return res, fmt.Errorf("load: %w", loadErr)

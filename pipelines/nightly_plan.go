@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/atomicfile"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/pacer"
 	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 	"github.com/bcetl/bcetl/load"
@@ -33,7 +36,32 @@ type NightlyPlan struct {
 	// Voucherify is nil when no target store is given (the events stay
 	// pending, as in a real run).
 	Voucherify *VoucherifyPlan
+
+	// Requests is what the run would ask the exported store for, per
+	// endpoint: the minimum the extract's manifest reports as
+	// min_requests (extract/store/STORE.md) for the export and for the
+	// customers fetched by id, from the counts the store gives now. The
+	// overflow — the addresses and attribute values of customers with more
+	// than 10, by customer_id:in — is not in it: which customers those are
+	// is known only once they are read. MinSeconds is TotalRequests at the
+	// store's quota (Quota per WindowSeconds, from its rate-limit
+	// headers; 0: it sent none), as the load's plan counts it.
+	Requests      map[string]int64
+	TotalRequests int64
+	Quota         int
+	WindowSeconds float64
+	MinSeconds    float64
 }
+
+// The exported store's endpoints, named as the load's plan names the
+// target's.
+const (
+	epCustomers   = "GET /customers"
+	epAttributes  = "GET /customers/attributes"
+	epGroups      = "GET /v2/customer_groups"
+	epMetafields  = "GET /customers/metafields"
+	epSubscribers = "GET /customers/subscribers"
+)
 
 // ExportPlan is what the export would ask the store for.
 type ExportPlan struct {
@@ -42,8 +70,9 @@ type ExportPlan struct {
 	Watermark   time.Time // the state file's, when incremental
 	Since       time.Time // the date_modified:min asked for (watermark − overlap)
 	// Customers match the request now (the API's pagination total, from
-	// one request for one customer).
-	Customers int
+	// one request for one customer); so do Metafields and Subscribers
+	// (modified since, when incremental), which the export reads too.
+	Customers, Metafields, Subscribers int
 }
 
 // PhasePlan is what one spool phase would take up.
@@ -91,8 +120,49 @@ func planNightly(ctx context.Context, o NightlyOptions, work string) (*NightlyPl
 			return nil, fmt.Errorf("voucherify customers: %w", err)
 		}
 	}
+	p.planRequests(o.Store.Pacer().State())
 	return p, nil
 }
+
+// planRequests fills Requests, TotalRequests and the time at the quota:
+// the export's minimum, then a run by id for each of the created and the
+// changed customers (the attribute definitions, the groups, and id:in
+// pages of 250).
+func (p *NightlyPlan) planRequests(ps pacer.State) {
+	pages := func(rows int) int64 { return int64((rows + pageSize - 1) / pageSize) }
+	p.Requests = map[string]int64{epAttributes: 1, epGroups: 1,
+		epMetafields: max(1, pages(p.Export.Metafields)), epSubscribers: max(1, pages(p.Export.Subscribers))}
+	if c := p.Export.Customers; p.Export.Incremental {
+		// An incremental walk ends on a short page: a modification can
+		// bring an old id into the filter, so no total ends it early.
+		p.Requests[epCustomers] = int64(c/pageSize) + 1
+	} else {
+		// A full walk stops at the total; from 300 pages on, the store is
+		// cut into date_created windows, which one request plans.
+		p.Requests[epCustomers] = max(1, pages(c))
+		if pages(c) >= 300 {
+			p.Requests[epCustomers]++
+		}
+	}
+	for _, ph := range []PhasePlan{p.Created, p.Changed} {
+		if ph.IDs > 0 {
+			p.Requests[epAttributes]++
+			p.Requests[epGroups]++
+			p.Requests[epCustomers] += pages(ph.IDs)
+		}
+	}
+	p.TotalRequests = 0
+	for _, n := range p.Requests {
+		p.TotalRequests += n
+	}
+	if ps.Known && ps.Quota > 0 {
+		p.Quota, p.WindowSeconds = ps.Quota, ps.Window.Seconds()
+		p.MinSeconds = float64(p.TotalRequests) / float64(ps.Quota) * ps.Window.Seconds()
+	}
+}
+
+// pageSize is the page the extract asks for (the API's maximum).
+const pageSize = bigcommerce.MaxPageSize
 
 // planExport checks what Export checks (the --out's store, the state's
 // store) and asks the store how many customers the export would read.
@@ -126,10 +196,28 @@ func planExport(ctx context.Context, o NightlyOptions) (ExportPlan, error) {
 	if err != nil {
 		return ep, err
 	}
-	if resp.Meta.Pagination != nil {
-		ep.Customers = resp.Meta.Pagination.Total
+	ep.Customers = total(resp)
+	// The metafields and subscribers the export reads beside them: one
+	// request for one of each gives their number.
+	mo := bigcommerce.MetafieldListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}, DateModified: opts.DateModified}
+	if _, resp, err = o.Store.Metafields.List(ctx, &mo); err != nil {
+		return ep, fmt.Errorf("metafields: %w", err)
 	}
+	ep.Metafields = total(resp)
+	so := bigcommerce.SubscriberListOptions{ListOptions: bigcommerce.ListOptions{Limit: 1}, DateModified: opts.DateModified}
+	if _, resp, err = o.Store.Subscribers.List(ctx, &so); err != nil {
+		return ep, fmt.Errorf("subscribers: %w", err)
+	}
+	ep.Subscribers = total(resp)
 	return ep, nil
+}
+
+// total is a list answer's pagination total (0 when it has none).
+func total(resp *bigcommerce.Response) int {
+	if resp == nil || resp.Meta.Pagination == nil {
+		return 0
+	}
+	return resp.Meta.Pagination.Total
 }
 
 // planPhase is what a BigCommerce phase would take up, and which of those
@@ -217,10 +305,22 @@ func (p *NightlyPlan) Print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "export: full (no watermark in %s yet): %d customers\n", e.StatePath, e.Customers)
 	}
+	fmt.Fprintf(w, "  and %d metafields, %d subscribers\n", e.Metafields, e.Subscribers)
 	p.Created.print(w, ScopeCustomerCreated, fmt.Sprintf("%d customers to fetch in %d id:in requests", p.Created.IDs, (p.Created.IDs+249)/250))
 	p.Changed.print(w, "store/customer/updated, store/customer/address/*", fmt.Sprintf("%d customers to re-read with their sub-resources in %d id:in requests (and their overflow)", p.Changed.IDs, (p.Changed.IDs+249)/250))
 	p.Deleted.print(w, ScopeCustomerDeleted, fmt.Sprintf("%d rows to append to %s", p.Deleted.Events-len(p.Deleted.Failing), warehouse.CustomerDeletions))
 	p.Carts.print(w, ScopeCartCreated, fmt.Sprintf("%d rows to append to %s", p.Carts.Events-len(p.Carts.Failing), warehouse.CartEvents))
+	fmt.Fprintf(w, "requests to store %q (minimum; besides them the overflow of customers with more than 10 addresses or attribute values):\n", p.StoreHash)
+	for _, ep := range slices.Sorted(maps.Keys(p.Requests)) {
+		fmt.Fprintf(w, "  %-34s %d\n", ep, p.Requests[ep])
+	}
+	fmt.Fprintf(w, "  %-34s %d\n", "total", p.TotalRequests)
+	if p.Quota > 0 {
+		d := time.Duration(p.MinSeconds * float64(time.Second)).Round(time.Second)
+		fmt.Fprintf(w, "quota %d per %.0fs: at least %s\n", p.Quota, p.WindowSeconds, d)
+	} else {
+		fmt.Fprintln(w, "the store sent no rate-limit headers: no quota bound")
+	}
 	if p.Voucherify == nil {
 		fmt.Fprintf(w, "%s (Voucherify): no target store given: the events stay pending\n", VoucherifyCustomerType)
 		return

@@ -89,7 +89,13 @@ func (n *normalizer) phoneKey(a *staging.Address) string {
 		return ""
 	}
 	if n.opts.on(RulePhone) {
-		if k, ok := e164(a.CountryCode, a.Phone); ok {
+		k, ok := "", false
+		if n.phones != nil {
+			k, ok = n.phones.e164(a.CountryCode, a.Phone)
+		} else {
+			k, ok = e164(a.CountryCode, a.Phone)
+		}
+		if ok {
 			return k
 		}
 		n.unrecognised(RulePhone)

@@ -1,8 +1,8 @@
 package transform
 
 import (
-	"context"
 	"fmt"
+	"slices"
 
 	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
@@ -43,81 +43,132 @@ func (n *normalizer) attributeValue(v *staging.AttributeValue, attrs *attributeT
 // survivors and keeps one value per customer and attribute — the API
 // stores one. The survivor's own value wins over a moved one; among equals
 // the first in input order. Two passes, like addresses.
-func transformAttributeValues(ctx context.Context, inDir string, opts Options, ct *customerTable, attrs *attributeTable, w *batchWriter[staging.AttributeValue], s *sink, span *dateSpan) error {
-	n := &normalizer{opts: opts, rep: s.rep}
+func (r *run) transformAttributeValues(ct *customerTable, attrs *attributeTable, span *dateSpan) error {
+	s := &r.s
 	counts := s.rep.Entities[staging.EntityAttributeValues]
-	var keys []keyRow
-	var state []uint8
-	var dups dupTable
-	var kb keyBuilder
-	err := scan(ctx, inDir, staging.EntityAttributeValues, func(row uint32, v *staging.AttributeValue) error {
-		counts.RowsIn++
-		keys = append(keys, keyRow{sourceKey(v.SourceKey), row})
-		p := n.attributeValue(v, attrs)
-		var cr customerResolution
-		if p == nil {
-			cr = ct.resolve(v.CustomerSourceKey)
-			p = cr.p
+	nrows := r.rows(staging.EntityAttributeValues)
+	keys := r.keyTable()
+	state := make([]uint8, 0, nrows)
+	dups := r.dupTable()
+	dedupe := func(kb *keyBuilder, owner string, v *staging.AttributeValue) *keyBuilder {
+		return kb.reset("attribute-value").raw(owner).fold(v.AttributeName)
+	}
+	ns, tallied := r.opts.normalizers(s.rep)
+	var preps []func(*batch[staging.AttributeValue, rowCheck])
+	for _, n := range ns {
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
+		preps = append(preps, func(b *batch[staging.AttributeValue, rowCheck]) {
+			for i := range b.rows {
+				v, res := &b.rows[i], &b.res[i]
+				res.sk = r.seeds.sourceKey(v.SourceKey)
+				p := n.attributeValue(v, attrs)
+				var cr customerResolution
+				if p == nil {
+					cr = rv.resolve(v.CustomerSourceKey)
+					p = cr.p
+				}
+				if res.p = p; p != nil {
+					continue
+				}
+				if cr.moved {
+					res.rank = 1
+				}
+				res.dedupe = dedupe(&kb, cr.key, v).sum()
+			}
+			rv.check(&b.err)
+		})
+	}
+	err := passRows(r.ctx, r.in, staging.EntityAttributeValues, preps, func(b *batch[staging.AttributeValue, rowCheck]) error {
+		for i := range b.rows {
+			row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			counts.RowsIn++
+			if err := keys.add(res.sk, row); err != nil {
+				return err
+			}
+			if res.p != nil {
+				state = append(state, rowRejected)
+				if err := s.reject(staging.EntityAttributeValues, v.SourceKey, res.p); err != nil {
+					return err
+				}
+				continue
+			}
+			state = append(state, rowOK)
+			if err := dups.add(res.dedupe, row, res.rank); err != nil {
+				return err
+			}
 		}
-		if p != nil {
-			state = append(state, rowRejected)
-			return s.reject(staging.EntityAttributeValues, v.SourceKey, p)
-		}
-		state = append(state, rowOK)
-		var rank uint8
-		if cr.moved {
-			rank = 1
-		}
-		dups.add(kb.reset("attribute-value").raw(cr.key).fold(v.AttributeName).sum(), row, rank)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sortKeyRows(keys)
-	markDupKeys(keys, state)
-	dups.entries = deleteNotOK(dups.entries, state)
-	d := dups.resolve()
+	tallied()
+	buildTables(keys, dups)
+	if err := keys.build(state, nil); err != nil {
+		return err
+	}
+	d, err := dups.resolve(state)
+	if err != nil {
+		return err
+	}
 
-	n2 := &normalizer{opts: opts}
-	pr := newPairer(d, func(l, wv *staging.AttributeValue) error {
+	ns, _ = r.opts.normalizers(nil)
+	preps = preps[:0]
+	for _, n := range ns {
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
+		preps = append(preps, func(b *batch[staging.AttributeValue, rowCheck]) {
+			for i := range b.rows {
+				row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+				if state[row] != rowOK {
+					continue
+				}
+				n.attributeValue(v, attrs)
+				cr := rv.resolve(v.CustomerSourceKey)
+				v.CustomerSourceKey = cr.key
+				if cr.moved {
+					v.CustomerID = nil
+				}
+				res.owner = cr.row
+				if d.inGroup(row) {
+					res.key = slices.Clone(dedupe(&kb, cr.key, v).bytes())
+				}
+			}
+			rv.check(&b.err)
+		})
+	}
+	pr := newPairer(d, func(_ uint32, l, wv *staging.AttributeValue) error {
 		return s.merged(staging.EntityAttributeValues, MergeAttributeValue, l.SourceKey, wv.SourceKey,
 			diff("attribute_value", l.AttributeValue, wv.AttributeValue))
 	})
-	return scan(ctx, inDir, staging.EntityAttributeValues, func(row uint32, v *staging.AttributeValue) error {
-		switch state[row] {
-		case rowRejected:
-			return nil
-		case rowDupKey:
-			first, _ := firstRow(keys, sourceKey(v.SourceKey))
-			return s.reject(staging.EntityAttributeValues, v.SourceKey, dupKeyProblem(v.SourceKey, first))
+	return passRows(r.ctx, r.in, staging.EntityAttributeValues, preps, func(b *batch[staging.AttributeValue, rowCheck]) error {
+		for i := range b.rows {
+			row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			switch state[row] {
+			case rowRejected:
+				continue
+			case rowDupKey:
+				first := keys.dupFirst[row]
+				if err := s.reject(staging.EntityAttributeValues, v.SourceKey, dupKeyProblem(v.SourceKey, first)); err != nil {
+					return err
+				}
+				continue
+			}
+			if pr.isLoser(row) {
+				if err := pr.loser(row, v, res.key); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := pr.winner(row, v, res.key); err != nil {
+				return err
+			}
+			ct.attributes[res.owner]++
+			span.add(v.DateModified)
+			counts.RowsOut++
+			if err := r.values.write(*v); err != nil {
+				return err
+			}
 		}
-		n2.attributeValue(v, attrs)
-		cr := ct.resolve(v.CustomerSourceKey)
-		v.CustomerSourceKey = cr.key
-		if cr.moved {
-			v.CustomerID = nil
-		}
-		if pr.isLoser(row) {
-			return pr.loser(row, v)
-		}
-		if err := pr.winner(row, v); err != nil {
-			return err
-		}
-		ct.attributes[cr.row]++
-		span.add(v.DateModified)
-		counts.RowsOut++
-		return w.write(*v)
+		return nil
 	})
-}
-
-// deleteNotOK drops dedupe entries of rows that will be rejected.
-func deleteNotOK(e []dupEntry, state []uint8) []dupEntry {
-	out := e[:0]
-	for _, x := range e {
-		if state[x.row] == rowOK {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -40,7 +40,9 @@ func (t *attributeTable) lookup(name string, id *int64) *attrDef {
 // API's per-store limit. Definitions past the limit are rejected in input
 // order, and so are the values that use them.
 func transformAttributes(ctx context.Context, inDir string, opts Options, w *batchWriter[staging.Attribute], s *sink, span *dateSpan) (*attributeTable, error) {
-	n := &normalizer{opts: opts, rep: s.rep}
+	ns, tallied := opts.normalizers(s.rep)
+	defer tallied()
+	n := ns[0]
 	counts := s.rep.Entities[staging.EntityAttributes]
 	t := &attributeTable{byName: map[string]*attrDef{}, byID: map[int64]*attrDef{}}
 	seenKey := map[string]uint32{}

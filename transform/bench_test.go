@@ -3,11 +3,13 @@ package transform
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/stagingtest"
 )
 
@@ -90,4 +92,115 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// benchAddresses are generated messy addresses, as the address pass sees
+// them.
+func benchAddresses(b *testing.B) (string, []staging.Address) {
+	in := b.TempDir()
+	stagingtest.Write(b, in, stagingtest.Spec{Messy: true, Customers: 2000, AddressesPer: 4, Seed: 42})
+	path := filepath.Join(in, staging.FileName(staging.EntityAddresses))
+	rows, err := staging.ReadAll[staging.Address](path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, rows
+}
+
+// BenchmarkAddressPass is the work a worker does for one address in the
+// first pass: normalise and validate, then the uniqueness key with the
+// phone in E.164.
+func BenchmarkAddressPass(b *testing.B) {
+	_, rows := benchAddresses(b)
+	n := &normalizer{opts: Options{}, phones: newPhoneCache()}
+	kb := keyBuilder{seeds: newSeeds()}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a := rows[i%len(rows)]
+		if n.address(&a) == nil {
+			kb.address(a.CustomerSourceKey, &a, n.phoneKey(&a)).sum()
+		}
+	}
+}
+
+func BenchmarkAddressKey(b *testing.B) {
+	a := staging.Address{FirstName: "Ann", LastName: "Lee", Address1: "12 Main St", City: "Springfield", CountryCode: "US",
+		StateOrProvince: "California", PostalCode: "94103", Phone: "+14155550100", AddressType: "residential"}
+	kb := keyBuilder{seeds: newSeeds()}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		kb.address("c123456", &a, a.Phone).sum()
+	}
+}
+
+func BenchmarkEmailKey(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		EmailKey("user123456@example.com")
+	}
+}
+
+func BenchmarkSourceKey(b *testing.B) {
+	s := newSeeds()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.sourceKey("a123456-3")
+	}
+}
+
+// BenchmarkKeyTable sorts a million source-key hashes, finds their
+// duplicates and the wanted ones (all), then looks them up.
+func BenchmarkKeyTable(b *testing.B) {
+	s := newSeeds()
+	keys := make([]Key, 1<<20)
+	for i := range keys {
+		keys[i] = s.sourceKey(strconv.Itoa(i))
+	}
+	wanted := wantedKeys(slices.Clone(keys))
+	state := make([]uint8, len(keys))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := &keyTable{dupFirst: map[uint32]uint32{}}
+		for r, k := range keys {
+			if err := t.add(k, uint32(r)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t.sort()
+		if err := t.build(state, wanted); err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys {
+			t.first(k)
+		}
+	}
+	b.ReportMetric(float64(len(keys))*float64(b.N)/b.Elapsed().Seconds(), "keys/s")
+}
+
+// BenchmarkStagingRead decodes addresses.parquet into rows, as a pass's
+// reader does.
+func BenchmarkStagingRead(b *testing.B) {
+	path, rows := benchAddresses(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := staging.Scan(path, func(staging.Address) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkStagingWrite encodes and compresses addresses.parquet, as the
+// pass's writer goroutine does.
+func BenchmarkStagingWrite(b *testing.B) {
+	_, rows := benchAddresses(b)
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := staging.WriteAll(filepath.Join(dir, strconv.Itoa(i)+".parquet"), rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

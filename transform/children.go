@@ -1,8 +1,8 @@
 package transform
 
 import (
-	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -31,7 +31,7 @@ type childSpec[T any] struct {
 	moved func(v *T)
 	// dedupe is the row's comparison key, owner being its customer after
 	// the move.
-	dedupe    func(kb *keyBuilder, owner string, v *T) Key
+	dedupe    func(kb *keyBuilder, owner string, v *T) *keyBuilder
 	conflicts func(loser, winner *T) []conflict
 	// perOwner bounds the rows one customer may have (0: no bound); the
 	// rows past it are rejected with limitRule.
@@ -41,20 +41,20 @@ type childSpec[T any] struct {
 	modified  func(v *T) *time.Time
 }
 
-func transformChildren[T any](ctx context.Context, inDir string, opts Options, ct *customerTable, w *batchWriter[T], s *sink, span *dateSpan, spec childSpec[T]) error {
-	n := &normalizer{opts: opts, rep: s.rep}
+func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span *dateSpan, spec childSpec[T]) error {
+	s := &r.s
 	counts := s.rep.Entities[spec.entity]
-	var keys []keyRow
-	var state []uint8
-	var dups dupTable
-	var kb keyBuilder
+	nrows := r.rows(spec.entity)
+	keys := r.keyTable()
+	state := make([]uint8, 0, nrows)
+	dups := r.dupTable()
 	// attach resolves the row's customer: where it goes, whether it moved.
-	attach := func(v *T) (string, bool, *problem) {
+	attach := func(rv *resolver, v *T) (string, bool, *problem) {
 		o := spec.owner(v)
 		if o == nil {
 			return "", false, nil
 		}
-		cr := ct.resolve(*o)
+		cr := rv.resolve(*o)
 		if cr.p != nil {
 			return "", false, cr.p
 		}
@@ -64,69 +64,131 @@ func transformChildren[T any](ctx context.Context, inDir string, opts Options, c
 		}
 		return cr.key, cr.moved, nil
 	}
-	err := scan(ctx, inDir, spec.entity, func(row uint32, v *T) error {
-		counts.RowsIn++
-		keys = append(keys, keyRow{sourceKey(spec.key(v)), row})
-		p := spec.check(n, v)
-		var owner string
-		var moved bool
-		if p == nil {
-			owner, moved, p = attach(v)
+	ns, tallied := r.opts.normalizers(s.rep)
+	var preps []func(*batch[T, rowCheck])
+	for _, n := range ns {
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
+		preps = append(preps, func(b *batch[T, rowCheck]) {
+			for i := range b.rows {
+				v, res := &b.rows[i], &b.res[i]
+				res.sk = r.seeds.sourceKey(spec.key(v))
+				p := spec.check(n, v)
+				var owner string
+				var moved bool
+				if p == nil {
+					owner, moved, p = attach(rv, v)
+				}
+				if res.p = p; p != nil {
+					continue
+				}
+				if moved {
+					res.rank = 1
+				}
+				res.dedupe = spec.dedupe(&kb, owner, v).sum()
+			}
+			rv.check(&b.err)
+		})
+	}
+	err := passRows(r.ctx, r.in, spec.entity, preps, func(b *batch[T, rowCheck]) error {
+		for i := range b.rows {
+			row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			counts.RowsIn++
+			if err := keys.add(res.sk, row); err != nil {
+				return err
+			}
+			if res.p != nil {
+				state = append(state, rowRejected)
+				if err := s.reject(spec.entity, spec.key(v), res.p); err != nil {
+					return err
+				}
+				continue
+			}
+			state = append(state, rowOK)
+			if err := dups.add(res.dedupe, row, res.rank); err != nil {
+				return err
+			}
 		}
-		if p != nil {
-			state = append(state, rowRejected)
-			return s.reject(spec.entity, spec.key(v), p)
-		}
-		state = append(state, rowOK)
-		var rank uint8
-		if moved {
-			rank = 1
-		}
-		dups.add(spec.dedupe(&kb, owner, v), row, rank)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sortKeyRows(keys)
-	markDupKeys(keys, state)
-	dups.entries = deleteNotOK(dups.entries, state)
-	d := dups.resolve()
+	tallied()
+	buildTables(keys, dups)
+	if err := keys.build(state, nil); err != nil {
+		return err
+	}
+	d, err := dups.resolve(state)
+	if err != nil {
+		return err
+	}
 
-	n2 := &normalizer{opts: opts}
-	pr := newPairer(d, func(l, wv *T) error {
+	ns, _ = r.opts.normalizers(nil)
+	preps = preps[:0]
+	for _, n := range ns {
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
+		preps = append(preps, func(b *batch[T, rowCheck]) {
+			for i := range b.rows {
+				row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+				if state[row] != rowOK {
+					continue
+				}
+				spec.check(n, v)
+				res.oKey, _, _ = attach(rv, v)
+				if d.inGroup(row) {
+					res.key = slices.Clone(spec.dedupe(&kb, res.oKey, v).bytes())
+				}
+			}
+			rv.check(&b.err)
+		})
+	}
+	pr := newPairer(d, func(_ uint32, l, wv *T) error {
 		return s.merged(spec.entity, spec.mergeRule, spec.key(l), spec.key(wv), spec.conflicts(l, wv))
 	})
 	perOwner := map[string]int{}
-	return scan(ctx, inDir, spec.entity, func(row uint32, v *T) error {
-		switch state[row] {
-		case rowRejected:
-			return nil
-		case rowDupKey:
-			first, _ := firstRow(keys, sourceKey(spec.key(v)))
-			return s.reject(spec.entity, spec.key(v), dupKeyProblem(spec.key(v), first))
-		}
-		spec.check(n2, v)
-		owner, _, _ := attach(v)
-		if pr.isLoser(row) {
-			return pr.loser(row, v)
-		}
-		if err := pr.winner(row, v); err != nil {
-			return err
-		}
-		if spec.perOwner > 0 && spec.owner(v) != nil {
-			// Counted after the dedupe and the moves: what the customer
-			// would hold in the target. Rows merged into a row refused
-			// here stay merged (they were duplicates of it).
-			if perOwner[owner]++; perOwner[owner] > spec.perOwner {
-				return s.reject(spec.entity, spec.key(v), newProblem("customer_source_key", spec.limitRule, owner,
-					fmt.Sprintf(spec.limitMsg, owner, spec.perOwner)))
+	return passRows(r.ctx, r.in, spec.entity, preps, func(b *batch[T, rowCheck]) error {
+		for i := range b.rows {
+			row, v, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			switch state[row] {
+			case rowRejected:
+				continue
+			case rowDupKey:
+				first := keys.dupFirst[row]
+				if err := s.reject(spec.entity, spec.key(v), dupKeyProblem(spec.key(v), first)); err != nil {
+					return err
+				}
+				continue
+			}
+			if pr.isLoser(row) {
+				if err := pr.loser(row, v, res.key); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := pr.winner(row, v, res.key); err != nil {
+				return err
+			}
+			if spec.perOwner > 0 && spec.owner(v) != nil {
+				// Counted after the dedupe and the moves: what the customer
+				// would hold in the target. Rows merged into a row refused
+				// here stay merged (they were duplicates of it).
+				owner := res.oKey
+				if perOwner[owner]++; perOwner[owner] > spec.perOwner {
+					if err := s.reject(spec.entity, spec.key(v), newProblem("customer_source_key", spec.limitRule, owner,
+						fmt.Sprintf(spec.limitMsg, owner, spec.perOwner))); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if spec.modified != nil {
+				span.add(spec.modified(v))
+			}
+			counts.RowsOut++
+			if err := w.write(*v); err != nil {
+				return err
 			}
 		}
-		if spec.modified != nil {
-			span.add(spec.modified(v))
-		}
-		counts.RowsOut++
-		return w.write(*v)
+		return nil
 	})
 }

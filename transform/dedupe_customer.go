@@ -1,11 +1,11 @@
 package transform
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
@@ -19,11 +19,10 @@ func (t *customerTable) chooseSurvivors() {
 		t.survivors[surv] = order[1:]
 		for _, r := range order[1:] {
 			t.state[r] = rowMerged
-			t.survivor[r] = t.groupKey[surv]
 			t.srow[r] = surv
 		}
 	}
-	t.groups, t.groupKey = nil, nil
+	t.groups = nil
 }
 
 // preference orders a group's rows, the survivor first.
@@ -136,34 +135,57 @@ func mergeCustomers(surv *staging.Customer, merged []*staging.Customer, s *sink)
 // child entities so address_count and attribute_count can be set to what
 // is actually written. Rows keep their input order; a survivor takes the
 // place of its own row.
-func writeCustomers(ctx context.Context, inDir string, t *customerTable, w *batchWriter[staging.Customer], s *sink, span *dateSpan) error {
-	n := &normalizer{opts: t.opts}
+func (r *run) writeCustomers(t *customerTable, span *dateSpan) error {
+	s := &r.s
+	ns, _ := t.opts.normalizers(nil)
+	var preps []func(*batch[staging.Customer, struct{}])
+	for _, n := range ns {
+		preps = append(preps, func(b *batch[staging.Customer, struct{}]) {
+			for i := range b.rows {
+				if t.state[b.start+uint32(i)] != rowRejected {
+					n.customer(&b.rows[i])
+				}
+			}
+		})
+	}
 	counts := s.rep.Entities[staging.EntityCustomers]
-	return scan(ctx, inDir, staging.EntityCustomers, func(row uint32, c *staging.Customer) error {
-		switch t.state[row] {
-		case rowRejected:
-			return nil
-		case rowMerged:
-			if _, ok := t.stash[row]; !ok {
-				n.customer(c)
-				t.stash[row] = c // the group's first row: its survivor comes later
+	return passRows(r.ctx, r.in, staging.EntityCustomers, preps, func(b *batch[staging.Customer, struct{}]) error {
+		for i := range b.rows {
+			row, c := b.start+uint32(i), &b.rows[i]
+			switch t.state[row] {
+			case rowRejected:
+				continue
+			case rowMerged:
+				if _, ok := t.stash[row]; !ok {
+					v := *c
+					t.stash[row] = &v // the group's first row: its survivor comes later
+				}
+				continue
 			}
-			return nil
-		}
-		n.customer(c)
-		if merged := t.survivors[row]; len(merged) > 0 {
-			ms := make([]*staging.Customer, 0, len(merged))
-			for _, r := range merged {
-				ms = append(ms, t.stash[r])
-				delete(t.stash, r)
+			if merged := t.survivors[row]; len(merged) > 0 {
+				ms := make([]*staging.Customer, 0, len(merged))
+				for _, m := range merged {
+					ms = append(ms, t.stash[m])
+					delete(t.stash, m)
+				}
+				// The group was found by the emails' hashes: the emails
+				// themselves must be equal (see Key).
+				for _, m := range ms {
+					if bcrules.EmailKey(m.Email) != bcrules.EmailKey(c.Email) {
+						return errKeyCollision
+					}
+				}
+				if err := mergeCustomers(c, ms, s); err != nil {
+					return err
+				}
 			}
-			if err := mergeCustomers(c, ms, s); err != nil {
+			c.AddressCount, c.AttributeCount = t.addresses[row], t.attributes[row]
+			span.add(c.DateModified)
+			counts.RowsOut++
+			if err := r.customers.write(*c); err != nil {
 				return err
 			}
 		}
-		c.AddressCount, c.AttributeCount = t.addresses[row], t.attributes[row]
-		span.add(c.DateModified)
-		counts.RowsOut++
-		return w.write(*c)
+		return nil
 	})
 }

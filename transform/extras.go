@@ -30,8 +30,8 @@ var groupSpec = childSpec[staging.CustomerGroup]{
 	},
 	// Group names are unique in a store ignoring case (the sandbox's
 	// reading; a second group of a name is a 409): the target can hold one.
-	dedupe: func(kb *keyBuilder, _ string, g *staging.CustomerGroup) Key {
-		return kb.reset("group").raw(strings.ToLower(g.Name)).sum()
+	dedupe: func(kb *keyBuilder, _ string, g *staging.CustomerGroup) *keyBuilder {
+		return kb.reset("group").raw(strings.ToLower(g.Name))
 	},
 	conflicts: func(l, w *staging.CustomerGroup) []conflict {
 		return diff("name", l.Name, w.Name, "category_access_type", l.CategoryAccessType, w.CategoryAccessType)
@@ -55,8 +55,8 @@ var metafieldSpec = childSpec[staging.Metafield]{
 		return bcrules.CheckMetafield(m)
 	},
 	// Unique per customer on (namespace, key), as the API keeps them.
-	dedupe: func(kb *keyBuilder, owner string, m *staging.Metafield) Key {
-		return kb.reset("metafield").raw(owner).raw(m.Namespace).raw(m.Key).sum()
+	dedupe: func(kb *keyBuilder, owner string, m *staging.Metafield) *keyBuilder {
+		return kb.reset("metafield").raw(owner).raw(m.Namespace).raw(m.Key)
 	},
 	conflicts: func(l, w *staging.Metafield) []conflict {
 		return diff("value", l.Value, w.Value, "permission_set", l.PermissionSet, w.PermissionSet, "description", l.Description, w.Description)
@@ -90,8 +90,8 @@ var subscriberSpec = childSpec[staging.Subscriber]{
 	},
 	// One subscriber per email in a store, compared plain lower-case
 	// (anything looser can merge two people).
-	dedupe: func(kb *keyBuilder, _ string, s *staging.Subscriber) Key {
-		return kb.reset("subscriber").raw(strings.ToLower(s.Email)).sum()
+	dedupe: func(kb *keyBuilder, _ string, s *staging.Subscriber) *keyBuilder {
+		return kb.reset("subscriber").raw(strings.ToLower(s.Email))
 	},
 	conflicts: func(l, w *staging.Subscriber) []conflict {
 		return diff("consents", strings.Join(l.Consents, ","), strings.Join(w.Consents, ","), "first_name", l.FirstName, w.FirstName,
@@ -111,8 +111,8 @@ var consentSpec = childSpec[staging.Consent]{
 	},
 	// One declaration per customer: a merged customer's gives way to the
 	// survivor's own.
-	dedupe: func(kb *keyBuilder, owner string, _ *staging.Consent) Key {
-		return kb.reset("consent").raw(owner).sum()
+	dedupe: func(kb *keyBuilder, owner string, _ *staging.Consent) *keyBuilder {
+		return kb.reset("consent").raw(owner)
 	},
 	conflicts: func(l, w *staging.Consent) []conflict {
 		return diff("allow", strings.Join(l.Allow, ","), strings.Join(w.Allow, ","), "deny", strings.Join(l.Deny, ","), strings.Join(w.Deny, ","))

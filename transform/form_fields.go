@@ -2,9 +2,9 @@ package transform
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,16 +91,16 @@ func jsonLiteral(v any) string {
 // field name. As with attribute values, the survivor's own value wins and a
 // different dropped value is reported. Values of an address that does not
 // exist or was rejected are rejected.
-func transformFormFields(ctx context.Context, inDir string, opts Options, ct *customerTable, at *addressTable, w *batchWriter[staging.FormFieldValue], s *sink) error {
-	n := &normalizer{opts: opts, rep: s.rep}
+func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
+	s := &r.s
 	counts := s.rep.Entities[staging.EntityFormFieldValues]
-	var keys []keyRow
-	var state []uint8
-	var dups dupTable
-	var kb keyBuilder
+	nrows := r.rows(staging.EntityFormFieldValues)
+	keys := r.keyTable()
+	state := make([]uint8, 0, nrows)
+	dups := r.dupTable()
 	// resolve attaches f to surviving owners, or says why it cannot be.
-	resolve := func(f *staging.FormFieldValue) (moved bool, p *problem) {
-		cr := ct.resolve(f.CustomerSourceKey)
+	resolve := func(rv *resolver, f *staging.FormFieldValue) (moved bool, p *problem) {
+		cr := rv.resolve(f.CustomerSourceKey)
 		if cr.p != nil {
 			return false, cr.p
 		}
@@ -121,60 +121,121 @@ func transformFormFields(ctx context.Context, inDir string, opts Options, ct *cu
 		}
 		return cr.moved || ar.moved, nil
 	}
-	err := scan(ctx, inDir, staging.EntityFormFieldValues, func(row uint32, f *staging.FormFieldValue) error {
-		counts.RowsIn++
-		keys = append(keys, keyRow{sourceKey(f.SourceKey), row})
-		p := n.formField(f)
-		var moved bool
-		if p == nil {
-			moved, p = resolve(f)
-		}
-		if p != nil {
-			state = append(state, rowRejected)
-			return s.reject(staging.EntityFormFieldValues, f.SourceKey, p)
-		}
-		state = append(state, rowOK)
-		var rank uint8
-		if moved {
-			rank = 1
-		}
+	dedupe := func(kb *keyBuilder, f *staging.FormFieldValue) *keyBuilder {
 		addr := ""
 		if f.AddressSourceKey != nil {
 			addr = *f.AddressSourceKey
 		}
-		dups.add(kb.reset("form-field").raw(f.CustomerSourceKey).raw(addr).raw(f.Name).sum(), row, rank)
+		return kb.reset("form-field").raw(f.CustomerSourceKey).raw(addr).raw(f.Name)
+	}
+	ns, tallied := r.opts.normalizers(s.rep)
+	var preps []func(*batch[staging.FormFieldValue, rowCheck])
+	for _, n := range ns {
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
+		preps = append(preps, func(b *batch[staging.FormFieldValue, rowCheck]) {
+			for i := range b.rows {
+				f, res := &b.rows[i], &b.res[i]
+				res.sk = r.seeds.sourceKey(f.SourceKey)
+				p := n.formField(f)
+				var moved bool
+				if p == nil {
+					moved, p = resolve(rv, f)
+				}
+				if res.p = p; p != nil {
+					continue
+				}
+				if moved {
+					res.rank = 1
+				}
+				res.dedupe = dedupe(&kb, f).sum()
+			}
+			rv.check(&b.err)
+		})
+	}
+	err := passRows(r.ctx, r.in, staging.EntityFormFieldValues, preps, func(b *batch[staging.FormFieldValue, rowCheck]) error {
+		for i := range b.rows {
+			row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			counts.RowsIn++
+			if err := keys.add(res.sk, row); err != nil {
+				return err
+			}
+			if res.p != nil {
+				state = append(state, rowRejected)
+				if err := s.reject(staging.EntityFormFieldValues, f.SourceKey, res.p); err != nil {
+					return err
+				}
+				continue
+			}
+			state = append(state, rowOK)
+			if err := dups.add(res.dedupe, row, res.rank); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sortKeyRows(keys)
-	markDupKeys(keys, state)
-	dups.entries = deleteNotOK(dups.entries, state)
-	d := dups.resolve()
+	tallied()
+	buildTables(keys, dups)
+	if err := keys.build(state, nil); err != nil {
+		return err
+	}
+	d, err := dups.resolve(state)
+	if err != nil {
+		return err
+	}
 
-	n2 := &normalizer{opts: opts}
-	pr := newPairer(d, func(l, wv *staging.FormFieldValue) error {
+	ns, _ = r.opts.normalizers(nil)
+	preps = preps[:0]
+	for _, n := range ns {
+		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
+		preps = append(preps, func(b *batch[staging.FormFieldValue, rowCheck]) {
+			for i := range b.rows {
+				row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+				if state[row] != rowOK {
+					continue
+				}
+				n.formField(f)
+				resolve(rv, f)
+				if d.inGroup(row) {
+					res.key = slices.Clone(dedupe(&kb, f).bytes())
+				}
+			}
+			rv.check(&b.err)
+		})
+	}
+	pr := newPairer(d, func(_ uint32, l, wv *staging.FormFieldValue) error {
 		return s.merged(staging.EntityFormFieldValues, MergeFormField, l.SourceKey, wv.SourceKey,
 			diff("value", l.ValueJSON, wv.ValueJSON))
 	})
-	return scan(ctx, inDir, staging.EntityFormFieldValues, func(row uint32, f *staging.FormFieldValue) error {
-		switch state[row] {
-		case rowRejected:
-			return nil
-		case rowDupKey:
-			first, _ := firstRow(keys, sourceKey(f.SourceKey))
-			return s.reject(staging.EntityFormFieldValues, f.SourceKey, dupKeyProblem(f.SourceKey, first))
+	return passRows(r.ctx, r.in, staging.EntityFormFieldValues, preps, func(b *batch[staging.FormFieldValue, rowCheck]) error {
+		for i := range b.rows {
+			row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
+			switch state[row] {
+			case rowRejected:
+				continue
+			case rowDupKey:
+				first := keys.dupFirst[row]
+				if err := s.reject(staging.EntityFormFieldValues, f.SourceKey, dupKeyProblem(f.SourceKey, first)); err != nil {
+					return err
+				}
+				continue
+			}
+			if pr.isLoser(row) {
+				if err := pr.loser(row, f, res.key); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := pr.winner(row, f, res.key); err != nil {
+				return err
+			}
+			counts.RowsOut++
+			if err := r.forms.write(*f); err != nil {
+				return err
+			}
 		}
-		n2.formField(f)
-		resolve(f)
-		if pr.isLoser(row) {
-			return pr.loser(row, f)
-		}
-		if err := pr.winner(row, f); err != nil {
-			return err
-		}
-		counts.RowsOut++
-		return w.write(*f)
+		return nil
 	})
 }

@@ -4,23 +4,56 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/bcetl/bcetl/internal/staging"
 )
 
-// batchWriter buffers rows before handing them to the Parquet writer, whose
-// per-call overhead is noticeable at one row per call.
+// batchWriter buffers rows and hands full batches to a goroutine of its
+// own, which encodes and compresses them into the Parquet file: the pass
+// that writes goes on meanwhile, on another core. Batches arrive in the
+// order written, so the file's rows are in that order.
 type batchWriter[T any] struct {
-	w   *staging.Writer[T]
-	buf []T
+	w      *staging.Writer[T]
+	buf    []T
+	full   chan []T
+	free   chan []T
+	done   chan struct{}
+	failed atomic.Bool
+	err    error // set by the goroutine before failed or done
+	closed bool
 }
+
+// writerQueue is the number of batches a writer may have in flight.
+const writerQueue = 4
 
 func newBatchWriter[T any](path string) (*batchWriter[T], error) {
 	w, err := staging.Create[T](path)
 	if err != nil {
 		return nil, err
 	}
-	return &batchWriter[T]{w: w, buf: make([]T, 0, 1024)}, nil
+	b := &batchWriter[T]{w: w, buf: make([]T, 0, 1024), full: make(chan []T, writerQueue),
+		free: make(chan []T, writerQueue+1), done: make(chan struct{})}
+	running.Add(1)
+	go b.encode()
+	return b, nil
+}
+
+func (b *batchWriter[T]) encode() {
+	defer close(b.done)
+	defer running.Add(-1)
+	for rows := range b.full {
+		if b.err == nil {
+			if b.err = b.w.Write(rows...); b.err != nil {
+				b.failed.Store(true)
+			}
+		}
+		clear(rows)
+		select {
+		case b.free <- rows[:0]:
+		default:
+		}
+	}
 }
 
 func (b *batchWriter[T]) write(v T) error {
@@ -32,23 +65,47 @@ func (b *batchWriter[T]) write(v T) error {
 }
 
 func (b *batchWriter[T]) flush() error {
+	if b.failed.Load() {
+		return b.err
+	}
 	if len(b.buf) == 0 {
 		return nil
 	}
-	err := b.w.Write(b.buf...)
-	clear(b.buf)
-	b.buf = b.buf[:0]
-	return err
+	b.full <- b.buf
+	select {
+	case b.buf = <-b.free:
+	default:
+		b.buf = make([]T, 0, 1024)
+	}
+	return nil
+}
+
+// stop ends the goroutine and returns its error.
+func (b *batchWriter[T]) stop() error {
+	if !b.closed {
+		b.closed = true
+		close(b.full)
+		<-b.done
+	}
+	return b.err
 }
 
 func (b *batchWriter[T]) commit() (staging.FileStats, error) {
-	if err := b.flush(); err != nil {
+	err := b.flush()
+	if serr := b.stop(); err == nil {
+		err = serr
+	}
+	if err != nil {
+		b.w.Abort()
 		return staging.FileStats{}, err
 	}
 	return b.w.Commit()
 }
 
-func (b *batchWriter[T]) abort() { b.w.Abort() }
+func (b *batchWriter[T]) abort() {
+	b.stop()
+	b.w.Abort()
+}
 
 // sink is where every row that does not go to an entity file goes: rejects
 // and merges, counted in the report as they are written.

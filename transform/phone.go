@@ -22,10 +22,13 @@ func PhoneKey(country, phone string) string {
 	return string(appendFold(nil, phone))
 }
 
+// maxPhoneInput is the longest phone given to libphonenumber.
+const maxPhoneInput = 64
+
 // e164 parses phone for region country. libphonenumber caps input at 250
 // characters; the API caps phones at 50, so anything longer is not a phone.
 func e164(country, phone string) (string, bool) {
-	if phone == "" || len(phone) > 64 {
+	if phone == "" || len(phone) > maxPhoneInput {
 		return "", false
 	}
 	if k, ok := nanpFast(country, phone); ok {
@@ -35,18 +38,25 @@ func e164(country, phone string) (string, bool) {
 }
 
 // nanpFast handles the most common case without libphonenumber, whose
-// regular expressions cost about 15µs a number: a US or Canadian number
-// written with digits and the separators " -.()" only, 10 digits (or 11
-// with the leading 1), area code not starting with 0 or 1. It gives what
-// the library gives (TestNANPFastPathAgrees and FuzzPhoneKey check it);
-// everything else goes to the library.
+// regular expressions cost about 15µs a number: a North American number
+// written with digits and the separators " -.()" only, area code not
+// starting with 0 or 1 — for a US or Canadian address 10 digits, or 11
+// with the leading 1; for any address "+1" and 10 digits (with a country
+// code, the address's country does not matter). It gives what the library
+// gives (TestNANPFastPathAgrees and FuzzPhoneKey check it); everything
+// else goes to the library.
 func nanpFast(country, phone string) (string, bool) {
-	if country != "US" && country != "CA" {
+	plus := len(phone) > 0 && phone[0] == '+'
+	if !plus && country != "US" && country != "CA" {
 		return "", false
 	}
 	var d [11]byte
 	n := 0
-	for i := 0; i < len(phone); i++ {
+	start := 0
+	if plus {
+		start = 1
+	}
+	for i := start; i < len(phone); i++ {
 		c := phone[i]
 		switch {
 		case '0' <= c && c <= '9':
@@ -61,6 +71,10 @@ func nanpFast(country, phone string) (string, bool) {
 		}
 	}
 	switch {
+	case plus:
+		if n == 11 && d[0] == '1' && d[1] >= '2' {
+			return "+" + string(d[:11]), true
+		}
 	case n == 10 && d[0] >= '2':
 		return "+1" + string(d[:10]), true
 	case n == 11 && d[0] == '1' && d[1] >= '2':

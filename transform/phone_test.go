@@ -1,6 +1,10 @@
 package transform
 
-import "testing"
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
 
 func TestPhoneKey(t *testing.T) {
 	same := [][3]string{
@@ -42,8 +46,60 @@ func TestNANPFastPathAgrees(t *testing.T) {
 	}
 }
 
+// "+1" and ten digits is a North American number for any address: the
+// fast path answers it, as libphonenumber would, whatever the country.
+func TestNANPFastPathTakesPlusOne(t *testing.T) {
+	for _, c := range []string{"US", "CA", "GB", "FR", "DE", "AU"} {
+		for _, p := range []string{"+1 212 555 0199", "+1 (212) 555-0199", "+12125550199", "+1-613-555-0123", "+1.415.555.0100"} {
+			fast, fok := nanpFast(c, p)
+			slow, sok := e164Slow(c, p)
+			if !fok || !sok || fast != slow {
+				t.Errorf("%s %q: fast path %q (%v), libphonenumber %q (%v)", c, p, fast, fok, slow, sok)
+			}
+		}
+		for _, p := range []string{"+1 112 555 0199", "+1 212 555 019", "+44 20 7946 0018", "+1 212 555 0199 x1", "++1 212 555 0199"} {
+			if fast, ok := nanpFast(c, p); ok {
+				if slow, sok := e164Slow(c, p); !sok || slow != fast {
+					t.Errorf("%s %q: fast path %q, libphonenumber %q (%v)", c, p, fast, slow, sok)
+				}
+			}
+		}
+	}
+}
+
+// The cache answers what libphonenumber answers, from any number of
+// goroutines, and stays bounded.
+func TestPhoneCacheAgrees(t *testing.T) {
+	c := newPhoneCache()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 3000 {
+				p := fmt.Sprintf("020 7946 %04d", (i*7+g)%2000)
+				got, gok := c.e164("GB", p)
+				want, wok := e164("GB", p)
+				if got != want || gok != wok {
+					t.Errorf("%q: cache %q %v, library %q %v", p, got, gok, want, wok)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range phoneShards * phoneShardSize * 2 {
+		c.e164("FR", fmt.Sprintf("01 %08d", i))
+	}
+	for i := range c.shards {
+		if n := len(c.shards[i].m); n > phoneShardSize {
+			t.Fatalf("shard %d holds %d entries, bound %d", i, n, phoneShardSize)
+		}
+	}
+}
+
 func FuzzPhoneKey(f *testing.F) {
-	for _, tc := range [][2]string{{"US", "(415) 555-0100"}, {"GB", "020 7946 0018"}, {"", "+44 20 7946 0018"}, {"ZZ", "12"}, {"US", "1-800-FLOWERS"}, {"CA", "1 (613) 555 0123"}, {"US", "0155550100"}} {
+	for _, tc := range [][2]string{{"US", "(415) 555-0100"}, {"GB", "020 7946 0018"}, {"", "+44 20 7946 0018"}, {"ZZ", "12"}, {"US", "1-800-FLOWERS"}, {"CA", "1 (613) 555 0123"}, {"US", "0155550100"}, {"GB", "+1 212 555 0199"}, {"FR", "+1(212)5550199"}} {
 		f.Add(tc[0], tc[1])
 	}
 	f.Fuzz(func(t *testing.T, country, s string) {
@@ -70,5 +126,22 @@ func BenchmarkPhoneKey(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		PhoneKey("US", "(415) 555-0100")
+	}
+}
+
+// BenchmarkPhoneKeySlow is a number only libphonenumber reads.
+func BenchmarkPhoneKeySlow(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		PhoneKey("GB", "020 7946 0018")
+	}
+}
+
+// BenchmarkPhoneCache is the same number through the cache.
+func BenchmarkPhoneCache(b *testing.B) {
+	c := newPhoneCache()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c.e164("GB", "020 7946 0018")
 	}
 }

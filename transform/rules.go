@@ -77,6 +77,16 @@ type Options struct {
 	// CustomerSurvivor is SurvivorNewest (the default when empty),
 	// SurvivorFirst or SurvivorLast.
 	CustomerSurvivor string
+	// Workers is the number of goroutines that normalise and validate
+	// rows; 0: one per core (GOMAXPROCS). The output does not depend on it.
+	Workers int
+	// MemoryLimit is the memory budget in bytes (0: DefaultMemoryLimit):
+	// a dedupe table larger than a thirty-second of it is sorted in runs on
+	// disk. The output does not depend on it. The caller sets the Go
+	// runtime's own limit (runtime/debug.SetMemoryLimit) if it wants one.
+	MemoryLimit int64
+
+	spillAt int // tests: dedupe entries held before spilling
 }
 
 func (o Options) on(rule string) bool { return !o.Disabled[rule] }
@@ -86,6 +96,12 @@ func (o Options) validate() error {
 		if !isRule(r) {
 			return fmt.Errorf("unknown rule %q (rules: %s)", r, strings.Join(Rules, ", "))
 		}
+	}
+	if o.MemoryLimit != 0 && o.MemoryLimit < MinMemoryLimit {
+		return fmt.Errorf("memory limit %d bytes is below the minimum of %d MiB", o.MemoryLimit, MinMemoryLimit>>20)
+	}
+	if o.Workers < 0 {
+		return fmt.Errorf("workers must be 0 (one per core) or more, not %d", o.Workers)
 	}
 	switch o.CustomerSurvivor {
 	case "", SurvivorNewest, SurvivorFirst, SurvivorLast:

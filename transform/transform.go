@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/atomicfile"
@@ -19,10 +20,12 @@ import (
 // inputs' hashes).
 //
 // Rows are streamed: customers are read twice, every other entity twice,
-// and memory holds per-row keys (about 50 bytes per address) and the
-// duplicates in flight, never whole files — except attribute definitions,
-// which are few. Output rows keep their input order; a survivor stays at
-// its own position.
+// and memory holds a small entry per customer, a byte per row of the
+// entity at hand, its source-key and dedupe tables (20 bytes a row each,
+// on disk past Options.MemoryLimit) and the duplicates in flight, never
+// whole files — except attribute definitions, which are few. Every pass runs on Options.Workers cores (parallel.go). Output rows
+// keep their input order; a survivor stays at its own position. The output
+// is the same whatever the number of workers or the memory limit.
 //
 // Files appear in outDir only when complete. The returned report is also
 // returned on a failure after reading started, with the counts so far.
@@ -35,7 +38,8 @@ func Run(ctx context.Context, inDir, outDir string, opts Options) (*Report, erro
 	}
 	// The input is checked against its manifest: a missing, truncated or
 	// changed entity file would otherwise become "0 rows" downstream.
-	if _, err := staging.VerifyInput(inDir); err != nil {
+	m, err := staging.VerifyInput(inDir)
+	if err != nil {
 		return nil, err
 	}
 	if err := staging.CheckOutputDir(inDir, outDir); err != nil {
@@ -48,22 +52,46 @@ func Run(ctx context.Context, inDir, outDir string, opts Options) (*Report, erro
 	if err := atomicfile.Sweep(outputPaths(outDir)...); err != nil {
 		return nil, err
 	}
-	rep := newReport(opts)
-	rep.StartedAt = time.Now().UTC()
-	r := &run{ctx: ctx, in: inDir, out: outDir, opts: opts, rep: rep}
-	err := r.do()
-	if err != nil {
+	if err := sweepScratch(outDir); err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		rep := newReport(opts)
+		rep.StartedAt = time.Now().UTC()
+		seeds := newSeeds()
+		if testHookSeeds != nil {
+			seeds = testHookSeeds(attempt, seeds)
+		}
+		r := &run{ctx: ctx, in: inDir, out: outDir, opts: opts, rep: rep, manifest: m, seeds: seeds}
+		err := r.do()
+		r.removeScratch()
+		if err == nil {
+			return rep, nil
+		}
 		r.abort()
+		// A collision of two keys' hashes was caught before it merged two
+		// records; fresh seeds make another one all but impossible.
+		if errors.Is(err, errKeyCollision) && attempt < maxAttempts-1 {
+			continue
+		}
 		return rep, err
 	}
-	return rep, nil
 }
 
+// maxAttempts bounds the runs started again after a hash collision (Key).
+const maxAttempts = 3
+
+// testHookSeeds, when set by a test, chooses the seeds of each attempt.
+var testHookSeeds func(attempt int, s *keySeeds) *keySeeds
+
 type run struct {
-	ctx     context.Context
-	in, out string
-	opts    Options
-	rep     *Report
+	ctx      context.Context
+	in, out  string
+	opts     Options
+	rep      *Report
+	manifest *staging.Manifest
+	seeds    *keySeeds
+	scratch  string // the spill directory, once made
 
 	customers  *batchWriter[staging.Customer]
 	addresses  *batchWriter[staging.Address]
@@ -76,6 +104,15 @@ type run struct {
 	consents   *batchWriter[staging.Consent]
 	s          sink
 	aborts     []func()
+}
+
+// rows is the number of rows of an entity file, as its manifest says: the
+// per-row tables are allocated once, at their size.
+func (r *run) rows(entity string) int64 {
+	if em, ok := r.manifest.Entities[entity]; ok && em.Rows > 0 && em.Rows <= maxRows {
+		return em.Rows
+	}
+	return 0
 }
 
 func (r *run) path(name string) string { return filepath.Join(r.out, name) }
@@ -132,34 +169,34 @@ func (r *run) do() error {
 	if err != nil {
 		return err
 	}
-	ct, err := readCustomers(r.ctx, r.in, r.opts, &r.s)
+	ct, err := r.readCustomers()
 	if err != nil {
 		return err
 	}
-	at, err := transformAddresses(r.ctx, r.in, r.opts, ct, r.addresses, &r.s)
+	at, err := r.transformAddresses(ct)
 	if err != nil {
 		return err
 	}
-	if err := transformAttributeValues(r.ctx, r.in, r.opts, ct, attrs, r.values, &r.s, spans[staging.EntityAttributeValues]); err != nil {
+	if err := r.transformAttributeValues(ct, attrs, spans[staging.EntityAttributeValues]); err != nil {
 		return err
 	}
-	if err := transformFormFields(r.ctx, r.in, r.opts, ct, at, r.forms, &r.s); err != nil {
+	if err := r.transformFormFields(ct, at); err != nil {
 		return err
 	}
 	at = nil
-	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.groups, &r.s, spans[staging.EntityCustomerGroups], groupSpec); err != nil {
+	if err := transformChildren(r, ct, r.groups, spans[staging.EntityCustomerGroups], groupSpec); err != nil {
 		return err
 	}
-	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.metafields, &r.s, spans[staging.EntityMetafields], metafieldSpec); err != nil {
+	if err := transformChildren(r, ct, r.metafields, spans[staging.EntityMetafields], metafieldSpec); err != nil {
 		return err
 	}
-	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.subs, &r.s, spans[staging.EntitySubscribers], subscriberSpec); err != nil {
+	if err := transformChildren(r, ct, r.subs, spans[staging.EntitySubscribers], subscriberSpec); err != nil {
 		return err
 	}
-	if err := transformChildren(r.ctx, r.in, r.opts, ct, r.consents, &r.s, spans[staging.EntityConsents], consentSpec); err != nil {
+	if err := transformChildren(r, ct, r.consents, spans[staging.EntityConsents], consentSpec); err != nil {
 		return err
 	}
-	if err := writeCustomers(r.ctx, r.in, ct, r.customers, &r.s, spans[staging.EntityCustomers]); err != nil {
+	if err := r.writeCustomers(ct, spans[staging.EntityCustomers]); err != nil {
 		return err
 	}
 	return r.commit(spans)
@@ -191,29 +228,33 @@ func (r *run) commit(spans map[string]*dateSpan) error {
 		entities[entity] = em
 		return nil
 	}
+	// Each file's last row group is encoded and compressed as it is
+	// committed: all at once, one goroutine each.
+	files := []struct {
+		entity string // "": rejects, merges
+		commit func() (staging.FileStats, error)
+	}{
+		{staging.EntityAttributes, r.attributes.commit}, {staging.EntityCustomers, r.customers.commit},
+		{staging.EntityAddresses, r.addresses.commit}, {staging.EntityAttributeValues, r.values.commit},
+		{staging.EntityFormFieldValues, r.forms.commit}, {staging.EntityCustomerGroups, r.groups.commit},
+		{staging.EntityMetafields, r.metafields.commit}, {staging.EntitySubscribers, r.subs.commit},
+		{staging.EntityConsents, r.consents.commit}, {"", r.s.rejects.commit}, {"", r.s.merges.commit},
+	}
+	stats := make([]staging.FileStats, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { stats[i], errs[i] = f.commit() })
+	}
+	wg.Wait()
 	var err error
-	st, e := r.attributes.commit()
-	err = errors.Join(err, add(staging.EntityAttributes, st, e))
-	st, e = r.customers.commit()
-	err = errors.Join(err, add(staging.EntityCustomers, st, e))
-	st, e = r.addresses.commit()
-	err = errors.Join(err, add(staging.EntityAddresses, st, e))
-	st, e = r.values.commit()
-	err = errors.Join(err, add(staging.EntityAttributeValues, st, e))
-	st, e = r.forms.commit()
-	err = errors.Join(err, add(staging.EntityFormFieldValues, st, e))
-	st, e = r.groups.commit()
-	err = errors.Join(err, add(staging.EntityCustomerGroups, st, e))
-	st, e = r.metafields.commit()
-	err = errors.Join(err, add(staging.EntityMetafields, st, e))
-	st, e = r.subs.commit()
-	err = errors.Join(err, add(staging.EntitySubscribers, st, e))
-	st, e = r.consents.commit()
-	err = errors.Join(err, add(staging.EntityConsents, st, e))
-	_, e = r.s.rejects.commit()
-	err = errors.Join(err, e)
-	_, e = r.s.merges.commit()
-	err = errors.Join(err, e)
+	for i, f := range files {
+		if f.entity == "" {
+			err = errors.Join(err, errs[i])
+			continue
+		}
+		err = errors.Join(err, add(f.entity, stats[i], errs[i]))
+	}
 	if err != nil {
 		return err
 	}

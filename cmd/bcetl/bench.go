@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
@@ -22,13 +23,13 @@ func init() {
 	register(&command{
 		name:    "bench",
 		summary: "measure the pipeline against in-process sandboxes: requests, quota use, 429s, rows/s, RSS, export requests per 1,000 customers",
-		usage: `  bcetl bench --customers 20000 --quota 150 --window 30s
+		example: `  bcetl bench --customers 20000 --quota 150 --window 30s
   bcetl bench --customers 5000 --quota 50 --window 2s --latency 50ms`,
 		setup: setupBench,
 	})
 }
 
-func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupBench(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	customers := fs.Int("customers", 5000, "customers in the generated source store")
 	quota := fs.Int("quota", 50, "target store's quota per --window (0 = no limit)")
 	window := fs.Duration("window", 2*time.Second, "target store's quota window")
@@ -78,6 +79,7 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			Work: dir, Target: tgtClient, Options: accounting.Options{Log: log},
 			Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest},
 			Load:      load.Options{ChannelMap: channelMap},
+			CPUTime:   processCPU,
 		})
 		ended := time.Now()
 		m.finish()
@@ -104,7 +106,8 @@ func setupBench(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		}
 		fmt.Fprintf(a.stdout, "%-44s %d (store quota %d, concurrency caps %d)\n", "429s seen by the target", st.RateLimited+st.ConcurrencyLimited, st.RateLimited, st.ConcurrencyLimited)
 		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "extract", float64(rows)/res.ExtractTime.Seconds(), rows, res.ExtractTime.Round(time.Millisecond))
-		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s)\n", "transform", float64(rows)/res.TransformTime.Seconds(), rows, res.TransformTime.Round(time.Millisecond))
+		fmt.Fprintf(a.stdout, "%-44s %.0f rows/s (%d rows in %s), CPU/wall %.2f\n", "transform", float64(rows)/res.TransformTime.Seconds(), rows,
+			res.TransformTime.Round(time.Millisecond), res.TransformCPU.Seconds()/res.TransformTime.Seconds())
 		printStages(a.stdout, m, began, ended, res, rows)
 		if err := benchExport(ctx, a.stdout, src, srcClient, *customers, filepath.Join(dir, "export")); err != nil {
 			return err

@@ -144,28 +144,6 @@ func (h *markHandler) WithGroup(name string) slog.Handler {
 	return &markHandler{Handler: h.Handler.WithGroup(name), m: h.m, watch: h.watch}
 }
 
-// processCPU is this process's user + system time from /proc/self/stat
-// (0 where there is none), in clock ticks of 1/100 s, Linux's USER_HZ.
-func processCPU() time.Duration {
-	b, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name may hold spaces; the fields after its ")" are fixed.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
-}
-
 // procStatus is a kB field of /proc/self/status in bytes (0 where none).
 func procStatus(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")

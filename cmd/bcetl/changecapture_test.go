@@ -77,7 +77,7 @@ func changeCaptureRun(t *testing.T, bin, where string) {
 		}))
 	st.Server.Generate(5000, 15)
 
-	env := append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN=cc-token")
+	env := append(os.Environ(), "BIGCOMMERCE_SOURCE_ACCESS_TOKEN=cc-token")
 	out, state, plain := filepath.Join(dir, "warehouse"), filepath.Join(dir, "export.state"), filepath.Join(dir, "plain")
 	var blobFlags []string
 	var s3 *s3test.Server
@@ -89,7 +89,7 @@ func changeCaptureRun(t *testing.T, bin, where string) {
 	}
 	env = append(env, "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "HOME="+dir)
 	bcetl := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, append(args, "--api-url", st.URL, "--store-hash", "cc", "--log-format", "json")...)
+		cmd := exec.Command(bin, append(args, "--source-api-url", st.URL, "--source-store-hash", "cc", "--log-format", "json")...)
 		cmd.Env = env
 		return cmd
 	}

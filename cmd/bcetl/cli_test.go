@@ -31,7 +31,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"load", "--in", "x", "--state", "y", "--on-existing", "merge"}, exitUsage}, // not an --on-existing value
 		{[]string{"show", "--log-format", "xml", "f"}, exitUsage},
 		{[]string{"migrate", "--help"}, exitOK},
-		{[]string{"show", filepath.Join(t.TempDir(), "missing.parquet")}, exitFailed},
+		{[]string{"show", filepath.Join(t.TempDir(), "missing.parquet")}, exitUsage}, // a path mistake
+		{[]string{"show", "../../samples"}, exitUsage},
+		{[]string{"show", "a.parquet", "b.parquet"}, exitUsage},
+		{[]string{"webhooks"}, exitUsage},
+		{[]string{"webhooks", "listen"}, exitUsage},
+		{[]string{"help", "no-such-command"}, exitUsage},
+		{[]string{"export", "-out", "x"}, exitUsage}, // one dash: a shorthand, which export has not
+		{[]string{"--help"}, exitOK},
+		{[]string{"help", "webhooks", "serve"}, exitOK},
 	} {
 		if got := run(c.args, &out, &errOut); got != c.want {
 			t.Errorf("bcetl %s: exit %d, want %d\n%s", strings.Join(c.args, " "), got, c.want, errOut.String())
@@ -45,10 +53,10 @@ func TestEnvironmentAndRejectedExit(t *testing.T) {
 	const token = "env-t0ken-never-printed"
 	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "envstore", Token: token})
 	srv, url := st.Server, st.URL
-	t.Setenv("BIGCOMMERCE_API_URL", url)
-	t.Setenv("BIGCOMMERCE_STORE_HASH", "envstore")
-	t.Setenv("BIGCOMMERCE_ACCESS_TOKEN", token)
-	t.Setenv("BCETL_WORK", t.TempDir())
+	t.Setenv("BIGCOMMERCE_TARGET_API_URL", url)
+	t.Setenv("BIGCOMMERCE_TARGET_STORE_HASH", "envstore")
+	t.Setenv("BIGCOMMERCE_TARGET_ACCESS_TOKEN", token)
+	t.Setenv("BCETL_MIGRATE_WORK", t.TempDir())
 	t.Setenv("BCETL_LOG_FORMAT", "json")
 	var out, errOut bytes.Buffer
 	code := run([]string{"migrate", "--from", "shopify-csv:../../samples/shopify/customers_export.csv", "--log-level", "debug"}, &out, &errOut)
@@ -101,9 +109,9 @@ func TestMigrateInterruptedAndResumed(t *testing.T) {
 	dst, dstURL := dstStore.Server, dstStore.URL
 	work := t.TempDir()
 	migrate := func() *exec.Cmd {
-		cmd := exec.Command(bin, "migrate", "--from", "bigcommerce", "--work", work, "--api-url", dstURL, "--store-hash", "dst",
+		cmd := exec.Command(bin, "migrate", "--from", "bigcommerce", "--work", work, "--target-api-url", dstURL, "--target-store-hash", "dst",
 			"--source-api-url", srcURL, "--source-store-hash", "src")
-		cmd.Env = append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN=dst-token", "BIGCOMMERCE_SOURCE_ACCESS_TOKEN=src-token")
+		cmd.Env = append(os.Environ(), "BIGCOMMERCE_TARGET_ACCESS_TOKEN=dst-token", "BIGCOMMERCE_SOURCE_ACCESS_TOKEN=src-token")
 		return cmd
 	}
 	first := migrate()
@@ -183,4 +191,13 @@ func TestShowPrintsRowsAsJSONLines(t *testing.T) {
 	if code := run([]string{"show", "--limit", "1", path}, &out, &errOut); code != exitOK || strings.Count(out.String(), "\n") != 1 {
 		t.Fatalf("--limit 1: exit %d, %q", code, out.String())
 	}
+}
+
+// storeVariables are every variable that sets a store flag, the
+// deprecated ones too: a test that wants a store named only by its flags
+// clears them.
+var storeVariables = []string{
+	"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL",
+	"BIGCOMMERCE_SOURCE_STORE_HASH", "BIGCOMMERCE_SOURCE_ACCESS_TOKEN", "BIGCOMMERCE_SOURCE_API_URL",
+	"BIGCOMMERCE_TARGET_STORE_HASH", "BIGCOMMERCE_TARGET_ACCESS_TOKEN", "BIGCOMMERCE_TARGET_API_URL",
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,9 +10,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/bcetl/bcetl/extract/store"
 	"github.com/bcetl/bcetl/internal/accounting"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
+	"github.com/bcetl/bcetl/internal/results"
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/voucherify"
 	"github.com/bcetl/bcetl/internal/vsandbox"
@@ -27,14 +29,14 @@ func init() {
 	register(&command{
 		name:    "demo",
 		summary: "migrate a generated store, a Voucherify project and the samples into a rate-limited sandbox, all in-process",
-		usage: `  bcetl demo                      # from any directory: the samples are built in
+		example: `  bcetl demo                      # from any directory: the samples are built in
   bcetl demo --customers 5000 --quota 50 --window 2s --work ./demo
   bcetl demo --samples ./samples  # your edited copy of the repository's samples/`,
 		setup: setupDemo,
 	})
 }
 
-func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupDemo(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	customers := fs.Int("customers", 1500, "customers in the generated source store")
 	quota := fs.Int("quota", 50, "target store's quota: requests per --window")
 	window := fs.Duration("window", 2*time.Second, "target store's quota window")
@@ -45,6 +47,9 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 	return func(ctx context.Context, a *app) error {
 		if *customers < 1 || *quota < 1 {
 			return usagef("--customers and --quota must be at least 1")
+		}
+		if err := needDir("samples", *samplesDir); err != nil {
+			return err
 		}
 		if *samplesDir != "" {
 			for _, f := range demoSampleFiles {
@@ -109,7 +114,7 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			if err != nil {
 				return err
 			}
-			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt,
+			o := pipelines.MigrateOptions{From: r.from, Work: filepath.Join(dir, r.name), Target: tgt, Results: results.Format{Parquet: true, CSV: true},
 				Options:   accounting.Options{Progress: a.terminal(), Log: a.log},
 				Transform: transform.Options{CustomerSurvivor: transform.SurvivorNewest}}
 			if r.from == "voucherify-api" {
@@ -152,7 +157,8 @@ func setupDemo(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			fmt.Fprintf(a.stdout, "  load %-14s %4d requests (minimum %d): %s\n", runs[i].name, s.HTTPRequests, s.MinimumRequests, use)
 		}
-		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/load-state.results.parquet), every reject in %s/*/transform/rejects.parquet with its reason.\n", dir, dir)
+		fmt.Fprintf(a.stdout, "\nEvery record is in a results file (%s/*/load-state.results.parquet), every reject in %s/*/transform/rejects.parquet with its reason;\n"+
+			"every record read in one row of %s/*/success.csv or error.csv, for a spreadsheet.\n", dir, dir, dir)
 		if total.Rejected() == 0 {
 			return errors.New("demo: the samples' rejects did not happen")
 		}

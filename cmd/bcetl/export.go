@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
@@ -14,8 +15,8 @@ func init() {
 	register(&command{
 		name:    "export",
 		summary: "export a store's customers to a Hive-partitioned Parquet dataset (incremental with --state)",
-		usage: `  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \
-    bcetl export --out ./warehouse --state ./warehouse.state
+		example: `  export BIGCOMMERCE_SOURCE_STORE_HASH=abc123 BIGCOMMERCE_SOURCE_ACCESS_TOKEN=...
+  bcetl export --out ./warehouse --state ./warehouse.state
   duckdb -c "SELECT count(*) FROM read_parquet('warehouse/customers/*/*.parquet', hive_partitioning=true)"
   # straight to object storage; credentials from the SDK's environment (AWS_PROFILE, AWS_ACCESS_KEY_ID …)
   bcetl export --out s3://analytics/bcetl --state s3://analytics/bcetl/export.state
@@ -25,21 +26,19 @@ func init() {
 	})
 }
 
-func setupExport(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupExport(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "dataset: a directory, s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or azblob://CONTAINER/PREFIX (required)")
 	state := fs.String("state", "", "state FILE (or s3://BUCKET/KEY) with the watermark: later runs export only what changed")
 	reconcile := fs.Bool("reconcile", false, "read only the ids of every customer and write customer_deletions for those the --out has and the store no longer has")
 	blob := addBlobFlags(fs)
-	store := addStoreFlags(fs, "", "")
+	store := addStoreFlags(fs, "source")
 	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *out == "" {
 			return usagef("--out is required")
 		}
-		for _, loc := range []string{*out, *state} {
-			if _, err := warehouse.ParseLocation(loc); err != nil {
-				return usagef("%v", err)
-			}
+		if err := checkLocations(*out, *state); err != nil {
+			return err
 		}
 		c, err := store.client()
 		if err != nil {

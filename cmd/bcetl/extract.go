@@ -4,13 +4,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/extract"
 	_ "github.com/bcetl/bcetl/extract/all" // every --from source
@@ -30,19 +31,19 @@ func init() {
 	register(&command{
 		name:    "extract",
 		summary: "extract customers, addresses, attribute and form field values into Parquet staging files",
-		usage: "  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \\\n" +
-			"    bcetl extract --out staging/ --state extract.state --concurrency 4\n" +
+		example: "  export BIGCOMMERCE_SOURCE_STORE_HASH=abc123 BIGCOMMERCE_SOURCE_ACCESS_TOKEN=...\n" +
+			"  bcetl extract --out staging/ --state extract.state --concurrency 4\n" +
 			"  # later runs with the same --state read only what changed since\n" +
 			"  bcetl extract --from csv:customers.csv --mapping mapping.json --out staging/\n" +
-			"  VOUCHERIFY_APP_ID=... VOUCHERIFY_SECRET_KEY=... bcetl extract --from voucherify-api --state vf.state --out staging/\n\n" +
-			"Sources (--from):\n" + extract.Help(),
+			"  VOUCHERIFY_APP_ID=... VOUCHERIFY_SECRET_KEY=... bcetl extract --from voucherify-api --state vf.state --out staging/",
+		long:  "Sources (--from):\n" + extract.Help(),
 		setup: setupExtract,
 	})
 }
 
-func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupExtract(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	out := fs.String("out", "", "staging directory to write (required)")
-	creds := addStoreFlags(fs, "", "")
+	creds := addStoreFlags(fs, "source")
 	state := fs.String("state", "", "state FILE: read for the watermark of an incremental run, written after success")
 	since := fs.String("since", "", "extract only records modified at or after this RFC 3339 time (overrides --state)")
 	entities := fs.String("entities", strings.Join(staging.Entities, ","), "comma-separated entities to write (a store source)")
@@ -62,9 +63,6 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		// CPU; GOMEMLIMIT, when set, is the user's.
 		if os.Getenv("GOMEMLIMIT") == "" {
 			debug.SetMemoryLimit(extractMemoryLimit)
-		}
-		if len(a.args) > 0 {
-			return usagef("unexpected arguments: %s", strings.Join(a.args, " "))
 		}
 		if *concurrency < 1 {
 			return usagef("--concurrency must be at least 1")
@@ -86,6 +84,9 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			}
 			o.Since = &t
 		}
+		if err := errors.Join(sourcePaths(*from, *mapping), needParent("state", *state)); err != nil {
+			return err
+		}
 		job, err := openSource(cmp.Or(*from, store.Scheme), o, creds)
 		if err != nil {
 			return err
@@ -103,7 +104,7 @@ func setupExtract(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 // --from voucherify-api. Its keys have no flag: the source reads them from
 // VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (a command line shows in
 // ps), and the URL too from VOUCHERIFY_API_URL when the flag is not given.
-func addVoucherifyURLFlag(fs *flag.FlagSet) *string {
+func addVoucherifyURLFlag(fs *pflag.FlagSet) *string {
 	return fs.String("voucherify-api-url", "", "Voucherify API root for --from voucherify-api (default "+
 		voucherify.DefaultBaseURL+"; US https://us1.api.voucherify.io, Asia https://as1.api.voucherify.io; or "+voucherify.EnvAPIURL+")")
 }
@@ -129,6 +130,25 @@ func sourceStore(from string, creds storeFlags) (*bigcommerce.Client, string, er
 	}
 	c, err := creds.client()
 	return c, *creds.storeHash, err
+}
+
+// sourcePaths checks that the file or directory of a KIND:PATH source
+// exists, and the --mapping of one that takes it; what a source does not
+// take is Open's to refuse.
+func sourcePaths(from, mapping string) error {
+	reg, loc, err := extract.Lookup(from)
+	if err != nil {
+		return nil
+	}
+	if loc != "" {
+		if _, err := os.Stat(loc); err != nil {
+			return usagef("--from %s: %s does not exist", from, loc)
+		}
+	}
+	if reg.Needs.Mapping {
+		return needFile("mapping", mapping)
+	}
+	return nil
 }
 
 // sourceUsage makes a source's refusal of its spec or options a usage

@@ -2,27 +2,29 @@
 // extracts a store's customers into Parquet, transforms them, loads them into
 // a store, and runs the sandbox that emulates the Customers V3 API.
 //
-// Each subcommand lives in its own file and registers itself in init; this
-// file holds only dispatch, exit codes, logging and flag/env plumbing.
+// Each subcommand lives in its own file and registers itself in init; the
+// command tree is github.com/spf13/cobra's (cli.go), the flags' names,
+// meanings and environment variables are vocabulary.go's, and this file
+// holds only exit codes and logging.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
-	"sort"
+	"regexp"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/bcetl/bcetl/extract"
-	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/lockfile"
 	"github.com/bcetl/bcetl/internal/sqlitever"
 	"github.com/bcetl/bcetl/load"
@@ -32,29 +34,15 @@ import (
 const (
 	exitOK       = 0 // everything done, every record loaded
 	exitFailed   = 1 // the run failed
-	exitUsage    = 2 // bad command line
+	exitUsage    = 2 // a mistake in flags, paths or environment
 	exitRejected = 3 // finished, but some records were rejected
 )
-
-// command is one subcommand.
-type command struct {
-	name    string
-	summary string
-	// usage is printed by --help, after the flags: a runnable example.
-	usage string
-	// setup declares the command's flags and returns the function to run.
-	setup func(fs *flag.FlagSet) func(ctx context.Context, app *app) error
-}
-
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
 
 // app is what every command gets: output streams and the logger.
 type app struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
-	args           []string // positional arguments after flags
+	args           []string // positional arguments (only commands that take them get any)
 }
 
 // terminal returns stderr when it is a terminal, for progress bars, and nil
@@ -66,12 +54,15 @@ func (a *app) terminal() io.Writer {
 	return nil
 }
 
-// usageError is a command-line mistake: exit code 2.
+// usageError is a mistake in flags, paths or environment: exit code 2.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// errUsageShown is a usage error whose help was printed already.
+var errUsageShown = errors.New("usage shown")
 
 // RejectedError reports that a run finished but some records were rejected:
 // exit code 3.
@@ -84,58 +75,6 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if isVersionFlag(args) {
-		args = []string{"version"}
-	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printCommands(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	name := args[0]
-	if name == "webhooks" && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
-		name, args = "webhooks "+args[1], args[1:]
-	}
-	cmd, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(stderr, "bcetl: unknown command %q\n\n", args[0])
-		printCommands(stderr)
-		return exitUsage
-	}
-	fs := flag.NewFlagSet("bcetl "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	logFormat := fs.String("log-format", "text", "log format: text or json (env BCETL_LOG_FORMAT)")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error (env BCETL_LOG_LEVEL)")
-	runFn := cmd.setup(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "bcetl %s: %s\n\nFlags (each also read from the environment as BCETL_<FLAG>, credentials as BIGCOMMERCE_*, VOUCHERIFY_*):\n", cmd.name, cmd.summary)
-		fs.PrintDefaults()
-		if cmd.usage != "" {
-			fmt.Fprintf(stderr, "\nExample:\n%s\n", cmd.usage)
-		}
-	}
-	if err := applyEnv(fs); err != nil {
-		fmt.Fprintf(stderr, "bcetl %s: %v\n", cmd.name, err)
-		return exitUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	// Everything logged, and the final error, is scrubbed of the
-	// credentials given on the command line or in the environment: the
-	// clients scrub what they build, this catches what did not come
-	// through them.
-	errOut := bigcommerce.RedactingWriter(stderr, credentials(fs)...)
-	logger, err := newLogger(errOut, *logFormat, *logLevel)
-	if err != nil {
-		fmt.Fprintf(errOut, "bcetl %s: %v\n", cmd.name, err)
-		return exitUsage
-	}
 	// The first SIGINT/SIGTERM cancels the context: commands finish the
 	// batches in flight, record them and return. A second one kills.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -144,34 +83,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop() // restore default handling: a second signal ends the process
 	}()
-	a := &app{stdout: stdout, stderr: stderr, log: logger, args: fs.Args()}
-	err = runFn(ctx, a)
-	return exitCode(cmd.name, err, logger, errOut)
+	c := newCLI(stdout, stderr)
+	c.root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	cmd, err := c.root.ExecuteContextC(ctx)
+	return c.exitCode(cmd, err)
 }
 
-// credentials are the values of the flags that hold one (--token,
-// --source-token, --voucherify-secret, …), however they were set, and of
-// the environment variables the sources read their keys from
-// (VOUCHERIFY_SECRET_KEY: extract.Registration.Credentials).
-func credentials(fs *flag.FlagSet) []string {
-	out := extract.Credentials()
-	fs.VisitAll(func(f *flag.Flag) {
-		if strings.HasSuffix(f.Name, "token") || strings.HasSuffix(f.Name, "secret") {
-			if v := f.Value.String(); v != "" {
-				out = append(out, v)
-			}
-		}
-	})
-	return out
-}
-
-func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int {
+func (c *cli) exitCode(cmd *cobra.Command, err error) int {
 	if err == nil {
 		return exitOK
 	}
+	name := "bcetl"
+	if p := commandPath(cmd); p != "" {
+		name += " " + p
+	}
+	stderr, logger := c.errOut, c.log
+	if stderr == nil { // refused before the command ran: flags or environment
+		stderr = redacting(c.stderr, cmd)
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	if errors.Is(err, errUsageShown) {
+		return exitUsage
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "bcetl %s: %v (see bcetl %s --help)\n", name, err, name)
+		fmt.Fprintf(stderr, "%s: %v%s (see %s --help)\n", name, err, c.fromEnvNote(err.Error()), name)
 		return exitUsage
 	}
 	if errors.Is(err, context.Canceled) {
@@ -183,7 +121,7 @@ func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int
 	var target *load.TargetError
 	var newer *sqlitever.NewerError
 	if errors.As(err, &held) || errors.As(err, &target) || errors.As(err, &newer) {
-		fmt.Fprintf(stderr, "bcetl %s: refused: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: refused: %v\n", name, err)
 		return exitFailed
 	}
 	var re rejectedError
@@ -195,43 +133,28 @@ func exitCode(name string, err error, logger *slog.Logger, stderr io.Writer) int
 	return exitFailed
 }
 
-// applyEnv sets every flag not given on the command line from BCETL_<FLAG>
-// (dashes become underscores), so a scheduler can configure a job through
-// its environment. Flags named in envAliases also read the BIGCOMMERCE_*
-// variables.
-func applyEnv(fs *flag.FlagSet) error {
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if err != nil {
-			return
+var flagInMessage = regexp.MustCompile(`--([a-z0-9-]+)`)
+
+// fromEnvNote names the variables that set the flags a usage message
+// names, so the user knows where to look: "--in was set by BCETL_LOAD_IN".
+func (c *cli) fromEnvNote(msg string) string {
+	var notes []string
+	seen := map[string]bool{}
+	for _, m := range flagInMessage.FindAllStringSubmatch(msg, -1) {
+		if v, ok := c.fromEnv[m[1]]; ok && !seen[m[1]] && !strings.Contains(msg, v) {
+			seen[m[1]] = true
+			notes = append(notes, fmt.Sprintf("--%s was set by %s", m[1], v))
 		}
-		names := []string{"BCETL_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))}
-		names = append(names, envAliases[f.Name]...)
-		for _, n := range names {
-			if v, ok := os.LookupEnv(n); ok && v != "" {
-				if e := f.Value.Set(v); e != nil {
-					err = fmt.Errorf("environment %s: %v", n, e)
-				}
-				return
-			}
-		}
-	})
-	return err
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, "; ") + ")"
 }
 
-// envAliases are the conventional BigCommerce variable names.
-var envAliases = map[string][]string{
-	"store-hash":        {"BIGCOMMERCE_STORE_HASH"},
-	"token":             {"BIGCOMMERCE_ACCESS_TOKEN"},
-	"api-url":           {"BIGCOMMERCE_API_URL"},
-	"source-store-hash": {"BIGCOMMERCE_SOURCE_STORE_HASH"},
-	"source-token":      {"BIGCOMMERCE_SOURCE_ACCESS_TOKEN"},
-	"source-api-url":    {"BIGCOMMERCE_SOURCE_API_URL"},
-	"target-store-hash": {"BIGCOMMERCE_TARGET_STORE_HASH"},
-	"target-token":      {"BIGCOMMERCE_TARGET_ACCESS_TOKEN"},
-	"target-api-url":    {"BIGCOMMERCE_TARGET_API_URL"},
-}
-
+// newLogger is the run's logger on w. JSON lines carry every duration as
+// a number of milliseconds under its key + "_ms" (took → took_ms): a
+// machine reading them needs no parser of Go's "1m2.5s".
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -242,20 +165,20 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
+		opts.ReplaceAttr = durationsInMilliseconds
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usagef("--log-format must be text or json, not %q", format)
 }
 
-func printCommands(w io.Writer) {
-	fmt.Fprintln(w, "bcetl: bulk ETL for BigCommerce customer data\n\nUsage: bcetl <command> [flags]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+func durationsInMilliseconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-18s %s\n", n, commands[n].summary)
+	key := a.Key
+	if !strings.HasSuffix(key, "_ms") {
+		key += "_ms"
 	}
-	fmt.Fprintln(w, "\nRun 'bcetl <command> --help' for a command's flags and an example.")
+	ms := float64(a.Value.Duration()) / float64(time.Millisecond)
+	return slog.Float64(key, math.Round(ms*1000)/1000) // to the microsecond
 }

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
+
 	"github.com/bcetl/bcetl/internal/bigcommerce"
-	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 	"github.com/bcetl/bcetl/pipelines"
 )
@@ -16,8 +17,8 @@ func init() {
 	register(&command{
 		name:    "nightly",
 		summary: "the scheduled job: incremental export, webhook-announced customers and carts, Voucherify sync",
-		usage: `  # crontab: every night at 02:15
-  15 2 * * *  BIGCOMMERCE_STORE_HASH=abc123 BIGCOMMERCE_ACCESS_TOKEN=... \
+		example: `  # crontab: every night at 02:15
+  15 2 * * *  BIGCOMMERCE_SOURCE_STORE_HASH=abc123 BIGCOMMERCE_SOURCE_ACCESS_TOKEN=... \
     bcetl nightly --spool /var/lib/bcetl/spool.db --state /var/lib/bcetl/export.state \
       --out /data/warehouse --log-format json
   # what would it do? reads only: no file, no watermark, no event claimed
@@ -27,23 +28,21 @@ func init() {
 	})
 }
 
-func setupNightly(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupNightly(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	spoolPath := fs.String("spool", "", "webhook spool FILE written by 'bcetl webhooks serve' (required)")
 	state := fs.String("state", "", "state FILE (or s3://BUCKET/KEY) with the export watermark (required)")
 	out := fs.String("out", "", "dataset: a directory, s3://BUCKET/PREFIX, gs://… or azblob://… (required)")
 	blob := addBlobFlags(fs)
-	store := addStoreFlags(fs, "", "exported store's")
-	target := addStoreFlags(fs, "target-", "Voucherify sync target store's")
+	store := addStoreFlags(fs, "source")
+	target := addStoreFlags(fs, "target") // the Voucherify sync's
 	sf := addStageFlags(fs)
 	progress := addProgressFlag(fs)
 	return func(ctx context.Context, a *app) error {
 		if *spoolPath == "" || *state == "" || *out == "" {
 			return usagef("--spool, --state and --out are required")
 		}
-		for _, loc := range []string{*out, *state} {
-			if _, err := warehouse.ParseLocation(loc); err != nil {
-				return usagef("%v", err)
-			}
+		if err := errors.Join(checkLocations(*out, *state), needParent("spool", *spoolPath)); err != nil {
+			return err
 		}
 		c, err := store.client()
 		if err != nil {

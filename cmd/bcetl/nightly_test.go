@@ -39,7 +39,7 @@ func newNightlyFixture(t *testing.T) *nightlyFixture {
 	f.out = filepath.Join(f.dir, "warehouse")
 	f.state = filepath.Join(f.dir, "export.state")
 	f.flags = []string{"--spool", f.spool, "--state", f.state, "--out", f.out,
-		"--api-url", storeURL, "--store-hash", "night", "--token", "night-token",
+		"--source-api-url", storeURL, "--source-store-hash", "night", "--source-token", "night-token",
 		"--target-api-url", targetURL, "--target-store-hash", "tgt", "--target-token", "tgt-token"}
 	return f
 }

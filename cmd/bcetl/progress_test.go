@@ -22,7 +22,7 @@ func TestProgressLinesAndFlag(t *testing.T) {
 	steps := func(args ...string) map[string]map[string]any {
 		t.Helper()
 		var out, errOut bytes.Buffer
-		args = append(args, "--api-url", url, "--store-hash", "progress", "--token", "tok", "--log-format", "json")
+		args = append(args, "--source-api-url", url, "--source-store-hash", "progress", "--source-token", "tok", "--log-format", "json")
 		if code := run(args, &out, &errOut); code != exitOK {
 			t.Fatalf("bcetl %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
 		}

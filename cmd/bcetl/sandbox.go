@@ -5,12 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
 )
@@ -21,18 +22,19 @@ func init() {
 	register(&command{
 		name:    "sandbox",
 		summary: "run a local emulator of the BigCommerce Customers V3 API",
-		usage: "  bcetl sandbox --listen 127.0.0.1:8080 --store-hash abc123 --token secret \\\n" +
+		example: "  export BCETL_SANDBOX_TOKEN=secret   # the token clients must send\n" +
+			"  bcetl sandbox --listen 127.0.0.1:8080 --store-hash abc123 \\\n" +
 			"    --quota 150 --window 30s --generate 10000 --seed 1 --state /tmp/sandbox.state\n" +
-			"  bcetl sandbox --token t --config target.json   # groups, channels and form fields of a new store\n" +
+			"  bcetl sandbox --config target.json   # groups, channels and form fields of a new store\n" +
 			"  # prints http://127.0.0.1:8080/stores/abc123/v3 once listening",
 		setup: setupSandbox,
 	})
 }
 
-func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupSandbox(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	storeHash := fs.String("store-hash", "abc123", "store hash served under /stores/{hash}/v3")
-	token := fs.String("token", "", "X-Auth-Token clients must send (required; env BIGCOMMERCE_ACCESS_TOKEN)")
+	token := fs.String("token", "", "X-Auth-Token clients must send (required; prefer the environment: flags show in ps)")
 	quota := fs.Int("quota", 150, "requests per window, store-wide (0 = no rate limit)")
 	window := fs.Duration("window", 30*time.Second, "rate-limit window")
 	latency := fs.Duration("latency", 0, "added latency per request (±50% jitter)")
@@ -86,7 +88,7 @@ func setupSandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 			"customer_groups", len(cfg.Groups), "channels", len(cfg.Channels),
 			"custom_form_fields", len(cfg.CustomerFields)+len(cfg.AddressFields),
 			"storefront_form_fields", "http://"+ln.Addr().String()+"/api/storefront/form-fields",
-			"startup", time.Since(start).Round(time.Millisecond))
+			"startup", time.Since(start))
 		fmt.Fprintf(a.stdout, "http://%s/stores/%s/v3\n", ln.Addr().String(), *storeHash)
 
 		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
@@ -120,13 +122,13 @@ func readStoreConfig(path string) (*sandbox.StoreConfig, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
+		return nil, usagef("--config %s: %v", path, err)
 	}
 	var c sandbox.StoreConfig
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("--config %s: not a store configuration: %w", path, err)
+		return nil, usagef("--config %s: not a store configuration: %v", path, err)
 	}
 	return &c, nil
 }
@@ -141,7 +143,7 @@ type fidelityFlags struct {
 	maxURLBytes                   *int
 }
 
-func addFidelityFlags(fs *flag.FlagSet) fidelityFlags {
+func addFidelityFlags(fs *pflag.FlagSet) fidelityFlags {
 	return fidelityFlags{
 		errorKeys: fs.String("error-keys", sandbox.ErrorKeysRecorded,
 			"error bodies: recorded (keys like 0.email, one .customer_create error for a duplicate email) or bracketed (keys like [0].email, an error per item)"),

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/sandbox"
 	"github.com/bcetl/bcetl/internal/sandboxtest"
@@ -20,7 +21,7 @@ import (
 // the sandbox answers as it did before (bracketed keys, counts, links, no
 // URL limit); a value outside the choices is a usage error naming the flag.
 func TestSandboxFidelityFlags(t *testing.T) {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("sandbox", pflag.ContinueOnError)
 	ff := addFidelityFlags(fs)
 	if err := fs.Parse([]string{"--error-keys", "bracketed", "--shapes", "documented", "--date-bounds", "inclusive",
 		"--send-counts", "--max-url-bytes", "-1"}); err != nil {
@@ -110,11 +111,16 @@ func TestSandboxConfigFlag(t *testing.T) {
 	os.WriteFile(unknown, []byte(`{"groups":[]}`), 0o600)
 	dup := filepath.Join(dir, "dup.json")
 	os.WriteFile(dup, []byte(`{"customer_groups":[{"name":"A"},{"name":"a"}]}`), 0o600)
-	for file, want := range map[string]string{unknown: unknown, dup: "Config.Groups[1]", filepath.Join(dir, "missing.json"): "missing.json"} {
+	// A file that is not there or not a configuration is a mistake in
+	// the flag (exit 2); one the sandbox refuses fails its start (exit 1).
+	for file, c := range map[string]struct {
+		want string
+		code int
+	}{unknown: {unknown, exitUsage}, dup: {"Config.Groups[1]", exitFailed}, filepath.Join(dir, "missing.json"): {"missing.json", exitUsage}} {
 		var out, errOut bytes.Buffer
-		if code := run([]string{"sandbox", "--token", "t", "--listen", "127.0.0.1:0", "--config", file}, &out, &errOut); code != exitFailed ||
-			!strings.Contains(errOut.String(), want) {
-			t.Errorf("--config %s: exit %d, want %d naming %s: %s", file, code, exitFailed, want, errOut.String())
+		if code := run([]string{"sandbox", "--token", "t", "--listen", "127.0.0.1:0", "--config", file}, &out, &errOut); code != c.code ||
+			!strings.Contains(errOut.String(), c.want) {
+			t.Errorf("--config %s: exit %d, want %d naming %s: %s", file, code, c.code, c.want, errOut.String())
 		}
 	}
 }

@@ -22,11 +22,11 @@ func TestLogsCarryNoCredentials(t *testing.T) {
 	}))
 	t.Cleanup(hs.Close)
 	url := strings.Replace(hs.URL, "http://", "http://bcetl:"+password+"@", 1) + "/stores/abc/v3"
-	t.Setenv("BIGCOMMERCE_ACCESS_TOKEN", token)
+	t.Setenv("BIGCOMMERCE_TARGET_ACCESS_TOKEN", token)
 	for _, format := range []string{"text", "json"} {
 		var out, errOut bytes.Buffer
 		code := run([]string{"migrate", "--from", "shopify-csv:../../samples/shopify/customers_export.csv", "--work", t.TempDir(),
-			"--api-url", url, "--store-hash", "abc", "--log-format", format, "--log-level", "debug"}, &out, &errOut)
+			"--target-api-url", url, "--target-store-hash", "abc", "--log-format", format, "--log-level", "debug"}, &out, &errOut)
 		if code != exitFailed || !strings.Contains(errOut.String(), "401") {
 			t.Fatalf("%s: exit %d, want %d with the 401 logged:\n%s", format, code, exitFailed, errOut.String())
 		}

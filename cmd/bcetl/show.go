@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // bcetl show prints a Parquet file as JSON lines, so a user without DuckDB
@@ -22,17 +23,19 @@ func init() {
 	register(&command{
 		name:    "show",
 		summary: "print a Parquet file (staging, rejects, merges, results) as JSON lines",
-		usage: `  bcetl show work/transform/rejects.parquet
+		example: `  bcetl show work/transform/rejects.parquet
   bcetl show --limit 5 work/load-state.results.parquet`,
+		use:   "FILE",
+		args:  cobra.ExactArgs(1),
 		setup: setupShow,
 	})
 }
 
-func setupShow(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupShow(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	limit := fs.Int64("limit", 0, "print at most N rows (0 = all)")
 	return func(ctx context.Context, a *app) error {
-		if len(a.args) != 1 {
-			return usagef("want exactly one Parquet file")
+		if fi, err := os.Stat(a.args[0]); err != nil || fi.IsDir() {
+			return usagef("%s: no such file", a.args[0])
 		}
 		return showParquet(ctx, a.args[0], *limit, a.stdout)
 	}

@@ -16,7 +16,7 @@ import (
 // usage error (exit 2) naming it, decided from what the sources declare:
 // before any request, before the work or output directory is made.
 func TestSourceUsageErrors(t *testing.T) {
-	for _, v := range []string{"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL", "VOUCHERIFY_APP_ID", "VOUCHERIFY_SECRET_KEY"} {
+	for _, v := range append(storeVariables, "VOUCHERIFY_APP_ID", "VOUCHERIFY_SECRET_KEY") {
 		t.Setenv(v, "")
 	}
 	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok"})
@@ -27,7 +27,7 @@ func TestSourceUsageErrors(t *testing.T) {
 	)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	target := []string{"--api-url", url, "--store-hash", "dst", "--token", "tok"}
+	target := []string{"--target-api-url", url, "--target-store-hash", "dst", "--target-token", "tok"}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -40,7 +40,7 @@ func TestSourceUsageErrors(t *testing.T) {
 		{[]string{"extract", "--out", out, "--from", vouch, "--mapping", "m.json"}, "--mapping applies to csv: sources only"},
 		{[]string{"extract", "--out", out, "--from", vouch, "--state", filepath.Join(dir, "s")}, "--state and --since apply"},
 		{[]string{"extract", "--out", out, "--from", vouch, "--entities", "customers"}, "--entities applies to bigcommerce"},
-		{[]string{"extract", "--out", out, "--entities", "customers,orders", "--api-url", url, "--store-hash", "dst", "--token", "tok"}, `unknown entity "orders"`},
+		{[]string{"extract", "--out", out, "--entities", "customers,orders", "--source-api-url", url, "--source-store-hash", "dst", "--source-token", "tok"}, `unknown entity "orders"`},
 		{append([]string{"migrate", "--work", filepath.Join(dir, "w1"), "--from", "xml:f.xml"}, target...), `unknown kind "xml"`},
 		{append([]string{"migrate", "--work", filepath.Join(dir, "w2"), "--from", crm}, target...), "a csv: source needs --mapping FILE"},
 		{append([]string{"migrate", "--work", filepath.Join(dir, "w3"), "--from", vouch, "--mapping", "m.json"}, target...), "--mapping applies to csv: sources only"},
@@ -68,7 +68,7 @@ func TestHelpListsSources(t *testing.T) {
 			t.Fatalf("%s --help: exit %d", cmd, code)
 		}
 		for _, r := range extract.Registered() {
-			if !strings.Contains(stderr.String(), r.Spec()) || !strings.Contains(stderr.String(), r.Summary) {
+			if !strings.Contains(stdout.String(), r.Spec()) || !strings.Contains(stdout.String(), r.Summary) {
 				t.Errorf("%s --help lacks %s: %s", cmd, r.Spec(), r.Summary)
 			}
 		}

@@ -42,8 +42,8 @@ func TestSecondLoadProcessIsRefused(t *testing.T) {
 	in, state := t.TempDir(), filepath.Join(t.TempDir(), "load.db")
 	stagingtest.Write(t, in, stagingtest.Spec{Customers: 25})
 	load := func() *exec.Cmd {
-		cmd := exec.Command(bin, "load", "--in", in, "--state", state, "--api-url", st.URL, "--store-hash", "dst")
-		cmd.Env = append(os.Environ(), "BIGCOMMERCE_ACCESS_TOKEN=tok")
+		cmd := exec.Command(bin, "load", "--in", in, "--state", state, "--target-api-url", st.URL, "--target-store-hash", "dst")
+		cmd.Env = append(os.Environ(), "BIGCOMMERCE_TARGET_ACCESS_TOKEN=tok")
 		return cmd
 	}
 	first := load()
@@ -74,8 +74,7 @@ func TestSecondLoadProcessIsRefused(t *testing.T) {
 // without a store hash or a token, is a usage error before any request —
 // as is any command that needs a store and is not told which.
 func TestMissingInputOrStoreIsAUsageError(t *testing.T) {
-	for _, v := range []string{"BIGCOMMERCE_STORE_HASH", "BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_API_URL", "BIGCOMMERCE_SOURCE_STORE_HASH",
-		"BIGCOMMERCE_SOURCE_ACCESS_TOKEN", "BIGCOMMERCE_SOURCE_API_URL"} {
+	for _, v := range storeVariables {
 		t.Setenv(v, "")
 	}
 	st := sandboxtest.Start(t, sandbox.Options{StoreHash: "dst", Token: "tok", Config: stagingtest.TargetConfig()})
@@ -84,14 +83,18 @@ func TestMissingInputOrStoreIsAUsageError(t *testing.T) {
 	stagingtest.Write(t, in, stagingtest.Spec{Customers: 3})
 	state := filepath.Join(dir, "load.db")
 	for _, args := range [][]string{
-		{"load", "--in", filepath.Join(dir, "missing"), "--state", state, "--api-url", url, "--store-hash", "dst", "--token", "tok"},
-		{"load", "--in", in, "--state", state, "--api-url", url, "--token", "tok"},
-		{"load", "--in", in, "--state", state, "--api-url", url, "--store-hash", "dst"},
-		{"migrate", "--from", "shopify-csv:../../samples/shopify/customers_export.csv", "--work", dir, "--api-url", url, "--token", "tok"},
-		{"migrate", "--from", "bigcommerce", "--work", dir, "--api-url", url, "--store-hash", "dst", "--token", "tok", "--source-api-url", url, "--source-token", "tok"},
-		{"extract", "--out", filepath.Join(dir, "x"), "--api-url", url, "--token", "tok"},
-		{"export", "--out", filepath.Join(dir, "w"), "--api-url", url, "--token", "tok"},
-		{"nightly", "--spool", filepath.Join(dir, "s.db"), "--state", filepath.Join(dir, "e.state"), "--out", filepath.Join(dir, "w"), "--api-url", url, "--token", "tok"},
+		{"load", "--in", filepath.Join(dir, "missing"), "--state", state, "--target-api-url", url, "--target-store-hash", "dst", "--target-token", "tok"},
+		{"load", "--in", in, "--state", filepath.Join(dir, "missing", "load.db"), "--target-api-url", url, "--target-store-hash", "dst", "--target-token", "tok"},
+		{"load", "--in", in, "--state", state, "--target-api-url", url, "--target-token", "tok"},
+		{"load", "--in", in, "--state", state, "--target-api-url", url, "--target-store-hash", "dst"},
+		{"migrate", "--from", "shopify-csv:../../samples/shopify/customers_export.csv", "--work", dir, "--target-api-url", url, "--target-token", "tok"},
+		{"migrate", "--from", "shopify-csv:" + filepath.Join(dir, "missing.csv"), "--work", dir, "--target-api-url", url, "--target-store-hash", "dst", "--target-token", "tok"},
+		{"migrate", "--from", "bigcommerce", "--work", dir, "--target-api-url", url, "--target-store-hash", "dst", "--target-token", "tok", "--source-api-url", url, "--source-token", "tok"},
+		{"extract", "--out", filepath.Join(dir, "x"), "--source-api-url", url, "--source-token", "tok"},
+		{"export", "--out", filepath.Join(dir, "w"), "--source-api-url", url, "--source-token", "tok"},
+		{"export", "--out", filepath.Join(dir, "w"), "--state", filepath.Join(dir, "missing", "e.state"), "--source-api-url", url, "--source-store-hash", "dst", "--source-token", "tok"},
+		{"nightly", "--spool", filepath.Join(dir, "s.db"), "--state", filepath.Join(dir, "e.state"), "--out", filepath.Join(dir, "w"), "--source-api-url", url, "--source-token", "tok"},
+		{"nightly", "--spool", filepath.Join(dir, "missing", "s.db"), "--state", filepath.Join(dir, "e.state"), "--out", filepath.Join(dir, "w"), "--source-api-url", url, "--source-store-hash", "dst", "--source-token", "tok"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != exitUsage {

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/transform"
@@ -18,13 +18,13 @@ func init() {
 	register(&command{
 		name:    "transform",
 		summary: "normalise, validate and deduplicate a staging directory into a clean one",
-		usage: "  bcetl transform --in staging/ --out clean/\n" +
+		example: "  bcetl transform --in staging/ --out clean/\n" +
 			"  bcetl transform --in staging/ --out clean/ --disable state,postal --customer-survivor first",
 		setup: setupTransform,
 	})
 }
 
-func setupTransform(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupTransform(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	in := fs.String("in", "", "staging directory to read (required)")
 	out := fs.String("out", "", "directory to write the clean staging files to (required, not --in)")
 	tf := addTransformFlags(fs)
@@ -32,8 +32,8 @@ func setupTransform(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
 		if *in == "" || *out == "" {
 			return usagef("--in and --out are required")
 		}
-		if len(a.args) > 0 {
-			return usagef("unexpected arguments: %s", strings.Join(a.args, " "))
+		if err := needDir("in", *in); err != nil {
+			return err
 		}
 		opts, err := tf.options()
 		if err != nil {

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/vsandbox"
 )
@@ -21,7 +22,7 @@ func init() {
 	register(&command{
 		name:    "voucherify-sandbox",
 		summary: "run a local emulator of the Voucherify customers and exports API",
-		usage: "  BCETL_APP_TOKEN=secret bcetl voucherify-sandbox --listen 127.0.0.1:8090 --app-id my-app \\\n" +
+		example: "  BCETL_VOUCHERIFY_SANDBOX_APP_TOKEN=secret bcetl voucherify-sandbox --listen 127.0.0.1:8090 --app-id my-app \\\n" +
 			"    --quota 100 --window 1m --generate 12000 --seed 1\n" +
 			"  # prints http://127.0.0.1:8090 once listening; then:\n" +
 			"  curl -H 'X-App-Id: my-app' -H 'X-App-Token: secret' 'http://127.0.0.1:8090/v1/customers?limit=100'",
@@ -29,10 +30,10 @@ func init() {
 	})
 }
 
-func setupVoucherifySandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
+func setupVoucherifySandbox(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
 	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on (host:port; port 0 picks a free one)")
 	appID := fs.String("app-id", "", "X-App-Id clients must send (required)")
-	appToken := fs.String("app-token", "", "X-App-Token clients must send (required; prefer BCETL_APP_TOKEN: flags show in ps)")
+	appToken := fs.String("app-token", "", "X-App-Token clients must send (required; prefer the environment: flags show in ps)")
 	quota := fs.Int("quota", 100, "API calls per window (Voucherify Business: 100 per minute; 0 = no limit)")
 	window := fs.Duration("window", time.Minute, "rate-limit window")
 	generate := fs.Int("generate", 0, "generate N customers at start")
@@ -46,7 +47,7 @@ func setupVoucherifySandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) 
 	csvCRLF := fs.Bool("csv-crlf", true, "end export file lines with CRLF (false: LF)")
 	return func(ctx context.Context, a *app) error {
 		if *appID == "" || *appToken == "" {
-			return usagef("--app-id and --app-token (or BCETL_APP_ID, BCETL_APP_TOKEN) are required")
+			return usagef("--app-id and --app-token (or %s, %s) are required", envScoped("voucherify-sandbox", "app-id"), envScoped("voucherify-sandbox", "app-token"))
 		}
 		if *generate < 0 || *quota < 0 || *polls == 0 || *polls < -1 {
 			return usagef("--generate and --quota must be >= 0, --export-polls > 0 or -1")
@@ -71,7 +72,7 @@ func setupVoucherifySandbox(fs *flag.FlagSet) func(ctx context.Context, a *app) 
 		// Never log the credentials.
 		a.log.Info("voucherify sandbox ready", "listen", ln.Addr().String(), "quota", *quota, "window", *window,
 			"customers", srv.Count(), "export_polls", *polls, "csv_header", *csvHeader, "csv_bom", *csvBOM,
-			"csv_crlf", *csvCRLF, "startup", time.Since(start).Round(time.Millisecond))
+			"csv_crlf", *csvCRLF, "startup", time.Since(start))
 		fmt.Fprintf(a.stdout, "http://%s\n", ln.Addr().String())
 
 		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}

@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // bcetl voucherify-sandbox serves the emulator with the flags given: the
@@ -19,7 +20,7 @@ import (
 // Flag mistakes are usage errors naming the flag.
 func TestVoucherifySandboxCommand(t *testing.T) {
 	const token = "vs-t0ken-never-logged"
-	fs := flag.NewFlagSet("voucherify-sandbox", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("voucherify-sandbox", pflag.ContinueOnError)
 	runFn := setupVoucherifySandbox(fs)
 	if err := fs.Parse([]string{"--listen", "127.0.0.1:0", "--app-id", "app", "--app-token", token, "--generate", "250",
 		"--quota", "7", "--csv-header", "fields", "--csv-bom=false"}); err != nil {

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/bcetl/bcetl/internal/webhooks"
 )
@@ -15,12 +16,12 @@ func init() {
 	register(&command{
 		name:    "webhooks serve",
 		summary: "receive BigCommerce and Voucherify webhooks into a spool for the nightly job",
-		usage: `  export BCETL_BIGCOMMERCE_HEADER='X-Bcetl-Auth=<random value given when creating the hook>'
+		example: `  export BCETL_BIGCOMMERCE_HEADER='X-Bcetl-Auth=<random value given when creating the hook>'
   export BCETL_BIGCOMMERCE_SECRET='<app client secret>'   # or whsec_<base64>
   export BCETL_VOUCHERIFY_SECRET='<webhook secret key>'
-  bcetl webhooks serve --listen 127.0.0.1:8090 --spool /var/lib/bcetl/webhooks.db --store-hash abc123
-
-Put it behind a TLS proxy on port 443 (BigCommerce only calls port 443). Pass
+  export BIGCOMMERCE_SOURCE_STORE_HASH=abc123
+  bcetl webhooks serve --listen 127.0.0.1:8090 --spool /var/lib/bcetl/webhooks.db`,
+		long: `Put it behind a TLS proxy on port 443 (BigCommerce only calls port 443). Pass
 secrets through the environment rather than flags, which other users can see
 in the process list. See internal/webhooks/REGISTER.md to register the hooks.`,
 		setup: setupWebhooksServe,
@@ -45,6 +46,9 @@ func (h *headerFlags) String() string {
 	return strings.Join(names, ",")
 }
 
+// Type names the value in the help.
+func (h *headerFlags) Type() string { return "NAME=VALUE" }
+
 func (h *headerFlags) Set(s string) error {
 	ha, err := webhooks.ParseHeaderAuth(s)
 	if err != nil {
@@ -57,23 +61,23 @@ func (h *headerFlags) Set(s string) error {
 	return nil
 }
 
-func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) error {
-	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on (env BCETL_LISTEN)")
-	spoolPath := fs.String("spool", "", "SQLite spool file, created owner-only if missing (required; env BCETL_SPOOL)")
-	storeHash := fs.String("store-hash", "", "the store whose callbacks are accepted: another producer than stores/HASH gets a 422 (env BIGCOMMERCE_STORE_HASH; empty: any store, and nightly fails the others' events)")
+func setupWebhooksServe(fs *pflag.FlagSet) func(ctx context.Context, a *app) error {
+	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on")
+	spoolPath := fs.String("spool", "", "SQLite spool file, created owner-only if missing (required)")
+	storeHash := fs.String("source-store-hash", "", "the store whose callbacks are accepted (the store nightly reads): another producer than stores/HASH gets a 422 (empty: any store, and nightly fails the others' events)")
 	var headers headerFlags
-	fs.Var(&headers, "bigcommerce-header", "NAME=VALUE custom header set when the BigCommerce hook was created; repeatable, all must match (env BCETL_BIGCOMMERCE_HEADER)")
-	bcSecret := fs.String("bigcommerce-secret", "", "also require a Standard Webhooks signature keyed with this app client secret, raw or whsec_<base64> (env BCETL_BIGCOMMERCE_SECRET)")
-	vfSecret := fs.String("voucherify-secret", "", "Voucherify webhook secret key; enables /webhooks/voucherify (env BCETL_VOUCHERIFY_SECRET)")
-	maxBody := fs.Int64("max-body-bytes", webhooks.DefaultMaxBodyBytes, "largest request body accepted (env BCETL_MAX_BODY_BYTES)")
-	statsEvery := fs.Duration("stats-every", webhooks.DefaultStatsEvery, "how often to log the delivery counters (env BCETL_STATS_EVERY)")
+	fs.Var(&headers, "bigcommerce-header", "NAME=VALUE custom header set when the BigCommerce hook was created; repeatable, all must match")
+	bcSecret := fs.String("bigcommerce-secret", "", "also require a Standard Webhooks signature keyed with this app client secret, raw or whsec_<base64>")
+	vfSecret := fs.String("voucherify-secret", "", "Voucherify webhook secret key; enables /webhooks/voucherify")
+	maxBody := fs.Int64("max-body-bytes", webhooks.DefaultMaxBodyBytes, "largest request body accepted")
+	statsEvery := fs.Duration("stats-every", webhooks.DefaultStatsEvery, "how often to log the delivery counters")
 
 	return func(ctx context.Context, a *app) error {
-		if len(a.args) > 0 {
-			return usagef("unexpected arguments %q", a.args)
-		}
 		if *spoolPath == "" {
 			return usagef("--spool is required")
+		}
+		if err := needParent("spool", *spoolPath); err != nil {
+			return err
 		}
 		if headers.err != nil {
 			return usagef("--bigcommerce-header: %v", headers.err)
@@ -114,7 +118,7 @@ func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) erro
 		}
 		bc, vf := srv.Endpoints()
 		if bc && srv.Producer() == "" {
-			a.log.Warn("no --store-hash: BigCommerce callbacks of any store are spooled; nightly marks other stores' events failed")
+			a.log.Warn("no --source-store-hash: BigCommerce callbacks of any store are spooled; nightly marks other stores' events failed")
 		}
 		// Header names are logged, never values or secrets.
 		names := make([]string, len(headers.list))
@@ -124,11 +128,11 @@ func setupWebhooksServe(fs *flag.FlagSet) func(ctx context.Context, a *app) erro
 		a.log.Info("receiving webhooks",
 			"listen", ln.Addr().String(), "spool", sp.Path(),
 			"bigcommerce", bc, "bigcommerce_producer", srv.Producer(), "bigcommerce_auth_headers", names, "bigcommerce_signature", *bcSecret != "",
-			"voucherify", vf, "shutdown_timeout", webhooks.DefaultShutdownTimeout.String())
+			"voucherify", vf, "shutdown_timeout", webhooks.DefaultShutdownTimeout)
 		fmt.Fprintf(a.stdout, "http://%s\n", ln.Addr())
 		start := time.Now()
 		err = srv.Serve(ctx, ln)
-		a.log.Info("stopped receiving webhooks", "uptime", time.Since(start).Round(time.Second).String())
+		a.log.Info("stopped receiving webhooks", "uptime", time.Since(start).Round(time.Millisecond))
 		return err
 	}
 }

@@ -245,3 +245,30 @@ func TestNilStep(t *testing.T) {
 	st.SetTotal(9)
 	st.Done() // no panic
 }
+
+// A bar's first paintings show no rate: a step's first page read in a
+// few milliseconds says nothing of its speed (the bar library divided it
+// by the bar's age and showed 1000 rows/s here). From the step's first
+// second on, the rate is over its whole time, as in the log lines.
+func TestBarsFirstTickHasNoRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var term lockedBuffer
+		s := New("extract", Options{Progress: &term, Log: jsonLog(&lockedBuffer{})}, nil)
+		st := s.Step("customers", 1000)
+		st.Add(250)
+		time.Sleep(paintEvery + time.Millisecond)
+		synctest.Wait()
+		if first := term.String(); !strings.Contains(first, "250/1000") || strings.Contains(first, "/s") || strings.Contains(first, "/hr") {
+			t.Errorf("first painting %q: want the count and no rate", first)
+		}
+		time.Sleep(2*time.Second - paintEvery)
+		synctest.Wait()
+		out := term.String()
+		last := out[strings.LastIndex(out, "\x1b[1A"):]
+		if !strings.Contains(last, "250/1000") || !strings.Contains(last, " 125 rows/s") {
+			t.Errorf("painting at 2 s %q: want 125 rows/s", last)
+		}
+		st.Done()
+		s.Close()
+	})
+}

@@ -15,7 +15,11 @@ const paintEvery = 250 * time.Millisecond
 
 // newBar gives the step its bar. The bar renders into a barLine, not the
 // terminal: the library draws every bar on the current line, so one
-// painter puts each on its own (painter.paint).
+// painter puts each on its own (painter.paint). The library's rate and
+// time left are off: it divides the rows by the time since the bar was
+// made, so a step's first page, read in a few milliseconds, showed
+// hundreds of thousands of rows/s and no time left. The painter adds the
+// rate as the log lines give it (Step.rate).
 func (st *Step) newBar() {
 	max := st.total.Load()
 	if max <= 0 {
@@ -26,8 +30,7 @@ func (st *Step) newBar() {
 		progressbar.OptionSetWriter(st.line),
 		progressbar.OptionSetDescription(fmt.Sprintf("%-18s", st.name)),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetRenderBlankState(true),
@@ -47,6 +50,7 @@ type painter struct {
 
 func (s *Stats) paint() {
 	steps := s.snapshot()
+	now := time.Now()
 	var b strings.Builder
 	p := s.term
 	p.mu.Lock()
@@ -62,7 +66,11 @@ func (s *Stats) paint() {
 			// throttle show.
 			_ = st.bar.Add(0)
 		}
-		fmt.Fprintf(&b, "\r\x1b[2K%s\n", st.line.String())
+		line := st.line.String()
+		if r, ok := st.rate(now); ok {
+			line += fmt.Sprintf(" %.0f rows/s", r)
+		}
+		fmt.Fprintf(&b, "\r\x1b[2K%s\n", line)
 		n++
 	}
 	if s.api != nil {

@@ -28,6 +28,7 @@ type Step struct {
 
 	endOnce sync.Once
 	ended   atomic.Bool
+	endedAt time.Time // set before ended
 }
 
 // Add counts n rows done.
@@ -64,6 +65,7 @@ func (st *Step) Done() {
 // end ends the step once: finished (Done), or stopped (Close).
 func (st *Step) end(finished bool) {
 	st.endOnce.Do(func() {
+		st.endedAt = time.Now()
 		st.ended.Store(true)
 		switch {
 		case st.bar != nil && finished:
@@ -93,10 +95,24 @@ func (st *Step) attrs(now time.Time, rated bool) []any {
 		args = append(args, "total", total)
 	}
 	args = append(args, "took_ms", span.Milliseconds())
-	if rated && span >= minRateSpan {
-		args = append(args, "per_second", math.Round(float64(done)/span.Seconds()*10)/10)
+	if r, ok := st.rate(now); rated && ok {
+		args = append(args, "per_second", math.Round(r*10)/10)
 	}
 	return append(args, st.s.Requests().attrs()...)
+}
+
+// rate is the step's rows per second over its whole time so far, once
+// that is at least minRateSpan: a bar and a log line give the same
+// figure, and neither one from a few milliseconds.
+func (st *Step) rate(now time.Time) (float64, bool) {
+	span := now.Sub(st.started)
+	if st.ended.Load() {
+		span = st.endedAt.Sub(st.started)
+	}
+	if span < minRateSpan {
+		return 0, false
+	}
+	return float64(st.done.Load()) / span.Seconds(), true
 }
 
 // logTick logs one progress line per running step. A step's first line

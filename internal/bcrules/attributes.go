@@ -8,13 +8,20 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+)
 
-	"github.com/bcetl/bcetl/internal/bigcommerce"
+// Attribute types (attribute_Post's type enum); the type of an attribute
+// is immutable once created. They live here, not in the client, so that
+// the rules (and the transform that applies them) need no HTTP client.
+const (
+	AttributeTypeString = "string"
+	AttributeTypeNumber = "number"
+	AttributeTypeDate   = "date"
 )
 
 // AttributeTypes are the attribute types the API knows (attribute_Post),
 // exactly as written.
-var AttributeTypes = []string{bigcommerce.AttributeTypeString, bigcommerce.AttributeTypeNumber, bigcommerce.AttributeTypeDate}
+var AttributeTypes = []string{AttributeTypeString, AttributeTypeNumber, AttributeTypeDate}
 
 // IsAttributeType reports whether the API takes typ as an attribute type.
 func IsAttributeType(typ string) bool { return slices.Contains(AttributeTypes, typ) }
@@ -37,14 +44,14 @@ func CheckAttributeValue(typ, v string) error {
 		return fmt.Errorf("attribute values must be at most %d characters, this one has %d", MaxAttributeValue, n)
 	}
 	switch typ {
-	case bigcommerce.AttributeTypeString:
+	case AttributeTypeString:
 		return nil
-	case bigcommerce.AttributeTypeNumber:
+	case AttributeTypeNumber:
 		if !plainDecimal(v) {
 			return fmt.Errorf("%q is not a number as the API takes it (digits, an optional leading - and decimal point: -12.5), and the attribute's type is number", v)
 		}
 		return nil
-	case bigcommerce.AttributeTypeDate:
+	case AttributeTypeDate:
 		if !calendarDate(v) {
 			return fmt.Errorf("%q is not a date as the API takes it (2006-01-02), and the attribute's type is date", v)
 		}
@@ -66,11 +73,11 @@ func CheckAttributeValue(typ, v string) error {
 // "1990-05-14").
 func NormalizeAttributeValue(typ, v string) (string, error) {
 	switch typ {
-	case bigcommerce.AttributeTypeNumber:
+	case AttributeTypeNumber:
 		if d, ok := toPlainDecimal(strings.TrimSpace(v)); ok {
 			v = d
 		}
-	case bigcommerce.AttributeTypeDate:
+	case AttributeTypeDate:
 		if d, ok := toCalendarDate(strings.TrimSpace(v)); ok {
 			v = d
 		}

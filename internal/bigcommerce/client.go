@@ -20,13 +20,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -37,12 +35,6 @@ import (
 
 // DefaultBaseURL is the API root; {store_hash} is replaced by the store hash.
 const DefaultBaseURL = "https://api.bigcommerce.com/stores/{store_hash}/v3"
-
-// Environment variables read by ConfigFromEnv.
-const (
-	EnvStoreHash   = "BIGCOMMERCE_STORE_HASH"
-	EnvAccessToken = "BIGCOMMERCE_ACCESS_TOKEN"
-)
 
 const (
 	headerAuthToken = "X-Auth-Token"
@@ -125,16 +117,28 @@ type Config struct {
 	Token     string
 }
 
-// ConfigFromEnv fills empty fields of c from BIGCOMMERCE_STORE_HASH and
-// BIGCOMMERCE_ACCESS_TOKEN.
-func ConfigFromEnv(c Config) Config {
-	if c.StoreHash == "" {
-		c.StoreHash = os.Getenv(EnvStoreHash)
+// The settings of a Config a ConfigError names.
+const (
+	SettingAPIURL    = "API URL"
+	SettingStoreHash = "store hash"
+	SettingToken     = "access token"
+)
+
+// ConfigError is a Config the client cannot use: a setting missing or not
+// valid. It names the setting, never a flag or a variable: which flag of
+// which command filled it is the caller's to say (cmd/bcetl turns it into
+// that command's flag and environment variable).
+type ConfigError struct {
+	Setting string // SettingAPIURL, SettingStoreHash or SettingToken
+	// Problem is what is wrong with it; "" when it is missing.
+	Problem string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Problem == "" {
+		return "bigcommerce: no " + e.Setting
 	}
-	if c.Token == "" {
-		c.Token = os.Getenv(EnvAccessToken)
-	}
-	return c
+	return "bigcommerce: " + e.Setting + ": " + e.Problem
 }
 
 // Option configures a Client.
@@ -158,24 +162,24 @@ func WithClock(k Clock) Option { return func(c *Client) { c.clock = k } }
 // NewClient returns a client for the store in cfg.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.Token == "" {
-		return nil, errors.New("bigcommerce: no access token (set --token or " + EnvAccessToken + ")")
+		return nil, &ConfigError{Setting: SettingToken}
 	}
 	raw := cfg.BaseURL
 	if raw == "" {
 		if cfg.StoreHash == "" {
-			return nil, errors.New("bigcommerce: no store hash (set --store-hash or " + EnvStoreHash + ")")
+			return nil, &ConfigError{Setting: SettingStoreHash}
 		}
 		raw = DefaultBaseURL
 	}
 	if strings.Contains(raw, "{store_hash}") {
 		if cfg.StoreHash == "" {
-			return nil, errors.New("bigcommerce: the API URL needs a store hash")
+			return nil, &ConfigError{Setting: SettingStoreHash, Problem: "the API URL " + RedactURL(raw) + " needs one"}
 		}
 		raw = strings.ReplaceAll(raw, "{store_hash}", url.PathEscape(cfg.StoreHash))
 	}
 	u, err := url.Parse(strings.TrimRight(raw, "/") + "/")
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("bigcommerce: invalid API URL %q", RedactURL(raw))
+		return nil, &ConfigError{Setting: SettingAPIURL, Problem: fmt.Sprintf("%q is not an http(s) URL", RedactURL(raw))}
 	}
 	c := &Client{
 		base:  u,

@@ -179,7 +179,7 @@ type AddressUpdate struct {
 }
 
 // Attribute is a customer attribute definition (the schema of
-// GET /customers/attributes). Type is one of AttributeType*.
+// GET /customers/attributes). Type is one of bcrules.AttributeTypes.
 type Attribute struct {
 	ID           int64      `json:"id,omitempty"`
 	Name         string     `json:"name"`
@@ -187,13 +187,6 @@ type Attribute struct {
 	DateCreated  *time.Time `json:"date_created,omitempty"`
 	DateModified *time.Time `json:"date_modified,omitempty"`
 }
-
-// Attribute types; the type of an attribute is immutable once created.
-const (
-	AttributeTypeString = "string"
-	AttributeTypeNumber = "number"
-	AttributeTypeDate   = "date"
-)
 
 // AttributeCreate is attribute_Post.
 type AttributeCreate struct {

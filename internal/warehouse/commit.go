@@ -105,8 +105,9 @@ var fileOrder = func() []string {
 // warehouse: every staging entity file is rewritten with the store_hash
 // and extracted_at (m.StartedAt) columns first, so a failure there
 // publishes nothing; a customer_deletions file m lists (already in
-// warehouse rows) is filed as it is, and a warehouse that has no such
-// dataset yet gets an empty one. Then each is filed as a part p of its
+// warehouse rows) is filed as it is, and a dataset the run lacks and the
+// warehouse has not yet (customer_deletions, or an entity not extracted)
+// gets an empty part. Then each is filed as a part p of its
 // dataset (File), in fileOrder, and m, updated to describe the parts as
 // filed, as the run manifest _manifests/RUN.json. The manifest goes last,
 // so it names only parts in place. Two runs of one name (started in the
@@ -118,7 +119,17 @@ func (w *Warehouse) Commit(ctx context.Context, run, dir string, m *staging.Mani
 	for _, entity := range staging.Entities {
 		e, ok := m.Entities[entity]
 		if !ok {
-			continue
+			if w.has[entity] {
+				continue
+			}
+			// A dataset this run did not extract and the warehouse
+			// does not have yet: an empty part, so the README's views
+			// (one read_parquet glob per dataset) find a file.
+			st, err := writeEmptyStaging(filepath.Join(dir, staging.FileName(entity)), entity)
+			if err != nil {
+				return nil, "", err
+			}
+			e = staging.EntityManifest{File: staging.FileName(entity), FileStats: st}
 		}
 		src, err := withRunColumns(dir, entity, &e, rc)
 		if err != nil {
@@ -128,7 +139,7 @@ func (w *Warehouse) Commit(ctx context.Context, run, dir string, m *staging.Mani
 	}
 	if e, ok := m.Entities[CustomerDeletions]; ok {
 		files[CustomerDeletions] = filepath.Join(dir, e.File)
-	} else if !w.hasDeletions {
+	} else if !w.has[CustomerDeletions] {
 		src := filepath.Join(dir, CustomerDeletions+".parquet")
 		st, err := staging.WriteAll[CustomerDeletion](src, nil)
 		if err != nil {
@@ -164,8 +175,10 @@ func (w *Warehouse) Commit(ctx context.Context, run, dir string, m *staging.Mani
 			return manifestName(fmt.Sprintf("%s-%d", run, n))
 		})
 	}
-	if err == nil && files[CustomerDeletions] != "" {
-		w.hasDeletions = true
+	if err == nil {
+		for dataset := range files {
+			w.has[dataset] = true
+		}
 	}
 	return files, w.b.Path(name), err
 }

@@ -82,7 +82,7 @@ func TestFileTakesTheNextFreeNumber(t *testing.T) {
 	}
 	listed, _ := d.List(ctx, day)
 	writeFile(t, d.Path(day+"part-00004.parquet"), "the other writer's")
-	w := &Warehouse{b: staleList{d, listed}, storeHash: "h"}
+	w := &Warehouse{b: staleList{d, listed}, storeHash: "h", has: map[string]bool{}}
 
 	src := filepath.Join(d.StagingDir(), "run", "customers.parquet")
 	writeFile(t, src, "mine")

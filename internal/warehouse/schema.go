@@ -184,3 +184,28 @@ func copyWithStore[T, E any](src, dst string, wrap func(T) E) (staging.FileStats
 	}
 	return w.Commit()
 }
+
+// writeEmptyStaging writes an empty staging file of entity to path.
+func writeEmptyStaging(path, entity string) (staging.FileStats, error) {
+	switch entity {
+	case staging.EntityCustomers:
+		return staging.WriteAll[staging.Customer](path, nil)
+	case staging.EntityAddresses:
+		return staging.WriteAll[staging.Address](path, nil)
+	case staging.EntityAttributeValues:
+		return staging.WriteAll[staging.AttributeValue](path, nil)
+	case staging.EntityFormFieldValues:
+		return staging.WriteAll[staging.FormFieldValue](path, nil)
+	case staging.EntityAttributes:
+		return staging.WriteAll[staging.Attribute](path, nil)
+	case staging.EntityCustomerGroups:
+		return staging.WriteAll[staging.CustomerGroup](path, nil)
+	case staging.EntityMetafields:
+		return staging.WriteAll[staging.Metafield](path, nil)
+	case staging.EntitySubscribers:
+		return staging.WriteAll[staging.Subscriber](path, nil)
+	case staging.EntityConsents:
+		return staging.WriteAll[staging.Consent](path, nil)
+	}
+	return staging.FileStats{}, fmt.Errorf("warehouse: no row type for entity %q", entity)
+}

@@ -25,9 +25,10 @@ const (
 type Warehouse struct {
 	b         Backend
 	storeHash string
-	// hasDeletions: a run manifest names a customer_deletions part, so
-	// the dataset exists (Commit).
-	hasDeletions bool
+	// has: the datasets some run manifest names a part of, so they
+	// exist (Commit creates the others, empty, so that a reader's glob
+	// over every dataset matches files).
+	has map[string]bool
 }
 
 // Open opens the warehouse in b for the store storeHash, refusing one
@@ -42,7 +43,7 @@ func Open(ctx context.Context, b Backend, storeHash string) (*Warehouse, error) 
 	if err != nil {
 		return nil, err
 	}
-	w := &Warehouse{b: b, storeHash: storeHash}
+	w := &Warehouse{b: b, storeHash: storeHash, has: map[string]bool{}}
 	for _, name := range names {
 		if !strings.HasSuffix(name, ".json") {
 			continue
@@ -66,8 +67,8 @@ func Open(ctx context.Context, b Backend, storeHash string) (*Warehouse, error) 
 			return nil, fmt.Errorf("--out %s holds the export of store %q (%s), not of store %q: give each store its own --out "+
 				"(every row carries store_hash, so a warehouse can read several as one table)", b.Path(""), other, b.Path(name), storeHash)
 		}
-		if _, ok := m.Entities[CustomerDeletions]; ok {
-			w.hasDeletions = true
+		for dataset := range m.Entities {
+			w.has[dataset] = true
 		}
 	}
 	return w, nil
@@ -88,7 +89,7 @@ func StoreHashOf(explicit, apiURL string) (string, error) {
 			}
 		}
 	}
-	return "", errors.New("no store hash: give --store-hash (it is written in every exported row and in the run manifest)")
+	return "", errors.New("warehouse: no store hash, and the API URL names none (it is written in every exported row and in the run manifest)")
 }
 
 // Backend is where the warehouse's files are.

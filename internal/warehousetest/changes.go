@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcetl/bcetl/internal/bcrules"
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 )
 
@@ -53,7 +54,7 @@ func Change(t testing.TB, c *bigcommerce.Client, storeHash string, spec ChangeSp
 		if err != nil {
 			t.Fatal(err)
 		}
-		strAttrs[a.ID] = a.Type == bigcommerce.AttributeTypeString
+		strAttrs[a.ID] = a.Type == bcrules.AttributeTypeString
 	}
 	valueOf := map[int64]bigcommerce.AttributeValue{}
 	for v, err := range c.AttributeValues.All(ctx, bigcommerce.AttributeValueListOptions{ListOptions: bigcommerce.ListOptions{Limit: 250}}) {

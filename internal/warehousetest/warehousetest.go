@@ -32,7 +32,7 @@ import (
 type Row map[string]any
 
 // Children are the entities that belong to a customer.
-var Children = []string{staging.EntityAddresses, staging.EntityAttributeValues, staging.EntityFormFieldValues}
+var Children = []string{staging.EntityAddresses, staging.EntityAttributeValues, staging.EntityFormFieldValues, staging.EntityConsents}
 
 // RunColumns are the columns the warehouse adds to the staging columns.
 var RunColumns = []string{"store_hash", "extracted_at", warehouse.PartitionKey}
@@ -106,7 +106,9 @@ func ReadDataset(t testing.TB, dir, dataset string) []Row {
 //     id is in customer_deletions;
 //   - addresses, attribute values, form field values: the rows of that
 //     same read (customer_id and extracted_at of the customer's latest);
-//   - attributes: the rows of the newest read.
+//   - attributes, customer groups: the rows of the newest read;
+//   - metafields, subscribers: each id's newest row (a metafield only
+//     while its customer is current).
 func Latest(t testing.TB, dir string) map[string][]Row {
 	t.Helper()
 	deleted := map[string]bool{}
@@ -134,14 +136,35 @@ func Latest(t testing.TB, dir string) map[string][]Row {
 			}
 		}
 	}
-	attrs := ReadDataset(t, dir, staging.EntityAttributes)
-	newest := ""
-	for _, r := range attrs {
-		newest = max(newest, stamp(t, r))
+	for _, entity := range []string{staging.EntityAttributes, staging.EntityCustomerGroups} {
+		rows := ReadDataset(t, dir, entity)
+		newest := ""
+		for _, r := range rows {
+			newest = max(newest, stamp(t, r))
+		}
+		for _, r := range rows {
+			if stamp(t, r) == newest {
+				out[entity] = append(out[entity], r)
+			}
+		}
 	}
-	for _, r := range attrs {
-		if stamp(t, r) == newest {
-			out[staging.EntityAttributes] = append(out[staging.EntityAttributes], r)
+	// Metafields and subscribers: each id's newest row; a metafield
+	// only while its customer is current.
+	for _, entity := range []string{staging.EntityMetafields, staging.EntitySubscribers} {
+		byID := map[string]Row{}
+		for _, r := range ReadDataset(t, dir, entity) {
+			id := fmt.Sprint(r["id"])
+			if cur, ok := byID[id]; !ok || stamp(t, r) > stamp(t, cur) {
+				byID[id] = r
+			}
+		}
+		for _, r := range byID {
+			if entity == staging.EntityMetafields {
+				if id := fmt.Sprint(r["customer_id"]); deleted[id] || latest[id] == nil {
+					continue
+				}
+			}
+			out[entity] = append(out[entity], r)
 		}
 	}
 	return out

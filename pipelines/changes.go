@@ -3,11 +3,8 @@ package pipelines
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/bcetl/bcetl/internal/staging"
 	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/webhooks"
 )
@@ -81,49 +78,17 @@ func changedIDs(c *claim, events []webhooks.Event, storeHash string) map[int64][
 // claim, so the latest-version queries leave the customer and its
 // children out.
 func nightlyDeleted(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult) error {
-	c, events, err := claimEvents(ctx, o.Spool, work, "customer-deleted", webhooks.ProviderBigCommerce, o.Now, ScopeCustomerDeleted)
-	if err != nil || c == nil {
-		return err
-	}
-	part := warehouse.Part{Day: c.Day, Label: "deleted-" + c.ID}
-	done, err := wh.Has(ctx, warehouse.CustomerDeletions, part)
-	if err != nil {
-		return err
-	}
-	if done {
-		return c.finish(ctx, o, work, res) // output already committed
-	}
-	rows := make([]warehouse.CustomerDeletion, 0, len(events))
-	started := o.Now().UTC().Truncate(time.Millisecond)
-	for _, e := range events {
-		cb, reason := checkCallback(e, o.StoreHash)
-		if reason != "" {
-			c.fail(e.ID, reason)
-			continue
-		}
-		var d struct {
-			Data struct {
-				ID int64 `json:"id"`
-			} `json:"data"`
-		}
-		json.Unmarshal(e.Payload, &d) // checkCallback validated data.id
-		rows = append(rows, warehouse.CustomerDeletion{CustomerID: d.Data.ID, DeletedAt: time.Unix(cb.CreatedAt, 0).UTC(),
-			Hash: cb.Hash, EventID: &e.ID, DetectedBy: warehouse.DetectedByWebhook, StoreHash: wh.StoreHash(), ExtractedAt: started})
-	}
-	if err := c.save(work); err != nil {
-		return err
-	}
-	if len(rows) > 0 {
-		tmp := wh.Stage(part.Label)
-		defer os.RemoveAll(tmp)
-		src := filepath.Join(tmp, warehouse.CustomerDeletions+".parquet")
-		if _, err := staging.WriteAll(src, rows); err != nil {
-			return err
-		}
-		if _, err := wh.File(ctx, warehouse.CustomerDeletions, src, part); err != nil {
-			return err
-		}
-	}
-	res.Deletions += len(rows)
-	return c.finish(ctx, o, work, res)
+	n, err := fileCallbacks(ctx, o, wh, work, res, "customer-deleted", ScopeCustomerDeleted, warehouse.CustomerDeletions, "deleted-",
+		func(e webhooks.Event, cb webhooks.Callback, started time.Time) warehouse.CustomerDeletion {
+			var d struct {
+				Data struct {
+					ID int64 `json:"id"`
+				} `json:"data"`
+			}
+			json.Unmarshal(e.Payload, &d) // checkCallback validated data.id
+			return warehouse.CustomerDeletion{CustomerID: d.Data.ID, DeletedAt: time.Unix(cb.CreatedAt, 0).UTC(),
+				Hash: cb.Hash, EventID: &e.ID, DetectedBy: warehouse.DetectedByWebhook, StoreHash: wh.StoreHash(), ExtractedAt: started}
+		})
+	res.Deletions += n
+	return err
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bcetl/bcetl/internal/bigcommerce"
 	"github.com/bcetl/bcetl/internal/staging"
+	"github.com/bcetl/bcetl/internal/warehouse"
 	"github.com/bcetl/bcetl/internal/warehousetest"
 )
 
@@ -64,7 +66,7 @@ func TestDuckDBReadsTheExport(t *testing.T) {
 	if len(sum) != 1 || sum[0] != "100000012.6455" {
 		t.Errorf("sum of the amounts: %v, want exactly 100000012.6455 (0.1 + 0.2 stays 0.3)", sum)
 	}
-	for _, e := range append(staging.Entities, "customer_deletions") {
+	for _, e := range slices.Concat(staging.Entities, []string{warehouse.CustomerDeletions}) {
 		n := query("SELECT count(*) FROM read_parquet('{out}/" + e + "/*/*.parquet', hive_partitioning = true)")
 		if len(n) != 1 {
 			t.Errorf("%s: DuckDB read %v", e, n)

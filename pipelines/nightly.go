@@ -302,19 +302,44 @@ func customerIDs(dir string, m *staging.Manifest) (map[int64]bool, error) {
 }
 
 func nightlyCarts(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult) error {
-	c, events, err := claimEvents(ctx, o.Spool, work, "cart-created", webhooks.ProviderBigCommerce, o.Now, ScopeCartCreated)
+	n, err := fileCallbacks(ctx, o, wh, work, res, "cart-created", ScopeCartCreated, warehouse.CartEvents, "cart-",
+		func(e webhooks.Event, cb webhooks.Callback, started time.Time) warehouse.CartEvent {
+			var d struct {
+				Data struct {
+					Type string `json:"type"`
+					ID   string `json:"id"`
+				} `json:"data"`
+			}
+			json.Unmarshal(e.Payload, &d) // checkCallback validated data
+			return warehouse.CartEvent{EventID: e.ID, Hash: cb.Hash, StoreID: cb.StoreID, Producer: cb.Producer, Scope: cb.Scope,
+				CreatedAt: time.Unix(cb.CreatedAt, 0).UTC(), ReceivedAt: e.ReceivedAt.UTC(), CartID: d.Data.ID, Type: d.Data.Type,
+				StoreHash: wh.StoreHash(), ExtractedAt: started}
+		})
+	res.CartEvents += n
+	return err
+}
+
+// fileCallbacks is a phase that turns the spooled BigCommerce callbacks
+// of one scope into rows of a warehouse dataset: it claims the events,
+// files their rows (one per valid callback; an invalid one fails) as a
+// part labelled after the claim, then saves and finishes the claim. A
+// rerun whose part is already filed only finishes the claim. It returns
+// the rows filed.
+func fileCallbacks[T any](ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse, work string, res *NightlyResult,
+	phase, scope, dataset, label string, row func(webhooks.Event, webhooks.Callback, time.Time) T) (int, error) {
+	c, events, err := claimEvents(ctx, o.Spool, work, phase, webhooks.ProviderBigCommerce, o.Now, scope)
 	if err != nil || c == nil {
-		return err
+		return 0, err
 	}
-	part := warehouse.Part{Day: c.Day, Label: "cart-" + c.ID}
-	done, err := wh.Has(ctx, warehouse.CartEvents, part)
+	part := warehouse.Part{Day: c.Day, Label: label + c.ID}
+	done, err := wh.Has(ctx, dataset, part)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if done {
-		return c.finish(ctx, o, work, res) // output already committed
+		return 0, c.finish(ctx, o, work, res) // output already committed
 	}
-	rows := make([]warehouse.CartEvent, 0, len(events))
+	rows := make([]T, 0, len(events))
 	started := o.Now().UTC().Truncate(time.Millisecond)
 	for _, e := range events {
 		cb, reason := checkCallback(e, o.StoreHash)
@@ -322,33 +347,23 @@ func nightlyCarts(ctx context.Context, o NightlyOptions, wh *warehouse.Warehouse
 			c.fail(e.ID, reason)
 			continue
 		}
-		var d struct {
-			Data struct {
-				Type string `json:"type"`
-				ID   string `json:"id"`
-			} `json:"data"`
-		}
-		json.Unmarshal(e.Payload, &d) // checkCallback validated data
-		rows = append(rows, warehouse.CartEvent{EventID: e.ID, Hash: cb.Hash, StoreID: cb.StoreID, Producer: cb.Producer, Scope: cb.Scope,
-			CreatedAt: time.Unix(cb.CreatedAt, 0).UTC(), ReceivedAt: e.ReceivedAt.UTC(), CartID: d.Data.ID, Type: d.Data.Type,
-			StoreHash: wh.StoreHash(), ExtractedAt: started})
+		rows = append(rows, row(e, cb, started))
 	}
 	if err := c.save(work); err != nil {
-		return err
+		return 0, err
 	}
 	if len(rows) > 0 {
 		tmp := wh.Stage(part.Label)
 		defer os.RemoveAll(tmp)
-		src := filepath.Join(tmp, warehouse.CartEvents+".parquet")
+		src := filepath.Join(tmp, dataset+".parquet")
 		if _, err := staging.WriteAll(src, rows); err != nil {
-			return err
+			return 0, err
 		}
-		if _, err := wh.File(ctx, warehouse.CartEvents, src, part); err != nil {
-			return err
+		if _, err := wh.File(ctx, dataset, src, part); err != nil {
+			return 0, err
 		}
 	}
-	res.CartEvents += len(rows)
-	return c.finish(ctx, o, work, res)
+	return len(rows), c.finish(ctx, o, work, res)
 }
 
 // nightlyVoucherify loads the spooled Voucherify customers into the target

@@ -58,8 +58,10 @@ func (s *state) keepPrevious(ctx context.Context) error {
 	for _, q := range []string{
 		`DROP INDEX IF EXISTS src_key`, // its names are the new input's
 		`DROP INDEX IF EXISTS src_cust`,
+		`DROP VIEW IF EXISTS outcomes`, // renaming src would turn it to src_prev
 		`ALTER TABLE src RENAME TO src_prev`,
-		schema, // creates the new, empty src
+		srcTable("src"), // the new, empty src
+		outcomesView,
 		`DELETE FROM meta WHERE key = 'imported'`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -102,10 +104,10 @@ func (l *loader) settleInflight(ctx context.Context) error {
 	return err
 }
 
-// carryOver drops the outcomes that the switch to the new input (src)
-// from the previous one (src_prev) makes uncertain, and src_prev with
-// them. It runs in the transaction that marks the new input imported, after
-// src's indexes are built.
+// carryOver gives the records of the new input (src) the outcomes they
+// had in the previous one (src_prev), except those the switch makes
+// uncertain, and drops src_prev. It runs in the transaction that marks
+// the new input imported, after src's indexes are built.
 func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error) {
 	exec := func(q string, args ...any) (int64, error) {
 		res, err := tx.ExecContext(ctx, q, args...)
@@ -114,11 +116,12 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 		}
 		return res.RowsAffected()
 	}
+	customers, addresses := ent(staging.EntityCustomers), ent(staging.EntityAddresses)
 	steps := []struct {
 		q    string
 		args []any
 	}{
-		{`CREATE TEMP TABLE stale(entity TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(entity, key)) WITHOUT ROWID`, nil},
+		{`CREATE TEMP TABLE stale(entity INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY(entity, key)) WITHOUT ROWID`, nil},
 		// Rows that changed or are gone (src_prev is read once; src by its
 		// unique index).
 		{`INSERT OR IGNORE INTO stale SELECT o.entity, o.key FROM src_prev o
@@ -127,12 +130,12 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 		// Children of a customer that changed.
 		{`INSERT OR IGNORE INTO stale SELECT s.entity, s.key FROM src s
 			JOIN stale c ON c.entity = ? AND c.key = s.cust
-			WHERE s.entity IN (?, ?, ?)`, []any{staging.EntityCustomers, staging.EntityAddresses, staging.EntityAttributeValues, staging.EntityFormFieldValues}},
+			WHERE s.entity IN (?, ?, ?)`, []any{customers, addresses, ent(staging.EntityAttributeValues), ent(staging.EntityFormFieldValues)}},
 		// Form fields of an address that changed (after the addresses of
 		// changed customers were added above).
 		{`INSERT OR IGNORE INTO stale SELECT s.entity, s.key FROM src s
 			JOIN stale a ON a.entity = ? AND a.key = s.ref
-			WHERE s.entity = ? AND s.ref != ''`, []any{staging.EntityAddresses, staging.EntityFormFieldValues}},
+			WHERE s.entity = ? AND s.ref != ''`, []any{addresses, ent(staging.EntityFormFieldValues)}},
 	}
 	for _, st := range steps {
 		if _, err := exec(st.q, st.args...); err != nil {
@@ -144,21 +147,23 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 	// (customerStep). And an address the target holds keeps its id, for
 	// --on-existing=update to write the changed address into it rather
 	// than add a second one (addressStep.settlePresent).
-	if _, err := exec(`INSERT OR REPLACE INTO meta(key, value) SELECT ?, '1' WHERE EXISTS (SELECT 1 FROM idmap i
+	if _, err := exec(`INSERT OR REPLACE INTO meta(key, value) SELECT ?, '1' WHERE EXISTS (SELECT 1 FROM src_prev i
 		JOIN stale s ON s.entity = i.entity AND s.key = i.key WHERE i.entity = ? AND i.target_id IS NOT NULL)`,
-		metaTargetHasCustomers, staging.EntityCustomers); err != nil {
+		metaTargetHasCustomers, customers); err != nil {
 		return 0, 0, err
 	}
-	if _, err := exec(`INSERT OR REPLACE INTO prev_targets(entity, key, target_id) SELECT i.entity, i.key, i.target_id FROM idmap i
+	if _, err := exec(`INSERT OR REPLACE INTO prev_targets(entity, key, target_id) SELECT i.entity, i.key, i.target_id FROM src_prev i
 		JOIN stale s ON s.entity = i.entity AND s.key = i.key
-		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, staging.EntityAddresses, staging.StatusRejected); err != nil {
+		WHERE i.entity = ? AND i.target_id IS NOT NULL AND i.status != ?`, addresses, stc(staging.StatusRejected)); err != nil {
 		return 0, 0, err
 	}
-	if dropped, err = exec(`DELETE FROM idmap WHERE EXISTS (SELECT 1 FROM stale WHERE stale.entity = idmap.entity AND stale.key = idmap.key)
-		OR NOT EXISTS (SELECT 1 FROM src WHERE src.entity = idmap.entity AND src.key = idmap.key)`); err != nil {
+	if kept, err = exec(`UPDATE src SET status = o.status, target_id = o.target_id, http_status = o.http_status, message = o.message, batch = o.batch
+		FROM src_prev o WHERE o.entity = src.entity AND o.key = src.key AND o.status IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM stale WHERE stale.entity = src.entity AND stale.key = src.key)`); err != nil {
 		return 0, 0, err
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM idmap`).Scan(&kept); err != nil {
+	var had int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM src_prev WHERE status IS NOT NULL`).Scan(&had); err != nil {
 		return 0, 0, err
 	}
 	for _, q := range []string{`DROP TABLE stale`, `DROP TABLE src_prev`} {
@@ -166,5 +171,5 @@ func carryOver(ctx context.Context, tx *sql.Tx) (kept, dropped int64, err error)
 			return 0, 0, err
 		}
 	}
-	return kept, dropped, nil
+	return kept, had - kept, nil
 }

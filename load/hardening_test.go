@@ -264,7 +264,16 @@ func TestChangedInputLoadsTheDelta(t *testing.T) {
 // it created are mapped as loaded (not found again as "existing"). And a
 // switch interrupted after the previous input was set aside is finished by
 // the next run, with the same carry-over.
+//
+// The switch may also have been begun by a bcetl of layout 2 (outcomes in
+// idmap, the previous input's rows in src_prev): the upgrade puts the
+// outcomes into src_prev's rows, and the switch carries them over alike.
 func TestChangedInputSettlesUnconfirmedWritesAndResumesTheSwitch(t *testing.T) {
+	t.Run("this layout", func(t *testing.T) { testSettleAndResumeSwitch(t, nil) })
+	t.Run("switch begun by layout 2", func(t *testing.T) { testSettleAndResumeSwitch(t, downgradeToV2) })
+}
+
+func testSettleAndResumeSwitch(t *testing.T, downgrade func(*testing.T, string)) {
 	in, out := t.TempDir(), t.TempDir()
 	spec := genSpec{customers: 10}
 	writeStaging(t, in, spec)
@@ -284,7 +293,7 @@ func TestChangedInputSettlesUnconfirmedWritesAndResumesTheSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`DELETE FROM idmap WHERE key IN ('c8', 'c9') OR key LIKE 'c8-%' OR key LIKE 'c9-%'`,
+		`UPDATE src SET status = NULL, target_id = NULL, http_status = NULL, message = NULL, batch = NULL WHERE key IN ('c8', 'c9') OR key LIKE 'c8-%' OR key LIKE 'c9-%'`,
 		`INSERT INTO batches(step, status, keys, emails, started) VALUES('customers', 'in-flight', '["c8","c9"]', '["c0000008@example.com","c0000009@example.com"]', '` + sent + `')`,
 	} {
 		if _, err := st.db.Exec(q); err != nil {
@@ -317,6 +326,9 @@ func TestChangedInputSettlesUnconfirmedWritesAndResumesTheSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
+	if downgrade != nil {
+		downgrade(t, statePath)
+	}
 	spec.customers = 13
 	want = writeStaging(t, in, spec)
 	before := srv.RequestCount()

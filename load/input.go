@@ -68,64 +68,68 @@ var importPragmas = []struct{ name, value string }{
 	{"wal_autocheckpoint", "10000"},
 }
 
-// The src.data of each entity (layout version 2, srcdata.go): the
-// staging row as JSON under short names, without what the row's own
-// columns already hold (its source key is src.key, its customer's
-// src.cust, an attribute's name and a value's attribute name src.ref,
-// a form field's address src.ref), without the fields the loader never
-// reads (the source store's ids, dates and counts, the country name, the
-// typed copies of a form field value) and without empty ones. Each type
-// has the fields of its staging type, and is converted from it, so a
-// field added there does not compile until it is given a tag here.
+// The src.data of each entity (layout version 3, srcdata.go): the
+// staging row as JSON under two- or three-letter names (STATE.md has
+// the legend; a million customers hold some four million of these rows),
+// without what the row's own columns already hold (its source key is
+// src.key, its customer's src.cust, an attribute's name and a value's
+// attribute name src.ref, a form field's address src.ref, a customer's
+// email src.ref when it is all lower case), without the fields the
+// loader never reads (the source store's ids, dates and counts, the
+// country name, the typed copies of a form field value) and without empty
+// ones. Each type has the fields of its staging type, and is converted
+// from it, so a field added there does not compile until it is given a
+// tag here. The queries that read data in SQL (json_extract) name these
+// names too.
 type (
 	srcAttribute struct {
 		SourceKey    string     `json:"-"`
 		ID           *int64     `json:"-"`
 		Name         string     `json:"-"`
-		Type         string     `json:"type,omitempty"`
+		Type         string     `json:"ty,omitempty"`
 		DateCreated  *time.Time `json:"-"`
 		DateModified *time.Time `json:"-"`
 	}
 	srcCustomer struct {
 		SourceKey                               string          `json:"-"`
 		ID                                      *int64          `json:"-"`
-		Email                                   string          `json:"email,omitempty"`
-		FirstName                               string          `json:"first,omitempty"`
-		LastName                                string          `json:"last,omitempty"`
-		Company                                 string          `json:"company,omitempty"`
-		Phone                                   string          `json:"phone,omitempty"`
-		Notes                                   string          `json:"notes,omitempty"`
-		TaxExemptCategory                       string          `json:"tax,omitempty"`
+		Email                                   string          `json:"em,omitempty"`
+		FirstName                               string          `json:"fn,omitempty"`
+		LastName                                string          `json:"ln,omitempty"`
+		Company                                 string          `json:"co,omitempty"`
+		Phone                                   string          `json:"ph,omitempty"`
+		Notes                                   string          `json:"nt,omitempty"`
+		TaxExemptCategory                       string          `json:"tx,omitempty"`
 		RegistrationIPAddress                   string          `json:"-"`
-		CustomerGroupID                         *int64          `json:"group_id,omitempty"`
-		CustomerGroupName                       string          `json:"group,omitempty"`
+		CustomerGroupID                         *int64          `json:"gid,omitempty"`
+		CustomerGroupName                       string          `json:"gn,omitempty"`
 		DateCreated                             *time.Time      `json:"-"`
 		DateModified                            *time.Time      `json:"-"`
 		AddressCount                            int32           `json:"-"`
 		AttributeCount                          int32           `json:"-"`
-		AcceptsProductReviewAbandonedCartEmails *bool           `json:"accepts,omitempty"`
-		ForcePasswordReset                      *bool           `json:"reset,omitempty"`
-		OriginChannelID                         *int64          `json:"origin,omitempty"`
-		ChannelIDs                              []int64         `json:"channels,omitempty"`
-		StoreCreditAmounts                      []staging.Money `json:"credit,omitempty"`
+		AcceptsProductReviewAbandonedCartEmails *bool           `json:"ac,omitempty"`
+		ForcePasswordReset                      *bool           `json:"rs,omitempty"`
+		OriginChannelID                         *int64          `json:"oc,omitempty"`
+		ChannelIDs                              []int64         `json:"ch,omitempty"`
+		StoreCreditAmounts                      []staging.Money `json:"sc,omitempty"`
 	}
 	srcAddress struct {
 		SourceKey         string `json:"-"`
 		ID                *int64 `json:"-"`
 		CustomerSourceKey string `json:"-"`
 		CustomerID        *int64 `json:"-"`
-		FirstName         string `json:"first,omitempty"`
-		LastName          string `json:"last,omitempty"`
-		Company           string `json:"company,omitempty"`
-		Address1          string `json:"addr1,omitempty"`
-		Address2          string `json:"addr2,omitempty"`
-		City              string `json:"city,omitempty"`
-		StateOrProvince   string `json:"state,omitempty"`
-		PostalCode        string `json:"zip,omitempty"`
+		FirstName         string `json:"fn,omitempty"`
+		LastName          string `json:"ln,omitempty"`
+		Company           string `json:"co,omitempty"`
+		Address1          string `json:"a1,omitempty"`
+		Address2          string `json:"a2,omitempty"`
+		City              string `json:"ci,omitempty"`
+		StateOrProvince   string `json:"st,omitempty"`
+		PostalCode        string `json:"pc,omitempty"`
 		Country           string `json:"-"`
-		CountryCode       string `json:"country,omitempty"`
-		Phone             string `json:"phone,omitempty"`
-		AddressType       string `json:"type,omitempty"`
+		CountryCode       string `json:"cc,omitempty"`
+		Phone             string `json:"ph,omitempty"`
+		AddressType       string `json:"ty,omitempty"`
 	}
 	srcAttributeValue struct {
 		SourceKey         string     `json:"-"`
@@ -134,8 +138,8 @@ type (
 		CustomerID        *int64     `json:"-"`
 		AttributeID       *int64     `json:"-"`
 		AttributeName     string     `json:"-"`
-		AttributeType     string     `json:"type,omitempty"`
-		AttributeValue    string     `json:"value,omitempty"`
+		AttributeType     string     `json:"ty,omitempty"`
+		AttributeValue    string     `json:"v,omitempty"`
 		DateCreated       *time.Time `json:"-"`
 		DateModified      *time.Time `json:"-"`
 	}
@@ -144,15 +148,15 @@ type (
 		CustomerSourceKey string `json:"-"`
 		// AddressSourceKey is src.ref when it is set and not empty; only
 		// a pointer to "" (which ref cannot tell from none) is kept here.
-		AddressSourceKey *string  `json:"address,omitempty"`
+		AddressSourceKey *string  `json:"ad,omitempty"`
 		CustomerID       *int64   `json:"-"`
 		AddressID        *int64   `json:"-"`
-		Name             string   `json:"name,omitempty"`
-		ValueType        string   `json:"type,omitempty"`
+		Name             string   `json:"n,omitempty"`
+		ValueType        string   `json:"ty,omitempty"`
 		ValueString      *string  `json:"-"`
 		ValueNumber      *float64 `json:"-"`
 		ValueArray       []string `json:"-"`
-		ValueJSON        string   `json:"json,omitempty"`
+		ValueJSON        string   `json:"j,omitempty"`
 	}
 )
 
@@ -290,20 +294,23 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 		chunk = make([]any, 0, 6*importRowsPerStmt)
 		return nil
 	}
-	add := func(key, cust, ref string, v any) error {
-		if key == "" {
-			return fmt.Errorf("%s: row %d has no source_key", staging.FileName(entity), seq+1)
-		}
-		b, err := encodeSrc(v)
+	put := func(key, cust, ref string, b []byte, err error) error {
 		if err != nil {
 			return err
 		}
-		chunk = append(chunk, entity, seq, key, cust, ref, b)
+		if key == "" {
+			return fmt.Errorf("%s: row %d has no source_key", staging.FileName(entity), seq+1)
+		}
+		chunk = append(chunk, ent(entity), seq, key, cust, ref, b)
 		seq++
 		if len(chunk) == cap(chunk) {
 			return send()
 		}
 		return nil
+	}
+	add := func(key, cust, ref string, v any) error {
+		b, err := encodeSrc(v)
+		return put(key, cust, ref, b, err)
 	}
 	in := func(e string) string { return filepath.Join(l.opts.In, staging.FileName(e)) }
 	for _, e := range []struct {
@@ -317,7 +324,8 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 		}},
 		{staging.EntityCustomers, func() error {
 			return scanIfExists(in(staging.EntityCustomers), func(r staging.Customer) error {
-				return add(r.SourceKey, "", strings.ToLower(r.Email), srcCustomer(r))
+				b, err := encodeCustomer(r)
+				return put(r.SourceKey, "", strings.ToLower(r.Email), b, err)
 			})
 		}},
 		{staging.EntityAddresses, func() error {
@@ -336,11 +344,8 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 				if r.AddressSourceKey != nil {
 					ref = *r.AddressSourceKey
 				}
-				f := srcFormFieldValue(r)
-				if ref != "" {
-					f.AddressSourceKey = nil // src.ref holds it
-				}
-				return add(r.SourceKey, r.CustomerSourceKey, ref, f)
+				b, err := encodeFormFieldValue(r)
+				return put(r.SourceKey, r.CustomerSourceKey, ref, b, err)
 			})
 		}},
 		// The store-to-store entities are few or small per row: their
@@ -478,7 +483,7 @@ func duplicateKey(ctx context.Context, tx *sql.Tx) error {
 	for _, e := range staging.Entities {
 		var key string
 		var n int
-		err := tx.QueryRowContext(ctx, `SELECT key, count(*) FROM src WHERE entity = ? GROUP BY key HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1`, e).Scan(&key, &n)
+		err := tx.QueryRowContext(ctx, `SELECT key, count(*) FROM src WHERE entity = ? GROUP BY key HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1`, ent(e)).Scan(&key, &n)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

@@ -140,3 +140,22 @@ func TestImportRefusesDuplicateKeys(t *testing.T) {
 		st.Close()
 	}
 }
+
+// A customer's email is left out of src.data when src.ref (its lower
+// case) is the same string, and kept when it is not; either way it reads
+// back as the source wrote it.
+func TestSrcDataKeepsTheEmailsCase(t *testing.T) {
+	for _, email := range []string{"plain@example.com", "Mixed@Example.COM", ""} {
+		b, err := encodeCustomer(staging.Customer{SourceKey: "k", Email: email, FirstName: "A"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept, want := strings.Contains(string(b), `"em"`), email != strings.ToLower(email); kept != want {
+			t.Errorf("%q: data %s keeps the email %v, want %v", email, b, kept, want)
+		}
+		c, err := decode[staging.Customer](srcRow{key: "k", ref: strings.ToLower(email), data: b})
+		if err != nil || c.Email != email || c.FirstName != "A" || c.SourceKey != "k" {
+			t.Errorf("%q: decoded %+v %v", email, c, err)
+		}
+	}
+}

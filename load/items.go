@@ -164,14 +164,12 @@ func (l *loader) decodeForm(r srcRow) (formItem, *outcome, error) {
 // million-customer load quadratic; the set is a page of customers, so
 // looking each one up in src_cust and sorting the few rows is cheap.
 const pendingChildren = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s INDEXED BY src_cust
-	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-	WHERE s.entity = ? AND s.cust IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`
+	WHERE s.entity = ? AND s.cust IN (SELECT value FROM json_each(?)) AND s.status IS NULL ORDER BY s.seq`
 
 // customersByKeys is the query for the pending rows of a set of source
 // keys (the set is a JSON array); INDEXED BY for the reason above.
 const customersByKeys = `SELECT s.seq, s.key, s.cust, s.ref, s.data FROM src s INDEXED BY src_key
-	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-	WHERE s.entity = ? AND s.key IN (SELECT value FROM json_each(?)) AND m.key IS NULL ORDER BY s.seq`
+	WHERE s.entity = ? AND s.key IN (SELECT value FROM json_each(?)) AND s.status IS NULL ORDER BY s.seq`
 
 // customerItems builds items for customer rows, with their pending
 // children; a form field value no request could carry is an outcome.
@@ -200,7 +198,7 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 		return nil, rejected, nil
 	}
 	kj, _ := json.Marshal(keys)
-	addrs, err := l.srcRows(ctx, pendingChildren, staging.EntityAddresses, string(kj))
+	addrs, err := l.srcRows(ctx, pendingChildren, ent(staging.EntityAddresses), string(kj))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,7 +218,7 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 		addrBy[r.key] = ai
 		by[r.cust].addrs = append(by[r.cust].addrs, ai)
 	}
-	vals, err := l.srcRows(ctx, pendingChildren, staging.EntityAttributeValues, string(kj))
+	vals, err := l.srcRows(ctx, pendingChildren, ent(staging.EntityAttributeValues), string(kj))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -231,7 +229,7 @@ func (l *loader) customerItems(ctx context.Context, rows []srcRow) ([]*custItem,
 		}
 		by[r.cust].vals = append(by[r.cust].vals, v)
 	}
-	forms, err := l.srcRows(ctx, pendingChildren, staging.EntityFormFieldValues, string(kj))
+	forms, err := l.srcRows(ctx, pendingChildren, ent(staging.EntityFormFieldValues), string(kj))
 	if err != nil {
 		return nil, nil, err
 	}

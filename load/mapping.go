@@ -114,7 +114,7 @@ func (l *loader) readTarget(ctx context.Context) error {
 		}
 		tm.custFields, tm.addrFields = setOf(ff.CustomerFieldNames()), setOf(ff.AddressFieldNames())
 	}
-	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ?`, staging.EntityCustomerGroups)
+	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ?`, ent(staging.EntityCustomerGroups))
 	if err != nil {
 		return err
 	}
@@ -149,10 +149,10 @@ func (l *loader) mappingNeeds(ctx context.Context) (needs, error) {
 	var n needs
 	err := l.st.db.QueryRowContext(ctx, `SELECT
 		EXISTS(SELECT 1 FROM src WHERE entity = ?1) OR EXISTS(SELECT 1 FROM src WHERE entity = ?2 AND
-			(coalesce(json_extract(data, '$.group_id'), 0) != 0 OR json_extract(data, '$.group') IS NOT NULL)),
-		EXISTS(SELECT 1 FROM src WHERE (entity = ?2 AND (json_extract(data, '$.channels') IS NOT NULL OR
-			json_extract(data, '$.origin') IS NOT NULL)) OR (entity = ?3 AND coalesce(json_extract(data, '$.ChannelID'), 0) != 0))`,
-		staging.EntityCustomerGroups, staging.EntityCustomers, staging.EntitySubscribers).Scan(&n.groups, &n.channels)
+			(coalesce(json_extract(data, '$.gid'), 0) != 0 OR json_extract(data, '$.gn') IS NOT NULL)),
+		EXISTS(SELECT 1 FROM src WHERE (entity = ?2 AND (json_extract(data, '$.ch') IS NOT NULL OR
+			json_extract(data, '$.oc') IS NOT NULL)) OR (entity = ?3 AND coalesce(json_extract(data, '$.ChannelID'), 0) != 0))`,
+		ent(staging.EntityCustomerGroups), ent(staging.EntityCustomers), ent(staging.EntitySubscribers)).Scan(&n.groups, &n.channels)
 	return n, err
 }
 
@@ -343,10 +343,10 @@ func (l *loader) planMappingRequests(ctx context.Context, r map[string]int64) er
 	}
 	var countries, groups, metas, subs, consents int64
 	err = l.st.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(DISTINCT json_extract(data, '$.country')) FROM src WHERE entity = ?1 AND json_extract(data, '$.state') IS NOT NULL),
+		(SELECT count(DISTINCT json_extract(data, '$.cc')) FROM src WHERE entity = ?1 AND json_extract(data, '$.st') IS NOT NULL),
 		(SELECT count(*) FROM src WHERE entity = ?2), (SELECT count(*) FROM src WHERE entity = ?3),
 		(SELECT count(*) FROM src WHERE entity = ?4), (SELECT count(*) FROM src WHERE entity = ?5)`,
-		staging.EntityAddresses, staging.EntityCustomerGroups, staging.EntityMetafields, staging.EntitySubscribers, staging.EntityConsents).
+		ent(staging.EntityAddresses), ent(staging.EntityCustomerGroups), ent(staging.EntityMetafields), ent(staging.EntitySubscribers), ent(staging.EntityConsents)).
 		Scan(&countries, &groups, &metas, &subs, &consents)
 	if err != nil {
 		return err
@@ -373,7 +373,7 @@ func (l *loader) groupNamesToCreate(ctx context.Context) []string {
 		have[strings.ToLower(g.Name)] = true
 	}
 	var out []string
-	rows, err := l.st.db.QueryContext(ctx, `SELECT DISTINCT ref FROM src WHERE entity = ? ORDER BY ref`, staging.EntityCustomerGroups)
+	rows, err := l.st.db.QueryContext(ctx, `SELECT DISTINCT ref FROM src WHERE entity = ? ORDER BY ref`, ent(staging.EntityCustomerGroups))
 	if err != nil {
 		return nil
 	}

@@ -32,9 +32,8 @@ type pendingQuery struct {
 // outcome and whose customer was loaded or updated.
 func pendingOfCustomers(entity staging.Entity) pendingQuery {
 	return pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, c.target_id FROM src s
-		JOIN idmap c ON c.entity = ?1 AND c.key = s.cust AND c.status IN (?2, ?3)
-		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		WHERE s.entity = ?4 AND m.key IS NULL`, []any{staging.EntityCustomers, staging.StatusLoaded, staging.StatusUpdated, entity}}
+		JOIN src c ON c.entity = ?1 AND c.key = s.cust AND c.status IN (?2, ?3)
+		WHERE s.entity = ?4 AND s.status IS NULL`, []any{ent(staging.EntityCustomers), stc(staging.StatusLoaded), stc(staging.StatusUpdated), ent(entity)}}
 }
 
 // where is q with a condition appended: cond's ?s are numbered after q's.

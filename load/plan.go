@@ -45,13 +45,13 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 // overflow counts the records beyond the first ten per customer.
 func (l *loader) overflow(ctx context.Context, entity string) (int64, error) {
 	var n int64
-	err := l.st.db.QueryRowContext(ctx, `SELECT coalesce(sum(max(n - 10, 0)), 0) FROM (SELECT count(*) AS n FROM src WHERE entity = ? GROUP BY cust)`, entity).Scan(&n)
+	err := l.st.db.QueryRowContext(ctx, `SELECT coalesce(sum(max(n - 10, 0)), 0) FROM (SELECT count(*) AS n FROM src WHERE entity = ? GROUP BY cust)`, ent(entity)).Scan(&n)
 	return n, err
 }
 
 func (l *loader) entityCount(ctx context.Context, entity string) (int64, error) {
 	var n int64
-	err := l.st.db.QueryRowContext(ctx, `SELECT count(*) FROM src WHERE entity = ?`, entity).Scan(&n)
+	err := l.st.db.QueryRowContext(ctx, `SELECT count(*) FROM src WHERE entity = ?`, ent(entity)).Scan(&n)
 	return n, err
 }
 
@@ -170,8 +170,7 @@ func (l *loader) planExisting(ctx context.Context, p *Plan) error {
 	if p.TargetCustomers == 0 {
 		return nil
 	}
-	rows, err := l.st.db.QueryContext(ctx, `SELECT s.ref FROM src s LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-		WHERE s.entity = ? AND m.key IS NULL ORDER BY s.seq`, staging.EntityCustomers)
+	rows, err := l.st.db.QueryContext(ctx, `SELECT s.ref FROM src s WHERE s.entity = ? AND s.status IS NULL ORDER BY s.seq`, ent(staging.EntityCustomers))
 	if err != nil {
 		return err
 	}
@@ -227,17 +226,18 @@ func (l *loader) validate(ctx context.Context, p *Plan, types map[string]string)
 			p.Problems = append(p.Problems, entity+" "+key+": "+msg)
 		}
 	}
-	rows, err := l.st.db.QueryContext(ctx, `SELECT entity, seq, key, cust, ref, data FROM src WHERE entity != ? ORDER BY entity, seq`, staging.EntityAttributes)
+	rows, err := l.st.db.QueryContext(ctx, `SELECT entity, seq, key, cust, ref, data FROM src WHERE entity != ? ORDER BY entity, seq`, ent(staging.EntityAttributes))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r srcRow
-		var entity string
-		if err := rows.Scan(&entity, &r.seq, &r.key, &r.cust, &r.ref, &r.data); err != nil {
+		var code entityCol
+		if err := rows.Scan(&code, &r.seq, &r.key, &r.cust, &r.ref, &r.data); err != nil {
 			return err
 		}
+		entity := staging.Entity(code)
 		switch entity {
 		case staging.EntityCustomers:
 			c, err := decode[staging.Customer](r)

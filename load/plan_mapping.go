@@ -60,7 +60,7 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 	p.Mapping = m
 	tm := l.tm
 	byName := map[string]*GroupPlan{}
-	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ? ORDER BY seq`, staging.EntityCustomerGroups)
+	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ? ORDER BY seq`, ent(staging.EntityCustomerGroups))
 	if err != nil {
 		return err
 	}
@@ -89,8 +89,8 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 		byName[strings.ToLower(g.Name)] = gp
 		m.Groups = append(m.Groups, gp.self())
 	}
-	q, err := l.st.db.QueryContext(ctx, `SELECT coalesce(json_extract(data, '$.group'), ''), coalesce(json_extract(data, '$.group_id'), 0), count(*)
-		FROM src WHERE entity = ? GROUP BY 1, 2`, staging.EntityCustomers)
+	q, err := l.st.db.QueryContext(ctx, `SELECT coalesce(json_extract(data, '$.gn'), ''), coalesce(json_extract(data, '$.gid'), 0), count(*)
+		FROM src WHERE entity = ? GROUP BY 1, 2`, ent(staging.EntityCustomers))
 	if err != nil {
 		return err
 	}
@@ -122,9 +122,9 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 	m.Groups = append(m.Groups, orphans...)
 
 	q, err = l.st.db.QueryContext(ctx, `SELECT ch, count(DISTINCT k) FROM (
-		SELECT src.key AS k, j.value AS ch FROM src, json_each(src.data, '$.channels') j WHERE src.entity = ?1
-		UNION ALL SELECT key, json_extract(data, '$.origin') FROM src WHERE entity = ?1 AND json_extract(data, '$.origin') IS NOT NULL)
-		GROUP BY ch ORDER BY ch`, staging.EntityCustomers)
+		SELECT src.key AS k, j.value AS ch FROM src, json_each(src.data, '$.ch') j WHERE src.entity = ?1
+		UNION ALL SELECT key, json_extract(data, '$.oc') FROM src WHERE entity = ?1 AND json_extract(data, '$.oc') IS NOT NULL)
+		GROUP BY ch ORDER BY ch`, ent(staging.EntityCustomers))
 	if err != nil {
 		return err
 	}
@@ -141,8 +141,8 @@ func (l *loader) planMapping(ctx context.Context, p *Plan) error {
 		return err
 	}
 
-	q, err = l.st.db.QueryContext(ctx, `SELECT ref != '', coalesce(json_extract(data, '$.name'), ''), count(*) FROM src WHERE entity = ? GROUP BY 1, 2 ORDER BY 1, 2`,
-		staging.EntityFormFieldValues)
+	q, err = l.st.db.QueryContext(ctx, `SELECT ref != '', coalesce(json_extract(data, '$.n'), ''), count(*) FROM src WHERE entity = ? GROUP BY 1, 2 ORDER BY 1, 2`,
+		ent(staging.EntityFormFieldValues))
 	if err != nil {
 		return err
 	}

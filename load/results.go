@@ -158,13 +158,12 @@ func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
 	if r.rejectedAddresses == 0 {
 		return nil
 	}
-	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, a.message FROM idmap a
-		JOIN src sa ON sa.entity = ?1 AND sa.key = a.key
-		JOIN src f ON f.entity = ?2 AND f.cust = sa.cust AND f.ref = a.key
-		LEFT JOIN idmap c ON c.entity = ?3 AND c.key = f.cust
-		WHERE a.entity = ?1 AND a.status = ?4 AND (c.status IS NULL OR c.status NOT IN (?4, ?5))
-		AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = ?2 AND m.key = f.key)`,
-		staging.EntityAddresses, staging.EntityFormFieldValues, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)
+	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, coalesce(am.text, '') FROM src a
+		LEFT JOIN messages am ON am.id = a.message
+		JOIN src f ON f.entity = ?2 AND f.cust = a.cust AND f.ref = a.key
+		LEFT JOIN src c ON c.entity = ?3 AND c.key = f.cust
+		WHERE a.entity = ?1 AND a.status = ?4 AND (c.status IS NULL OR c.status NOT IN (?4, ?5)) AND f.status IS NULL`,
+		ent(staging.EntityAddresses), ent(staging.EntityFormFieldValues), ent(staging.EntityCustomers), stc(staging.StatusRejected), stc(staging.StatusSkipped))
 	if err != nil {
 		return err
 	}
@@ -188,26 +187,27 @@ func (l *loader) customersChildren(ctx context.Context, r *resultStream) error {
 	var children []any
 	for _, e := range staging.Entities {
 		if e != staging.EntityCustomers && e != staging.EntityAttributes && e != staging.EntityCustomerGroups {
-			children = append(children, e)
+			children = append(children, ent(e))
 		}
 	}
-	q := `SELECT s.entity, s.key, c.status, c.http_status, c.message FROM idmap c
+	q := `SELECT s.entity, s.key, c.status, c.http_status, coalesce(cm.text, '') FROM src c
+		LEFT JOIN messages cm ON cm.id = c.message
 		JOIN src s ON s.entity IN (?` + strings.Repeat(",?", len(children)-1) + `) AND s.cust = c.key
-		WHERE c.entity = ? AND c.status IN (?, ?)
-		AND NOT EXISTS (SELECT 1 FROM idmap m WHERE m.entity = s.entity AND m.key = s.key)`
-	crows, err := l.st.db.QueryContext(ctx, q, append(children, staging.EntityCustomers, staging.StatusRejected, staging.StatusSkipped)...)
+		WHERE c.entity = ? AND c.status IN (?, ?) AND s.status IS NULL`
+	crows, err := l.st.db.QueryContext(ctx, q, append(children, ent(staging.EntityCustomers), stc(staging.StatusRejected), stc(staging.StatusSkipped))...)
 	if err != nil {
 		return err
 	}
 	for crows.Next() {
-		var entity, key, msg string
-		var st staging.Status
-		var hs int64
+		var entity entityCol
+		var key, msg string
+		var st statusCol
+		var hs sql.NullInt64
 		if err := crows.Scan(&entity, &key, &st, &hs, &msg); err != nil {
 			crows.Close()
 			return err
 		}
-		r.put(parentResult(entity, key, st, hs, msg))
+		r.put(parentResult(staging.Entity(entity), key, staging.Status(st), hs.Int64, msg))
 	}
 	crows.Close()
 	if err := crows.Err(); err != nil {
@@ -227,7 +227,7 @@ func parentResult(entity, key string, customer staging.Status, httpStatus int64,
 }
 
 // writeResults streams results.parquet from the state file. The row set is
-// driven by src (the input), never by idmap, so there is one row per input
+// driven by src (the input), one row per src row, so there is one per input
 // record however the batches went.
 func (l *loader) writeResults(ctx context.Context) (string, map[string]map[staging.Status]int64, error) {
 	path := ResultsPath(l.opts.StatePath)
@@ -251,16 +251,16 @@ func (l *loader) writeResults(ctx context.Context) (string, map[string]map[stagi
 
 func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Writer[Result], counts map[staging.Status]int64) error {
 	rows, err := l.st.db.QueryContext(ctx, `SELECT s.key, s.cust, s.ref,
-			m.status, m.target_id, m.http_status, m.message,
-			cs.key IS NOT NULL, c.status, c.http_status, c.message,
-			ad.key IS NOT NULL, a.status, a.http_status, a.message
+			s.status, s.target_id, s.http_status, m.text,
+			cs.key IS NOT NULL, cs.status, cs.http_status, cm.text,
+			ad.key IS NOT NULL, ad.status, ad.http_status, am.text
 		FROM src s
-		LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
+		LEFT JOIN messages m ON m.id = s.message
 		LEFT JOIN src cs ON s.cust != '' AND cs.entity = ?1 AND cs.key = s.cust
-		LEFT JOIN idmap c ON s.cust != '' AND c.entity = ?1 AND c.key = s.cust
+		LEFT JOIN messages cm ON cm.id = cs.message
 		LEFT JOIN src ad ON s.entity = ?2 AND s.ref != '' AND ad.entity = ?3 AND ad.key = s.ref
-		LEFT JOIN idmap a ON s.entity = ?2 AND s.ref != '' AND a.entity = ?3 AND a.key = s.ref
-		WHERE s.entity = ?4 ORDER BY s.seq`, staging.EntityCustomers, staging.EntityFormFieldValues, staging.EntityAddresses, entity)
+		LEFT JOIN messages am ON am.id = ad.message
+		WHERE s.entity = ?4 ORDER BY s.seq`, ent(staging.EntityCustomers), ent(staging.EntityFormFieldValues), ent(staging.EntityAddresses), ent(entity))
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Wr
 	buf := make([]Result, 0, 1024)
 	for rows.Next() {
 		var key, cust, ref string
-		var st, cst, ast sql.Null[staging.Status]
+		var st, cst, ast statusCol
 		var msg, cmsg, amsg sql.NullString
 		var target sql.NullInt64
 		var hs, chs, ahs sql.NullInt64
@@ -278,19 +278,19 @@ func (l *loader) entityResults(ctx context.Context, entity string, w *staging.Wr
 		}
 		r := Result{Entity: entity, SourceKey: key}
 		switch {
-		case st.Valid:
-			r.Status, r.HTTPStatus, r.Message = st.V, int32(hs.Int64), msg.String
+		case st != "":
+			r.Status, r.HTTPStatus, r.Message = staging.Status(st), int32(hs.Int64), msg.String
 			if target.Valid {
 				id := target.Int64
 				r.TargetID = &id
 			}
 		case cust != "" && !custIn:
 			r.Status, r.Message = staging.StatusRejected, "customer "+cust+" is not in the input"
-		case cst.V == staging.StatusRejected || cst.V == staging.StatusSkipped:
-			r = parentResult(entity, key, cst.V, chs.Int64, cmsg.String)
+		case staging.Status(cst) == staging.StatusRejected || staging.Status(cst) == staging.StatusSkipped:
+			r = parentResult(entity, key, staging.Status(cst), chs.Int64, cmsg.String)
 		case entity == staging.EntityFormFieldValues && ref != "" && !addrIn:
 			r.Status, r.Message = staging.StatusRejected, "address "+ref+" is not in the input"
-		case ast.V == staging.StatusRejected:
+		case staging.Status(ast) == staging.StatusRejected:
 			r.Status, r.HTTPStatus, r.Message = staging.StatusRejected, int32(ahs.Int64), "address rejected: "+amsg.String
 		default:
 			r.Status, r.Message = staging.StatusPending, "not loaded yet: run the same command again to resume"

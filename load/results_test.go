@@ -135,6 +135,7 @@ func TestReplacedOutcomeRebuildsTheResults(t *testing.T) {
 	}
 	defer st.results.abort()
 	first := batchOutcomes(0)
+	seedRecords(t, st, first)
 	if err := st.record(first...); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package load
 
 import (
+	"strings"
+
 	json "github.com/goccy/go-json"
 
 	"github.com/bcetl/bcetl/internal/staging"
@@ -17,6 +19,27 @@ import (
 // store-to-store entity's staging row kept whole.
 func encodeSrc(v any) ([]byte, error) { return json.Marshal(v) }
 
+// encodeCustomer is a customer's src.data: without its email when src.ref
+// (the email in lower case) is the same string; decode puts it back.
+func encodeCustomer(r staging.Customer) ([]byte, error) {
+	c := srcCustomer(r)
+	if c.Email == strings.ToLower(c.Email) {
+		c.Email = ""
+	}
+	return encodeSrc(c)
+}
+
+// encodeFormFieldValue is a form field value's src.data: without its
+// address's key when src.ref holds it (only a pointer to "", which ref
+// cannot tell from none, is kept).
+func encodeFormFieldValue(r staging.FormFieldValue) ([]byte, error) {
+	f := srcFormFieldValue(r)
+	if f.AddressSourceKey != nil && *f.AddressSourceKey != "" {
+		f.AddressSourceKey = nil
+	}
+	return encodeSrc(f)
+}
+
 // decode reads the staging row of r back: its data, and what the row's
 // columns hold (the source key, the customer, the ref).
 func decode[T any](r srcRow) (T, error) {
@@ -28,6 +51,9 @@ func decode[T any](r srcRow) (T, error) {
 		err = json.Unmarshal(r.data, &c)
 		*p = staging.Customer(c)
 		p.SourceKey = r.key
+		if p.Email == "" {
+			p.Email = r.ref // the import left out an email its lower case is
+		}
 	case *staging.Address:
 		var a srcAddress
 		err = json.Unmarshal(r.data, &a)

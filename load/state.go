@@ -16,23 +16,33 @@ import (
 	_ "modernc.org/sqlite" // driver "sqlite"
 )
 
-// The state file is one SQLite database (see STATE.md). Its tables:
+// The state file is one SQLite database (see STATE.md). Its tables
+// (layout version 3):
 //
 //	meta     key/value: input fingerprint, import done, options
 //	src      the input rows, imported once from the staging directory, so
 //	         that a customer and its children can be fetched together
 //	         without holding the whole input in memory; its indexes
-//	         (srcIndexes) are built by the import, after the rows
-//	idmap    one row per input record that has an outcome: the source key,
-//	         the target id, the status and the API's answer
+//	         (srcIndexes) are built by the import, after the rows. Each
+//	         row also holds the record's outcome once it has one: the
+//	         status, the target id and the API's answer (NULL status: none
+//	         yet)
+//	messages the API's answers, each once (src.message is its id)
+//	entities, statuses  the names of the codes src stores (state_codes.go)
 //	batches  one row per write request: in-flight before it is sent,
 //	         done/failed/reconciled after
 //	prev_targets  the target id an address had before a changed input
 //	         dropped its outcome (delta.go), for --on-existing=update
 //
+// and the view outcomes, src's outcomes under names, for a person with
+// the sqlite3 shell.
+//
 // Every write is a short transaction on a single connection: the loader's
 // workers serialise on it, which is far cheaper than the HTTP round trips
 // they wait on, and it rules out SQLITE_BUSY between our own goroutines.
+//
+// schema is the version-1 layout, the first step of stateLayout
+// (state_version.go), never edited; later steps change it.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS src(
@@ -73,6 +83,32 @@ CREATE TABLE IF NOT EXISTS prev_targets(
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS batches_status ON batches(status) WHERE status = '` + string(batchInFlight) + `';
 `
+
+// srcTable creates src as layout version 3 has it (named table: src, or
+// a new src beside the previous input's, delta.go). Records and outcomes
+// in one row: an outcome costs its five columns, not a second copy of
+// the entity and the key in another table and its index.
+func srcTable(table string) string {
+	return `CREATE TABLE ` + table + `(
+	entity      INTEGER NOT NULL, -- entities.code
+	seq         INTEGER NOT NULL, -- input order
+	key         TEXT NOT NULL,    -- source key
+	cust        TEXT NOT NULL DEFAULT '',
+	ref         TEXT NOT NULL DEFAULT '',
+	data        BLOB NOT NULL,
+	status      INTEGER,          -- statuses.code; NULL: no outcome yet
+	target_id   INTEGER,
+	http_status INTEGER,
+	message     INTEGER,          -- messages.id; NULL: none
+	batch       INTEGER,
+	PRIMARY KEY(entity, seq)
+) WITHOUT ROWID`
+}
+
+// outcomesView is src's outcomes under names.
+const outcomesView = `CREATE VIEW outcomes AS
+SELECT e.name AS entity, s.key, t.name AS status, s.target_id, s.http_status, coalesce(m.text, '') AS message, s.batch
+FROM src s JOIN entities e ON e.code = s.entity JOIN statuses t ON t.code = s.status LEFT JOIN messages m ON m.id = s.message`
 
 // batchStatus is a write request's status in the batches table. Record
 // statuses are staging.Status: the id map, the results and the ledger
@@ -158,7 +194,7 @@ func (s *state) setMeta(ctx context.Context, key, value string) error {
 
 const setMetaSQL = `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`
 
-// outcome is one idmap row to write.
+// outcome is one record's outcome to write.
 type outcome struct {
 	entity  staging.Entity
 	key     string
@@ -213,16 +249,23 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 	// forbids it) shows as fewer rows inserted than given: the chunk is
 	// then written by UPDATE, and the streamed results, which would hold
 	// two rows for the record, are told (results.go).
+	msgs, err := s.messageIDs(tx, outs)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
 	for chunk := range slices.Chunk(outs, outcomesPerInsert) {
 		args := make([]any, 0, 7*len(chunk))
 		for _, o := range chunk {
-			var target any
+			var target, msg any
 			if o.target != 0 {
 				target = o.target
 			}
-			args = append(args, o.entity, o.key, o.status, target, o.http, s.scrub(o.message), b)
+			if o.message != "" {
+				msg = msgs[o.message]
+			}
+			args = append(args, ent(o.entity), o.key, stc(o.status), target, o.http, msg, b)
 		}
-		res, err := tx.Exec(insertOutcomes(len(chunk)), args...)
+		res, err := tx.Exec(writeOutcomes(len(chunk)), args...)
 		var n int64
 		if err == nil {
 			n, err = res.RowsAffected()
@@ -231,8 +274,14 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 			replaced = true
 			for k := range chunk {
 				a := args[7*k : 7*k+7]
-				if _, err = tx.Exec(`UPDATE idmap SET status = ?, target_id = ?, http_status = ?, message = ?, batch = ? WHERE entity = ? AND key = ?`,
+				if res, err = tx.Exec(`UPDATE src SET status = ?, target_id = ?, http_status = ?, message = ?, batch = ? WHERE entity = ? AND key = ?`,
 					a[2], a[3], a[4], a[5], a[6], a[0], a[1]); err != nil {
+					break
+				}
+				if n, err = res.RowsAffected(); err == nil && n == 0 {
+					// Every outcome is a record of the input: one that is not
+					// there is a bug, never to be dropped without a word.
+					err = fmt.Errorf("an outcome for %s %q, which the input does not hold", chunk[k].entity, chunk[k].key)
 					break
 				}
 			}
@@ -242,7 +291,10 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 		}
 	}
 	if batch != 0 {
-		if _, err := tx.Exec(`UPDATE batches SET status = ?, finished = ?, http_status = ?, message = ? WHERE id = ?`,
+		// A settled batch's emails are read no more (only an in-flight
+		// one's are, to reconcile it): one copy of each address fewer in
+		// the file, and some twenty bytes per customer.
+		if _, err := tx.Exec(`UPDATE batches SET status = ?, finished = ?, http_status = ?, message = ?, emails = '[]' WHERE id = ?`,
 			status, time.Now().UTC().Format(time.RFC3339Nano), httpStatus, s.scrub(msg), batch); err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
@@ -259,14 +311,42 @@ func (s *state) finish(batch int64, status batchStatus, httpStatus int, msg stri
 	return nil
 }
 
-// outcomesPerInsert is how many outcomes one INSERT writes at most.
+// outcomesPerInsert is how many outcomes one statement writes at most.
 const outcomesPerInsert = 100
 
-// insertOutcomes is an INSERT of n outcomes that keeps a record's
-// existing outcome (see finish).
-func insertOutcomes(n int) string {
-	return `INSERT INTO idmap(entity, key, status, target_id, http_status, message, batch) VALUES ` +
-		strings.Repeat("(?,?,?,?,?,?,?),", n-1) + `(?,?,?,?,?,?,?) ON CONFLICT(entity, key) DO NOTHING`
+// writeOutcomes is an UPDATE of src that gives n records their outcome,
+// keeping the one a record already has (see finish).
+func writeOutcomes(n int) string {
+	return `WITH o(entity, key, status, target_id, http_status, message, batch) AS (VALUES ` +
+		strings.Repeat("(?,?,?,?,?,?,?),", n-1) + `(?,?,?,?,?,?,?))
+	UPDATE src SET status = o.status, target_id = o.target_id, http_status = o.http_status, message = o.message, batch = o.batch
+	FROM o WHERE src.entity = o.entity AND src.key = o.key AND src.status IS NULL`
+}
+
+// messageIDs stores the distinct messages of outs in the messages table
+// (scrubbed) and returns each one's id, by the message as given. A
+// refusal is worded per field, not per record, so a thousand records
+// refused for one reason share one row.
+func (s *state) messageIDs(tx *sql.Tx, outs []outcome) (map[string]int64, error) {
+	var ids map[string]int64
+	for _, o := range outs {
+		if o.message == "" {
+			continue
+		}
+		if _, ok := ids[o.message]; ok {
+			continue
+		}
+		if ids == nil {
+			ids = map[string]int64{}
+		}
+		var id int64
+		if err := tx.QueryRow(`INSERT INTO messages(text) VALUES(?) ON CONFLICT(text) DO UPDATE SET text = excluded.text RETURNING id`,
+			s.scrub(o.message)).Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[o.message] = id
+	}
+	return ids, nil
 }
 
 // record writes outcomes that no batch row stands for.
@@ -312,10 +392,30 @@ func (s *state) inflight(ctx context.Context, step staging.Entity) ([]inflight, 
 // targetID returns the mapped id and status of a record ("" when none).
 func (s *state) targetID(ctx context.Context, entity staging.Entity, key string) (int64, staging.Status, error) {
 	var id sql.NullInt64
-	var st staging.Status
-	err := s.db.QueryRowContext(ctx, `SELECT target_id, status FROM idmap WHERE entity = ? AND key = ?`, entity, key).Scan(&id, &st)
+	var st statusCol
+	err := s.db.QueryRowContext(ctx, `SELECT target_id, status FROM src WHERE entity = ? AND key = ?`, ent(entity), key).Scan(&id, &st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil
 	}
-	return id.Int64, st, err
+	return id.Int64, staging.Status(st), err
+}
+
+// rejectAll gives every record of entity whose ref is ref, and that has
+// no outcome yet, the outcome rejected with msg (an attribute value whose
+// attribute the target refused).
+func (s *state) rejectAll(ctx context.Context, entity staging.Entity, ref, msg string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	defer tx.Rollback()
+	ids, err := s.messageIDs(tx, []outcome{{message: msg}})
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE src SET status = ?, http_status = 0, message = ? WHERE entity = ? AND ref = ? AND status IS NULL`,
+		stc(staging.StatusRejected), ids[msg], ent(entity), ref); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	return tx.Commit()
 }

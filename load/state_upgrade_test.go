@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	stdjson "encoding/json"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
@@ -95,14 +96,138 @@ type (
 	}
 )
 
-// downgradeToV1 rewrites a state file as layout version 1 wrote it: every
-// src.data in the version-1 format, user_version 1.
-func downgradeToV1(t *testing.T, path string) {
+// openDowngrade opens path and rebuilds the tables of layout version 2
+// that version 3 changed from version 3's: entities and statuses by name,
+// the outcomes in idmap, each with its message. The outcomes are src's,
+// or src_prev's while a switch to a new input is under way.
+func openDowngrade(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	has := func(name string) bool {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = ?`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	indexed := has("src_key")
+	owner := "src"
+	if has("src_prev") {
+		owner = "src_prev"
+	}
+	qs := []string{
+		`CREATE TABLE idmap(entity TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, target_id INTEGER,
+			http_status INTEGER NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '', batch INTEGER, PRIMARY KEY(entity, key)) WITHOUT ROWID`,
+		`INSERT INTO idmap SELECT e.name, s.key, t.name, s.target_id, coalesce(s.http_status, 0), coalesce(m.text, ''), s.batch
+			FROM ` + owner + ` s JOIN entities e ON e.code = s.entity JOIN statuses t ON t.code = s.status LEFT JOIN messages m ON m.id = s.message`,
+		`DROP VIEW outcomes`, `DROP INDEX IF EXISTS src_key`, `DROP INDEX IF EXISTS src_cust`,
+	}
+	for _, table := range []string{"src", "src_prev"} {
+		if !has(table) {
+			continue
+		}
+		qs = append(qs, `ALTER TABLE `+table+` RENAME TO `+table+`_v3`,
+			`CREATE TABLE `+table+`(entity TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, cust TEXT NOT NULL DEFAULT '',
+				ref TEXT NOT NULL DEFAULT '', data BLOB NOT NULL, PRIMARY KEY(entity, seq)) WITHOUT ROWID`,
+			`INSERT INTO `+table+` SELECT e.name, s.seq, s.key, s.cust, s.ref, s.data FROM `+table+`_v3 s JOIN entities e ON e.code = s.entity`,
+			`DROP TABLE `+table+`_v3`)
+	}
+	if indexed {
+		qs = append(qs, `CREATE UNIQUE INDEX src_key ON src(entity, key)`, `CREATE INDEX src_cust ON src(entity, cust, seq)`)
+	}
+	qs = append(qs, `ALTER TABLE prev_targets RENAME TO prev_targets_v3`,
+		`CREATE TABLE prev_targets(entity TEXT NOT NULL, key TEXT NOT NULL, target_id INTEGER NOT NULL, PRIMARY KEY(entity, key)) WITHOUT ROWID`,
+		`INSERT INTO prev_targets SELECT e.name, p.key, p.target_id FROM prev_targets_v3 p JOIN entities e ON e.code = p.entity`,
+		`DROP TABLE prev_targets_v3`, `DROP TABLE entities`, `DROP TABLE statuses`, `DROP TABLE messages`)
+	for _, q := range qs {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return db
+}
+
+// downgradeToV2 rewrites a state file as layout version 2 wrote it:
+// v2Layout's tables, src.data under version 2's names and every
+// customer's with its email, user_version 2.
+func downgradeToV2(t *testing.T, path string) {
+	t.Helper()
+	db := openDowngrade(t, path)
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'src_prev'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	rewriteV2Data(t, db, "src")
+	if n > 0 {
+		rewriteV2Data(t, db, "src_prev")
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 2`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rewriteV2Data rewrites table's data under version 2's names.
+func rewriteV2Data(t *testing.T, db *sql.DB, table string) {
+	t.Helper()
+	rows, err := db.Query(`SELECT entity, seq, ref, data FROM ` + table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type upd struct {
+		entity string
+		seq    int64
+		data   []byte
+	}
+	var ups []upd
+	for rows.Next() {
+		var u upd
+		var ref string
+		var data []byte
+		if err := rows.Scan(&u.entity, &u.seq, &ref, &data); err != nil {
+			t.Fatal(err)
+		}
+		names, ok := v2Names[u.entity]
+		if !ok {
+			continue
+		}
+		var fields map[string]stdjson.RawMessage
+		if err := stdjson.Unmarshal(data, &fields); err != nil {
+			t.Fatal(err)
+		}
+		v2 := map[string]stdjson.RawMessage{}
+		for k, v := range fields {
+			n, ok := names[k]
+			if !ok {
+				t.Fatalf("%s data %s: no version-2 name for %q", u.entity, data, k)
+			}
+			v2[n] = v
+		}
+		if _, ok := v2["email"]; !ok && u.entity == staging.EntityCustomers && ref != "" {
+			v2["email"], _ = stdjson.Marshal(ref)
+		}
+		if u.data, err = stdjson.Marshal(v2); err != nil {
+			t.Fatal(err)
+		}
+		ups = append(ups, u)
+	}
+	rows.Close()
+	for _, u := range ups {
+		if _, err := db.Exec(`UPDATE `+table+` SET data = ? WHERE entity = ? AND seq = ?`, u.data, u.entity, u.seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// downgradeToV1 rewrites a state file as layout version 1 wrote it: every
+// src.data in the version-1 format, user_version 1.
+func downgradeToV1(t *testing.T, path string) {
+	t.Helper()
+	db := openDowngrade(t, path)
 	defer db.Close()
 	rows, err := db.Query(`SELECT entity, seq, key, cust, ref, data FROM src`)
 	if err != nil {
@@ -178,12 +303,21 @@ func (s *stopAfter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// A state file of layout version 1 — a load interrupted part way, its
-// src.data in the version-1 format — is upgraded when opened (its rows
-// rewritten in the compact format) and resumes: the rest is loaded, every
+// A state file of an older layout — a load interrupted part way, its
+// src.data in the version-1 format or its outcomes in version 2's idmap —
+// is upgraded when opened and resumes: the rest is loaded, every
 // customer, address, attribute value and form field value is on the
 // target once, and every record's result says loaded.
 func TestVersion1StateResumes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		downgrade func(*testing.T, string)
+	}{{"version 1", downgradeToV1}, {"version 2", downgradeToV2}} {
+		t.Run(tc.name, func(t *testing.T) { testOlderStateResumes(t, tc.downgrade) })
+	}
+}
+
+func testOlderStateResumes(t *testing.T, downgrade func(*testing.T, string)) {
 	in := t.TempDir()
 	spec := genSpec{customers: 60, bigEvery: 7}
 	want := writeStaging(t, in, spec)
@@ -196,12 +330,16 @@ func TestVersion1StateResumes(t *testing.T) {
 	if _, err := Run(ctx, Options{In: in, StatePath: statePath, Client: c, MaxConcurrency: 1}); err == nil {
 		t.Fatal("the interrupted run finished")
 	}
-	var loaded int
-	execQuery(t, statePath, `SELECT count(*) FROM idmap WHERE entity = 'customers'`, &loaded)
+	var loaded, mixed int
+	execQuery(t, statePath, `SELECT count(*) FROM outcomes WHERE entity = 'customers'`, &loaded)
 	if loaded == 0 || loaded >= spec.customers {
 		t.Fatalf("%d customers settled before the interruption, want some but not all", loaded)
 	}
-	downgradeToV1(t, statePath)
+	execQuery(t, statePath, `SELECT count(*) FROM src WHERE entity = 1 AND data LIKE '%"em"%'`, &mixed)
+	if mixed != 0 {
+		t.Errorf("%d customers' data repeat their lower-case email", mixed)
+	}
+	downgrade(t, statePath)
 
 	sum, err := runLoad(t, newClient(t, base), in, statePath, nil)
 	if err != nil {
@@ -211,9 +349,9 @@ func TestVersion1StateResumes(t *testing.T) {
 		t.Errorf("user_version %d after the resume, want %d", v, stateLayout.Version())
 	}
 	var legacy int
-	execQuery(t, statePath, `SELECT count(*) FROM src WHERE data LIKE '{"SourceKey"%'`, &legacy)
+	execQuery(t, statePath, `SELECT count(*) FROM src WHERE data LIKE '{"SourceKey"%' OR (entity = 1 AND data LIKE '%"email"%')`, &legacy)
 	if legacy != 0 {
-		t.Errorf("%d src rows still in the version-1 format", legacy)
+		t.Errorf("%d src rows still in an older format", legacy)
 	}
 	if !sum.Complete || sum.Rejected() != 0 {
 		t.Fatalf("complete=%v rejected=%d\n%s", sum.Complete, sum.Rejected(), sum)
@@ -228,6 +366,53 @@ func TestVersion1StateResumes(t *testing.T) {
 			t.Errorf("%s: %s %q", k, r.Status, r.Message)
 		}
 	}
+	// The upgraded rows are byte for byte what an import writes (a later
+	// changed input is compared with them).
+	fresh := filepath.Join(t.TempDir(), "fresh.db")
+	st, err := openState(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &loader{opts: Options{In: in, StatePath: fresh}, st: st, log: slog.New(slog.DiscardHandler)}
+	if err := l.importInput(context.Background(), inputFingerprint(t, in)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if a, b := srcData(t, statePath), srcData(t, fresh); len(a) != len(b) {
+		t.Errorf("%d src rows after the upgrade, %d in a fresh import", len(a), len(b))
+	} else {
+		diffs := 0
+		for k, v := range b {
+			if a[k] != v && diffs < 5 {
+				diffs++
+				t.Errorf("%s: upgraded data %s, an import writes %s", k, a[k], v)
+			}
+		}
+	}
+}
+
+// srcData is every src row's data by entity code and key.
+func srcData(t *testing.T, path string) map[string]string {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT entity, key, data FROM src`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var e, k, d string
+		if err := rows.Scan(&e, &k, &d); err != nil {
+			t.Fatal(err)
+		}
+		out[e+"/"+k] = d
+	}
+	return out
 }
 
 func execQuery(t *testing.T, path, q string, dst any) {

@@ -18,8 +18,7 @@ import (
 // To change the layout, append one step (a new table: Exec of its CREATE
 // TABLE; a new column: Exec of ALTER TABLE … ADD COLUMN with a default
 // that means what the old files meant) and never edit a released one.
-// schema stays the version-1 layout: keepPrevious runs it again to create
-// a new, empty src.
+// schema stays the version-1 layout; srcTable is src as it is now.
 var stateLayout = sqlitever.Layout{Name: "load state", Steps: []sqlitever.Step{
 	// 1: the tables of schema. A file from before versions has some or
 	// all of them (prev_targets came later); every statement is IF NOT
@@ -29,6 +28,10 @@ var stateLayout = sqlitever.Layout{Name: "load state", Steps: []sqlitever.Step{
 	// values and attributes under short names, without what src's own
 	// columns hold (srcdata.go): about half the bytes of each row.
 	compactSrcData,
+	// 3: entities and statuses as codes, outcomes in src's rows (idmap
+	// folded in), each message once, a customer's email only where it
+	// is not src.ref: under half the bytes per customer.
+	foldOutcomes,
 }}
 
 // compactSrcData rewrites the src.data of a version-1 file, in src and,
@@ -136,4 +139,218 @@ func compactRow(entity, ref string, old []byte) ([]byte, error) {
 		return nil, err
 	}
 	return encodeSrc(v)
+}
+
+// foldOutcomes brings a version-2 file to version 3: src (and src_prev,
+// of a switch under way) rebuilt with entity codes and outcome columns,
+// idmap's rows moved into the rows of their records, prev_targets with
+// entity codes, the customers' data without an email src.ref repeats.
+//
+// Outcomes belong to the previous input while a switch is under way (the
+// new src is being imported, and is imported again after the upgrade),
+// to src otherwise. An outcome whose record is not there would be lost:
+// the upgrade refuses that file instead (no version wrote one).
+func foldOutcomes(ctx context.Context, c *sql.Conn) error {
+	exec := func(qs ...string) error {
+		for _, q := range qs {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	has := func(name string) (bool, error) {
+		var n int
+		err := c.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = ?`, name).Scan(&n)
+		return n > 0, err
+	}
+	prev, err := has("src_prev")
+	if err != nil {
+		return err
+	}
+	indexed, err := has("src_key")
+	if err != nil {
+		return err
+	}
+	owner := "src"
+	if prev {
+		owner = "src_prev"
+	}
+	if err := exec(codeTables(),
+		`CREATE TABLE messages(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)`,
+		`INSERT INTO messages(text) SELECT DISTINCT message FROM idmap WHERE message != ''`,
+		`DROP INDEX IF EXISTS src_key`, `DROP INDEX IF EXISTS src_cust`); err != nil {
+		return err
+	}
+	var orphans int
+	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM idmap i WHERE NOT EXISTS
+		(SELECT 1 FROM `+owner+` o WHERE o.entity = i.entity AND o.key = i.key)`).Scan(&orphans); err != nil {
+		return err
+	}
+	if orphans > 0 {
+		return fmt.Errorf("%d outcomes name records the input does not hold; this state file cannot be upgraded: keep it with the bcetl that wrote it, or load with a new --state", orphans)
+	}
+	for _, table := range []string{"src", "src_prev"} {
+		if ok, err := has(table); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		var unknown int
+		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE entity NOT IN (SELECT name FROM entities)`).Scan(&unknown); err != nil {
+			return err
+		}
+		if unknown > 0 {
+			return fmt.Errorf("%s: %d rows of an entity this bcetl does not know", table, unknown)
+		}
+		outcomes := `NULL, NULL, NULL, NULL, NULL FROM ` + table + `_v2 o JOIN entities e ON e.name = o.entity`
+		if table == owner {
+			outcomes = `t.code, i.target_id, i.http_status, m.id, i.batch FROM ` + table + `_v2 o JOIN entities e ON e.name = o.entity
+				LEFT JOIN idmap i ON i.entity = o.entity AND i.key = o.key
+				LEFT JOIN statuses t ON t.name = i.status
+				LEFT JOIN messages m ON i.message != '' AND m.text = i.message`
+		}
+		if err := exec(`ALTER TABLE `+table+` RENAME TO `+table+`_v2`, srcTable(table),
+			`INSERT INTO `+table+`(entity, seq, key, cust, ref, data, status, target_id, http_status, message, batch)
+			SELECT e.code, o.seq, o.key, o.cust, o.ref, o.data, `+outcomes+` ORDER BY 1, 2`,
+			`DROP TABLE `+table+`_v2`); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		if err := rewriteData(ctx, c, table); err != nil {
+			return err
+		}
+	}
+	var unknown int
+	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM idmap WHERE status NOT IN (SELECT name FROM statuses)`).Scan(&unknown); err != nil {
+		return err
+	}
+	if unknown > 0 {
+		return fmt.Errorf("idmap: %d outcomes of a status this bcetl does not know", unknown)
+	}
+	if err := exec(`ALTER TABLE prev_targets RENAME TO prev_targets_v2`,
+		`CREATE TABLE prev_targets(entity INTEGER NOT NULL, key TEXT NOT NULL, target_id INTEGER NOT NULL, PRIMARY KEY(entity, key)) WITHOUT ROWID`,
+		`INSERT INTO prev_targets SELECT e.code, p.key, p.target_id FROM prev_targets_v2 p JOIN entities e ON e.name = p.entity`,
+		`DROP TABLE prev_targets_v2`, `DROP TABLE idmap`, outcomesView); err != nil {
+		return err
+	}
+	if indexed {
+		return exec(srcIndexes...)
+	}
+	return nil
+}
+
+// v2Names are layout 2's src.data names, by entity and layout 3's name.
+var v2Names = map[staging.Entity]map[string]string{
+	staging.EntityCustomers: {"em": "email", "fn": "first", "ln": "last", "co": "company", "ph": "phone", "nt": "notes", "tx": "tax",
+		"gid": "group_id", "gn": "group", "ac": "accepts", "rs": "reset", "oc": "origin", "ch": "channels", "sc": "credit"},
+	staging.EntityAddresses: {"fn": "first", "ln": "last", "co": "company", "a1": "addr1", "a2": "addr2", "ci": "city", "st": "state",
+		"pc": "zip", "cc": "country", "ph": "phone", "ty": "type"},
+	staging.EntityAttributeValues: {"ty": "type", "v": "value"},
+	staging.EntityFormFieldValues: {"ad": "address", "n": "name", "ty": "type", "j": "json"},
+	staging.EntityAttributes:      {"ty": "type"},
+}
+
+// rewriteData rewrites the src.data of a version-3 table (just converted
+// from version 2) as the import now writes it: layout 3's names, and a
+// customer without the email src.ref repeats. Each row is read under
+// either layout's names (step 2 wrote a version-1 file's rows with
+// today's types already) and encoded by encodeSrc, byte for byte what the
+// import writes: a later changed input is compared with these rows.
+func rewriteData(ctx context.Context, c *sql.Conn, table string) error {
+	for entity, names := range v2Names {
+		to3 := map[string]string{}
+		for n3, n2 := range names {
+			to3[n2] = n3
+		}
+		code := ent(entity)
+		after := int64(-1)
+		for {
+			rows, err := c.QueryContext(ctx, `SELECT seq, key, cust, ref, data FROM `+table+` WHERE entity = ? AND seq > ? ORDER BY seq LIMIT 1000`, code, after)
+			if err != nil {
+				return err
+			}
+			var page []srcRow
+			for rows.Next() {
+				var r srcRow
+				if err := rows.Scan(&r.seq, &r.key, &r.cust, &r.ref, &r.data); err != nil {
+					rows.Close()
+					return err
+				}
+				page = append(page, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, r := range page {
+				data, err := dataV3(entity, to3, r)
+				if err != nil {
+					return fmt.Errorf("%s %s row %d: %w", table, entity, r.seq, err)
+				}
+				if _, err := c.ExecContext(ctx, `UPDATE `+table+` SET data = ? WHERE entity = ? AND seq = ?`, data, code, r.seq); err != nil {
+					return err
+				}
+			}
+			after = page[len(page)-1].seq
+		}
+	}
+	return nil
+}
+
+// dataV3 is r's data under layout 3's names (to3: by layout 2's name),
+// decoded as its staging row and encoded as the import encodes it.
+func dataV3(entity staging.Entity, to3 map[string]string, r srcRow) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(r.data, &fields); err != nil {
+		return nil, err
+	}
+	renamed := make(map[string]json.RawMessage, len(fields))
+	for k, v := range fields {
+		if n, ok := to3[k]; ok {
+			k = n
+		}
+		renamed[k] = v
+	}
+	b, err := json.Marshal(renamed)
+	if err != nil {
+		return nil, err
+	}
+	r.data = b
+	switch entity {
+	case staging.EntityCustomers:
+		v, err := decode[staging.Customer](r)
+		if err != nil {
+			return nil, err
+		}
+		return encodeCustomer(v)
+	case staging.EntityAddresses:
+		v, err := decode[staging.Address](r)
+		if err != nil {
+			return nil, err
+		}
+		return encodeSrc(srcAddress(v))
+	case staging.EntityAttributeValues:
+		v, err := decode[staging.AttributeValue](r)
+		if err != nil {
+			return nil, err
+		}
+		return encodeSrc(srcAttributeValue(v))
+	case staging.EntityFormFieldValues:
+		v, err := decode[staging.FormFieldValue](r)
+		if err != nil {
+			return nil, err
+		}
+		return encodeFormFieldValue(v)
+	case staging.EntityAttributes:
+		v, err := decode[staging.Attribute](r)
+		if err != nil {
+			return nil, err
+		}
+		return encodeSrc(srcAttribute(v))
+	}
+	return nil, fmt.Errorf("no layout-3 data for %s", entity)
 }

@@ -74,7 +74,7 @@ func (s addressStep) items(ctx context.Context, rows []ownedRow) ([]addrOwned, [
 		out = append(out, addrOwned{addrItem: ai, customer: r.owner})
 	}
 	cj, _ := json.Marshal(custs)
-	forms, err := l.srcRows(ctx, pendingChildren, staging.EntityFormFieldValues, string(cj))
+	forms, err := l.srcRows(ctx, pendingChildren, ent(staging.EntityFormFieldValues), string(cj))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,8 +96,8 @@ func (s addressStep) items(ctx context.Context, rows []ownedRow) ([]addrOwned, [
 		}
 		a.forms = append(a.forms, fi)
 	}
-	updated, err := l.keySet(ctx, `SELECT key FROM idmap WHERE entity = ? AND status = ? AND key IN (SELECT value FROM json_each(?))`,
-		staging.EntityCustomers, staging.StatusUpdated, string(cj))
+	updated, err := l.keySet(ctx, `SELECT key FROM src INDEXED BY src_key WHERE entity = ? AND status = ? AND key IN (SELECT value FROM json_each(?))`,
+		ent(staging.EntityCustomers), stc(staging.StatusUpdated), string(cj))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,7 +137,7 @@ func (l *loader) keySet(ctx context.Context, query string, args ...any) (map[str
 // (prev_targets, delta.go), by source key.
 func (l *loader) previousTargets(ctx context.Context, keys string) (map[string]int64, error) {
 	q, err := l.st.db.QueryContext(ctx, `SELECT key, target_id FROM prev_targets WHERE entity = ? AND key IN (SELECT value FROM json_each(?))`,
-		staging.EntityAddresses, keys)
+		ent(staging.EntityAddresses), keys)
 	if err != nil {
 		return nil, err
 	}

@@ -87,9 +87,7 @@ func (s *attributeStep) load(ctx context.Context) error {
 		}
 	}
 	for name, msg := range s.bad {
-		if _, err := l.st.db.ExecContext(ctx, `INSERT OR IGNORE INTO idmap(entity, key, status, http_status, message)
-			SELECT entity, key, ?, 0, ? FROM src WHERE entity = ? AND ref = ?`,
-			staging.StatusRejected, l.st.scrub("attribute "+msg), staging.EntityAttributeValues, name); err != nil {
+		if err := l.st.rejectAll(ctx, staging.EntityAttributeValues, name, "attribute "+msg); err != nil {
 			return err
 		}
 	}
@@ -221,7 +219,7 @@ func (l *loader) withoutOutcome(ctx context.Context, outs []outcome) ([]outcome,
 
 func (l *loader) sourceAttributes(ctx context.Context) ([]*srcAttr, error) {
 	by := map[string]*srcAttr{}
-	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ? ORDER BY seq`, staging.EntityAttributes)
+	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ? ORDER BY seq`, ent(staging.EntityAttributes))
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +235,7 @@ func (l *loader) sourceAttributes(ctx context.Context) ([]*srcAttr, error) {
 		}
 		sa.keys = append(sa.keys, r.key)
 	}
-	q, err := l.st.db.QueryContext(ctx, `SELECT ref, coalesce(json_extract(data, '$.type'), '') FROM src WHERE entity = ? GROUP BY ref`, staging.EntityAttributeValues)
+	q, err := l.st.db.QueryContext(ctx, `SELECT ref, coalesce(json_extract(data, '$.ty'), '') FROM src WHERE entity = ? GROUP BY ref`, ent(staging.EntityAttributeValues))
 	if err != nil {
 		return nil, err
 	}

@@ -47,8 +47,7 @@ import (
 // is told from one that created them all.
 
 var pendingCustomers = pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, NULL FROM src s
-	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-	WHERE s.entity = ?1 AND m.key IS NULL`, []any{staging.EntityCustomers}}
+	WHERE s.entity = ?1 AND s.status IS NULL`, []any{ent(staging.EntityCustomers)}}
 
 type customerStep struct {
 	l     *loader
@@ -82,8 +81,8 @@ func (s *customerStep) load(ctx context.Context) error {
 // customers already on the target (metaTargetHasCustomers).
 func (l *loader) detectExisting(ctx context.Context) error {
 	var known bool
-	err := l.st.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM idmap WHERE entity = ? AND status != ? AND target_id IS NOT NULL)
-		OR EXISTS(SELECT 1 FROM meta WHERE key = ?)`, staging.EntityCustomers, staging.StatusLoaded, metaTargetHasCustomers).Scan(&known)
+	err := l.st.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM src WHERE entity = ? AND status != ? AND target_id IS NOT NULL)
+		OR EXISTS(SELECT 1 FROM meta WHERE key = ?)`, ent(staging.EntityCustomers), stc(staging.StatusLoaded), metaTargetHasCustomers).Scan(&known)
 	if known {
 		l.knownExisting.Store(true)
 	}
@@ -393,7 +392,7 @@ func (s *customerStep) reconcile(ctx context.Context, started time.Time, items [
 // unsettled reads the customers with these keys that have no outcome.
 func (s *customerStep) unsettled(ctx context.Context, keys []string) ([]*custItem, error) {
 	kj, _ := json.Marshal(keys)
-	rows, err := s.l.srcRows(ctx, customersByKeys, staging.EntityCustomers, string(kj))
+	rows, err := s.l.srcRows(ctx, customersByKeys, ent(staging.EntityCustomers), string(kj))
 	if err != nil {
 		return nil, err
 	}

@@ -35,13 +35,12 @@ type formOwner struct {
 // has a target id: a customer loaded or updated, or an address that is on
 // the target (loaded, found there, or updated).
 var pendingForms = pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, CASE WHEN s.ref = '' THEN c.target_id ELSE a.target_id END FROM src s
-	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-	LEFT JOIN idmap c ON c.entity = ?1 AND c.key = s.cust
-	LEFT JOIN idmap a ON a.entity = ?2 AND a.key = s.ref
-	WHERE s.entity = ?3 AND m.key IS NULL AND (
+	LEFT JOIN src c ON c.entity = ?1 AND c.key = s.cust
+	LEFT JOIN src a ON a.entity = ?2 AND a.key = s.ref
+	WHERE s.entity = ?3 AND s.status IS NULL AND (
 		(s.ref = '' AND c.status IN (?4, ?5)) OR
 		(s.ref != '' AND a.status IN (?4, ?6, ?5) AND a.target_id IS NOT NULL))`,
-	[]any{staging.EntityCustomers, staging.EntityAddresses, staging.EntityFormFieldValues, staging.StatusLoaded, staging.StatusUpdated, staging.StatusSkipped}}
+	[]any{ent(staging.EntityCustomers), ent(staging.EntityAddresses), ent(staging.EntityFormFieldValues), stc(staging.StatusLoaded), stc(staging.StatusUpdated), stc(staging.StatusSkipped)}}
 
 type formStep struct{ l *loader }
 

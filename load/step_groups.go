@@ -35,7 +35,7 @@ func (groupStep) name() string { return "customer groups" }
 
 func (s groupStep) load(ctx context.Context) error {
 	l := s.l
-	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ? ORDER BY seq`, staging.EntityCustomerGroups)
+	rows, err := l.srcRows(ctx, `SELECT seq, key, cust, ref, data FROM src WHERE entity = ? ORDER BY seq`, ent(staging.EntityCustomerGroups))
 	if err != nil {
 		return err
 	}

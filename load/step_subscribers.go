@@ -24,10 +24,9 @@ import (
 // channel.
 
 var pendingSubscribers = pendingQuery{`SELECT s.seq, s.key, s.cust, s.ref, s.data, NULL FROM src s
-	LEFT JOIN idmap m ON m.entity = s.entity AND m.key = s.key
-	LEFT JOIN idmap c ON s.cust != '' AND c.entity = ?1 AND c.key = s.cust
-	WHERE s.entity = ?2 AND m.key IS NULL AND (s.cust = '' OR c.status IN (?3, ?4))`,
-	[]any{staging.EntityCustomers, staging.EntitySubscribers, staging.StatusLoaded, staging.StatusUpdated}}
+	LEFT JOIN src c ON s.cust != '' AND c.entity = ?1 AND c.key = s.cust
+	WHERE s.entity = ?2 AND s.status IS NULL AND (s.cust = '' OR c.status IN (?3, ?4))`,
+	[]any{ent(staging.EntityCustomers), ent(staging.EntitySubscribers), stc(staging.StatusLoaded), stc(staging.StatusUpdated)}}
 
 type subscriberStep struct{ l *loader }
 

@@ -77,6 +77,6 @@ func (s *state) bindTarget(ctx context.Context, o Options) error {
 // used reports whether the state has recorded any write or outcome.
 func (s *state) used(ctx context.Context) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM batches LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM idmap LIMIT 1))`).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM batches LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM src WHERE status IS NOT NULL LIMIT 1))`).Scan(&n)
 	return n > 0, err
 }

@@ -29,9 +29,22 @@ func batchOutcomes(batch int) []outcome {
 }
 
 // seedRecords puts a src row for every record of outs into the state
-// file, as an import would: an outcome is always of an input record.
+// file, as an import would (src's indexes too, the first time): an
+// outcome is always of an input record.
 func seedRecords(tb testing.TB, st *state, outs []outcome) {
 	tb.Helper()
+	var n int
+	if err := st.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'src_key'`).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	for _, q := range srcIndexes {
+		if n > 0 {
+			break
+		}
+		if _, err := st.db.Exec(q); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	for _, o := range outs {
 		if _, err := st.db.Exec(`INSERT INTO src(entity, seq, key, data) VALUES(?, (SELECT coalesce(max(seq), -1) + 1 FROM src WHERE entity = ?), ?, '{}')`,
 			ent(o.entity), ent(o.entity), o.key); err != nil {

@@ -190,6 +190,13 @@ func foldOutcomes(ctx context.Context, c *sql.Conn) error {
 	if orphans > 0 {
 		return fmt.Errorf("%d outcomes name records the input does not hold; this state file cannot be upgraded: keep it with the bcetl that wrote it, or load with a new --state", orphans)
 	}
+	var badStatus int
+	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM idmap WHERE status NOT IN (SELECT name FROM statuses)`).Scan(&badStatus); err != nil {
+		return err
+	}
+	if badStatus > 0 {
+		return fmt.Errorf("idmap: %d outcomes of a status this bcetl does not know", badStatus)
+	}
 	for _, table := range []string{"src", "src_prev"} {
 		if ok, err := has(table); err != nil || !ok {
 			if err != nil {
@@ -220,13 +227,6 @@ func foldOutcomes(ctx context.Context, c *sql.Conn) error {
 		if err := rewriteData(ctx, c, table); err != nil {
 			return err
 		}
-	}
-	var unknown int
-	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM idmap WHERE status NOT IN (SELECT name FROM statuses)`).Scan(&unknown); err != nil {
-		return err
-	}
-	if unknown > 0 {
-		return fmt.Errorf("idmap: %d outcomes of a status this bcetl does not know", unknown)
 	}
 	if err := exec(`ALTER TABLE prev_targets RENAME TO prev_targets_v2`,
 		`CREATE TABLE prev_targets(entity INTEGER NOT NULL, key TEXT NOT NULL, target_id INTEGER NOT NULL, PRIMARY KEY(entity, key)) WITHOUT ROWID`,

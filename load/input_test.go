@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	stdjson "encoding/json"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -144,18 +145,42 @@ func TestImportRefusesDuplicateKeys(t *testing.T) {
 // A customer's email is left out of src.data when src.ref (its lower
 // case) is the same string, and kept when it is not; either way it reads
 // back as the source wrote it.
+//
+// A row the layout-3 upgrade rewrites from layout 2 (whose JSON held the
+// email) gets the same bytes: an invalid byte, U+FFFD in both the JSON
+// and the lower case, included.
 func TestSrcDataKeepsTheEmailsCase(t *testing.T) {
-	for _, email := range []string{"plain@example.com", "Mixed@Example.COM", ""} {
+	to3 := map[string]string{}
+	for n3, n2 := range v2Names[staging.EntityCustomers] {
+		to3[n2] = n3
+	}
+	for _, tc := range []struct{ email, reads string }{
+		{"plain@example.com", "plain@example.com"},
+		{"Mixed@Example.COM", "Mixed@Example.COM"},
+		{"", ""},
+		{"ümlaut@example.de", "ümlaut@example.de"},
+		{"bad\xffutf@example.com", "bad\ufffdutf@example.com"},
+		{"Bad\xffutf@example.com", "Bad\ufffdutf@example.com"},
+	} {
+		email := tc.email
 		b, err := encodeCustomer(staging.Customer{SourceKey: "k", Email: email, FirstName: "A"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if kept, want := strings.Contains(string(b), `"em"`), email != strings.ToLower(email); kept != want {
+		if kept, want := strings.Contains(string(b), `"em"`), tc.reads != strings.ToLower(email); kept != want {
 			t.Errorf("%q: data %s keeps the email %v, want %v", email, b, kept, want)
 		}
 		c, err := decode[staging.Customer](srcRow{key: "k", ref: strings.ToLower(email), data: b})
-		if err != nil || c.Email != email || c.FirstName != "A" || c.SourceKey != "k" {
-			t.Errorf("%q: decoded %+v %v", email, c, err)
+		if err != nil || c.Email != tc.reads || c.FirstName != "A" || c.SourceKey != "k" {
+			t.Errorf("%q: decoded %+v %v, want the email %q", email, c, err, tc.reads)
+		}
+		v2, err := stdjson.Marshal(map[string]string{"email": email, "first": "A"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, err := dataV3(staging.EntityCustomers, to3, srcRow{key: "k", ref: strings.ToLower(email), data: v2})
+		if err != nil || string(up) != string(b) {
+			t.Errorf("%q: upgraded from %s to %s %v, an import writes %s", email, v2, up, err, b)
 		}
 	}
 }

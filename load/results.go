@@ -158,11 +158,7 @@ func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
 	if r.rejectedAddresses == 0 {
 		return nil
 	}
-	rows, err := l.st.db.QueryContext(ctx, `SELECT f.key, a.http_status, coalesce(am.text, '') FROM src a
-		LEFT JOIN messages am ON am.id = a.message
-		JOIN src f ON f.entity = ?2 AND f.cust = a.cust AND f.ref = a.key
-		LEFT JOIN src c ON c.entity = ?3 AND c.key = f.cust
-		WHERE a.entity = ?1 AND a.status = ?4 AND (c.status IS NULL OR c.status NOT IN (?4, ?5)) AND f.status IS NULL`,
+	rows, err := l.st.db.QueryContext(ctx, rejectedAddressesForms,
 		ent(staging.EntityAddresses), ent(staging.EntityFormFieldValues), ent(staging.EntityCustomers), stc(staging.StatusRejected), stc(staging.StatusSkipped))
 	if err != nil {
 		return err
@@ -180,6 +176,31 @@ func (l *loader) parentSettled(ctx context.Context, r *resultStream) error {
 	return rows.Err()
 }
 
+// rejectedAddressesForms is the query of the form field values without
+// an outcome of rejected addresses whose customer was neither rejected nor
+// skipped (those are its customer's). CROSS JOIN and INDEXED BY: the
+// rejected addresses are the outer loop and their form fields are looked
+// up in src_cust; left to itself SQLite walks every form field.
+const rejectedAddressesForms = `SELECT f.key, a.http_status, coalesce(am.text, '') FROM src a
+		CROSS JOIN src f INDEXED BY src_cust
+		LEFT JOIN messages am ON am.id = a.message
+		LEFT JOIN src c ON c.entity = ?3 AND c.key = f.cust
+		WHERE a.entity = ?1 AND a.status = ?4 AND f.entity = ?2 AND f.cust = a.cust AND f.ref = a.key
+		AND (c.status IS NULL OR c.status NOT IN (?4, ?5)) AND f.status IS NULL`
+
+// customersChildrenQuery is the query of the children without an outcome
+// of the rejected and skipped customers, for n child entities (the first
+// n arguments), the customers' entity and the two statuses after them:
+// the customers are the outer loop, their children looked up in src_cust
+// (for the reason of rejectedAddressesForms).
+func customersChildrenQuery(n int) string {
+	return `SELECT s.entity, s.key, c.status, c.http_status, coalesce(cm.text, '') FROM src c
+		CROSS JOIN src s INDEXED BY src_cust
+		LEFT JOIN messages cm ON cm.id = c.message
+		WHERE s.entity IN (?` + strings.Repeat(",?", n-1) + `) AND s.cust = c.key
+		AND c.entity = ? AND c.status IN (?, ?) AND s.status IS NULL`
+}
+
 // customersChildren puts into r the children without an outcome of the
 // rejected and skipped customers: one walk over the customers' outcomes
 // for every child entity.
@@ -190,11 +211,7 @@ func (l *loader) customersChildren(ctx context.Context, r *resultStream) error {
 			children = append(children, ent(e))
 		}
 	}
-	q := `SELECT s.entity, s.key, c.status, c.http_status, coalesce(cm.text, '') FROM src c
-		LEFT JOIN messages cm ON cm.id = c.message
-		JOIN src s ON s.entity IN (?` + strings.Repeat(",?", len(children)-1) + `) AND s.cust = c.key
-		WHERE c.entity = ? AND c.status IN (?, ?) AND s.status IS NULL`
-	crows, err := l.st.db.QueryContext(ctx, q, append(children, ent(staging.EntityCustomers), stc(staging.StatusRejected), stc(staging.StatusSkipped))...)
+	crows, err := l.st.db.QueryContext(ctx, customersChildrenQuery(len(children)), append(children, ent(staging.EntityCustomers), stc(staging.StatusRejected), stc(staging.StatusSkipped))...)
 	if err != nil {
 		return err
 	}

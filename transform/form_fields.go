@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -90,152 +89,46 @@ func jsonLiteral(v any) string {
 // merged addresses to their survivors and keeps one value per owner and
 // field name. As with attribute values, the survivor's own value wins and a
 // different dropped value is reported. Values of an address that does not
-// exist or was rejected are rejected.
+// exist or was rejected are rejected (children.go's pass).
 func (r *run) transformFormFields(ct *customerTable, at *addressTable) error {
-	s := &r.s
-	counts := s.rep.Entities[staging.EntityFormFieldValues]
-	nrows := r.rows(staging.EntityFormFieldValues)
-	keys := r.keyTable()
-	state := make([]uint8, 0, nrows)
-	dups := r.dupTable()
-	// resolve attaches f to surviving owners, or says why it cannot be.
-	resolve := func(rv *resolver, f *staging.FormFieldValue) (moved bool, p *problem) {
-		cr := rv.resolve(f.CustomerSourceKey)
-		if cr.p != nil {
-			return false, cr.p
-		}
-		f.CustomerSourceKey = cr.key
-		if cr.moved {
-			f.CustomerID = nil
-		}
-		if f.AddressSourceKey == nil {
-			return cr.moved, nil
-		}
-		ar := at.resolve(*f.AddressSourceKey)
-		if ar.p != nil {
-			return false, ar.p
-		}
-		if ar.moved {
-			k := ar.key
-			f.AddressSourceKey, f.AddressID = &k, nil
-		}
-		return cr.moved || ar.moved, nil
-	}
-	dedupe := func(kb *keyBuilder, f *staging.FormFieldValue) *keyBuilder {
-		addr := ""
-		if f.AddressSourceKey != nil {
-			addr = *f.AddressSourceKey
-		}
-		return kb.reset("form-field").raw(f.CustomerSourceKey).raw(addr).raw(f.Name)
-	}
-	ns, tallied := r.opts.normalizers(s.rep)
-	var preps []func(*batch[staging.FormFieldValue, rowCheck])
-	for _, n := range ns {
-		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
-		preps = append(preps, func(b *batch[staging.FormFieldValue, rowCheck]) {
-			for i := range b.rows {
-				f, res := &b.rows[i], &b.res[i]
-				res.sk = r.seeds.sourceKey(f.SourceKey)
-				p := n.formField(f)
-				var moved bool
-				if p == nil {
-					moved, p = resolve(rv, f)
-				}
-				if res.p = p; p != nil {
-					continue
-				}
-				if moved {
-					res.rank = 1
-				}
-				res.dedupe = dedupe(&kb, f).sum()
+	return transformChildren(r, ct, r.forms, nil, childSpec[staging.FormFieldValue]{
+		entity:    staging.EntityFormFieldValues,
+		mergeRule: MergeFormField,
+		key:       func(f *staging.FormFieldValue) string { return f.SourceKey },
+		check:     func(n *normalizer, f *staging.FormFieldValue) *problem { return n.formField(f) },
+		// The customer, then the address if the value is an address's.
+		attach: func(rv *resolver, f *staging.FormFieldValue) customerResolution {
+			cr := rv.resolve(f.CustomerSourceKey)
+			if cr.p != nil {
+				return cr
 			}
-			rv.check(&b.err)
-		})
-	}
-	err := passRows(r.ctx, r.in, staging.EntityFormFieldValues, preps, func(b *batch[staging.FormFieldValue, rowCheck]) error {
-		for i := range b.rows {
-			row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
-			counts.RowsIn++
-			if err := keys.add(res.sk, row); err != nil {
-				return err
+			f.CustomerSourceKey = cr.key
+			if cr.moved {
+				f.CustomerID = nil
 			}
-			if res.p != nil {
-				state = append(state, rowRejected)
-				if err := s.reject(staging.EntityFormFieldValues, f.SourceKey, res.p); err != nil {
-					return err
-				}
-				continue
+			if f.AddressSourceKey == nil {
+				return cr
 			}
-			state = append(state, rowOK)
-			if err := dups.add(res.dedupe, row, res.rank); err != nil {
-				return err
+			ar := at.resolve(*f.AddressSourceKey)
+			if ar.p != nil {
+				return customerResolution{p: ar.p}
 			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	tallied()
-	buildTables(keys, dups)
-	if err := keys.build(state, nil); err != nil {
-		return err
-	}
-	d, err := dups.resolve(state)
-	if err != nil {
-		return err
-	}
-
-	ns, _ = r.opts.normalizers(nil)
-	preps = preps[:0]
-	for _, n := range ns {
-		kb, rv := keyBuilder{seeds: r.seeds}, &resolver{t: ct}
-		preps = append(preps, func(b *batch[staging.FormFieldValue, rowCheck]) {
-			for i := range b.rows {
-				row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
-				if state[row] != rowOK {
-					continue
-				}
-				n.formField(f)
-				resolve(rv, f)
-				if d.inGroup(row) {
-					res.key = slices.Clone(dedupe(&kb, f).bytes())
-				}
+			if ar.moved {
+				k := ar.key
+				f.AddressSourceKey, f.AddressID = &k, nil
+				cr.moved = true
 			}
-			rv.check(&b.err)
-		})
-	}
-	pr := newPairer(d, func(_ uint32, l, wv *staging.FormFieldValue) error {
-		return s.merged(staging.EntityFormFieldValues, MergeFormField, l.SourceKey, wv.SourceKey,
-			diff("value", l.ValueJSON, wv.ValueJSON))
-	})
-	return passRows(r.ctx, r.in, staging.EntityFormFieldValues, preps, func(b *batch[staging.FormFieldValue, rowCheck]) error {
-		for i := range b.rows {
-			row, f, res := b.start+uint32(i), &b.rows[i], &b.res[i]
-			switch state[row] {
-			case rowRejected:
-				continue
-			case rowDupKey:
-				first := keys.dupFirst[row]
-				if err := s.reject(staging.EntityFormFieldValues, f.SourceKey, dupKeyProblem(f.SourceKey, first)); err != nil {
-					return err
-				}
-				continue
+			return cr
+		},
+		dedupe: func(kb *keyBuilder, owner string, f *staging.FormFieldValue) *keyBuilder {
+			addr := ""
+			if f.AddressSourceKey != nil {
+				addr = *f.AddressSourceKey
 			}
-			if pr.isLoser(row) {
-				if err := pr.loser(row, f, res.key); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := pr.winner(row, f, res.key); err != nil {
-				return err
-			}
-			counts.RowsOut++
-			if err := r.forms.write(*f); err != nil {
-				return err
-			}
-		}
-		return nil
+			return kb.reset("form-field").raw(owner).raw(addr).raw(f.Name)
+		},
+		conflicts: func(l, w *staging.FormFieldValue) []conflict {
+			return diff("value", l.ValueJSON, w.ValueJSON)
+		},
 	})
 }

@@ -319,7 +319,8 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 	}{
 		{staging.EntityAttributes, func() error {
 			return scanIfExists(in(staging.EntityAttributes), func(r staging.Attribute) error {
-				return add(r.SourceKey, "", r.Name, srcAttribute(r))
+				b, err := encodeAttribute(r)
+				return put(r.SourceKey, "", r.Name, b, err)
 			})
 		}},
 		{staging.EntityCustomers, func() error {
@@ -330,12 +331,14 @@ func (l *loader) readInput(ctx context.Context, out chan<- []any) error {
 		}},
 		{staging.EntityAddresses, func() error {
 			return scanIfExists(in(staging.EntityAddresses), func(r staging.Address) error {
-				return add(r.SourceKey, r.CustomerSourceKey, "", srcAddress(r))
+				b, err := encodeAddress(r)
+				return put(r.SourceKey, r.CustomerSourceKey, "", b, err)
 			})
 		}},
 		{staging.EntityAttributeValues, func() error {
 			return scanIfExists(in(staging.EntityAttributeValues), func(r staging.AttributeValue) error {
-				return add(r.SourceKey, r.CustomerSourceKey, r.AttributeName, srcAttributeValue(r))
+				b, err := encodeAttributeValue(r)
+				return put(r.SourceKey, r.CustomerSourceKey, r.AttributeName, b, err)
 			})
 		}},
 		{staging.EntityFormFieldValues, func() error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 
@@ -46,11 +47,24 @@ var replacementEscape = []byte(`\ufffd`)
 // then gets the same bytes as a fresh import.
 func encodeCustomer(r staging.Customer) ([]byte, error) {
 	c := srcCustomer(r)
-	if string([]rune(c.Email)) == strings.ToLower(c.Email) {
+	e := c.Email
+	if !utf8.ValidString(e) {
+		e = string([]rune(e))
+	}
+	if e == strings.ToLower(c.Email) {
 		c.Email = ""
 	}
 	return encodeSrc(c)
 }
+
+// encodeAddress, encodeAttributeValue and encodeAttribute are those
+// rows' src.data: their src types, which leave out what src's columns
+// hold.
+func encodeAddress(r staging.Address) ([]byte, error) { return encodeSrc(srcAddress(r)) }
+func encodeAttributeValue(r staging.AttributeValue) ([]byte, error) {
+	return encodeSrc(srcAttributeValue(r))
+}
+func encodeAttribute(r staging.Attribute) ([]byte, error) { return encodeSrc(srcAttribute(r)) }
 
 // encodeFormFieldValue is a form field value's src.data: without its
 // address's key when src.ref holds it (only a pointer to "", which ref

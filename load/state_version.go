@@ -59,34 +59,33 @@ func compactSrcData(ctx context.Context, c *sql.Conn) error {
 	return nil
 }
 
-// compactEntity rewrites one entity's rows of table, a thousand at a time
-// (no row is changed under an open cursor).
+// compactEntity rewrites one entity's rows of a version-1 table.
 func compactEntity(ctx context.Context, c *sql.Conn, table, entity string) error {
+	return rewriteRows(ctx, c, table, entity, func(r srcRow) ([]byte, error) { return compactRow(entity, r.ref, r.data) })
+}
+
+// rewriteRows replaces the data of table's rows of one entity (its name
+// in a table before version 3, its code since) by what fn makes of each
+// row, a thousand rows at a time (no row is changed under an open cursor).
+func rewriteRows(ctx context.Context, c *sql.Conn, table string, entity any, fn func(srcRow) ([]byte, error)) error {
 	after := int64(-1)
 	for {
-		rows, err := c.QueryContext(ctx, `SELECT seq, ref, data FROM `+table+` WHERE entity = ? AND seq > ? ORDER BY seq LIMIT 1000`, entity, after)
+		rows, err := c.QueryContext(ctx, `SELECT seq, key, cust, ref, data FROM `+table+` WHERE entity = ? AND seq > ? ORDER BY seq LIMIT 1000`, entity, after)
 		if err != nil {
 			return err
 		}
-		type row struct {
-			seq  int64
-			data []byte
-		}
-		var page []row
+		var page []srcRow
 		for rows.Next() {
-			var seq int64
-			var ref string
-			var old []byte
-			if err := rows.Scan(&seq, &ref, &old); err != nil {
+			var r srcRow
+			if err := rows.Scan(&r.seq, &r.key, &r.cust, &r.ref, &r.data); err != nil {
 				rows.Close()
 				return err
 			}
-			data, err := compactRow(entity, ref, old)
-			if err != nil {
+			if r.data, err = fn(r); err != nil {
 				rows.Close()
-				return fmt.Errorf("row %d: %w", seq, err)
+				return fmt.Errorf("row %d: %w", r.seq, err)
 			}
-			page = append(page, row{seq, data})
+			page = append(page, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil || len(page) == 0 {
@@ -244,77 +243,55 @@ func foldOutcomes(ctx context.Context, c *sql.Conn) error {
 	return nil
 }
 
-// v2Names are layout 2's src.data names, by entity and layout 3's name.
-var v2Names = map[staging.Entity]map[string]string{
-	staging.EntityCustomers: {"em": "email", "fn": "first", "ln": "last", "co": "company", "ph": "phone", "nt": "notes", "tx": "tax",
-		"gid": "group_id", "gn": "group", "ac": "accepts", "rs": "reset", "oc": "origin", "ch": "channels", "sc": "credit"},
-	staging.EntityAddresses: {"fn": "first", "ln": "last", "co": "company", "a1": "addr1", "a2": "addr2", "ci": "city", "st": "state",
-		"pc": "zip", "cc": "country", "ph": "phone", "ty": "type"},
-	staging.EntityAttributeValues: {"ty": "type", "v": "value"},
-	staging.EntityFormFieldValues: {"ad": "address", "n": "name", "ty": "type", "j": "json"},
-	staging.EntityAttributes:      {"ty": "type"},
-}
+// v2Names are layout 2's src.data names, by entity and layout 3's name;
+// v3Names the other way round.
+var (
+	v2Names = map[staging.Entity]map[string]string{
+		staging.EntityCustomers: {"em": "email", "fn": "first", "ln": "last", "co": "company", "ph": "phone", "nt": "notes", "tx": "tax",
+			"gid": "group_id", "gn": "group", "ac": "accepts", "rs": "reset", "oc": "origin", "ch": "channels", "sc": "credit"},
+		staging.EntityAddresses: {"fn": "first", "ln": "last", "co": "company", "a1": "addr1", "a2": "addr2", "ci": "city", "st": "state",
+			"pc": "zip", "cc": "country", "ph": "phone", "ty": "type"},
+		staging.EntityAttributeValues: {"ty": "type", "v": "value"},
+		staging.EntityFormFieldValues: {"ad": "address", "n": "name", "ty": "type", "j": "json"},
+		staging.EntityAttributes:      {"ty": "type"},
+	}
+	v3Names = func() map[staging.Entity]map[string]string {
+		out := map[staging.Entity]map[string]string{}
+		for e, names := range v2Names {
+			out[e] = map[string]string{}
+			for n3, n2 := range names {
+				out[e][n2] = n3
+			}
+		}
+		return out
+	}()
+)
 
 // rewriteData rewrites the src.data of a version-3 table (just converted
 // from version 2) as the import now writes it: layout 3's names, and a
 // customer without the email src.ref repeats. Each row is read under
 // either layout's names (step 2 wrote a version-1 file's rows with
-// today's types already) and encoded by encodeSrc, byte for byte what the
-// import writes: a later changed input is compared with these rows.
+// today's types already) and encoded by the import's encoder, byte for
+// byte what it writes: a later changed input is compared with these rows.
 func rewriteData(ctx context.Context, c *sql.Conn, table string) error {
-	for entity, names := range v2Names {
-		to3 := map[string]string{}
-		for n3, n2 := range names {
-			to3[n2] = n3
-		}
-		code := ent(entity)
-		after := int64(-1)
-		for {
-			rows, err := c.QueryContext(ctx, `SELECT seq, key, cust, ref, data FROM `+table+` WHERE entity = ? AND seq > ? ORDER BY seq LIMIT 1000`, code, after)
-			if err != nil {
-				return err
-			}
-			var page []srcRow
-			for rows.Next() {
-				var r srcRow
-				if err := rows.Scan(&r.seq, &r.key, &r.cust, &r.ref, &r.data); err != nil {
-					rows.Close()
-					return err
-				}
-				page = append(page, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if len(page) == 0 {
-				break
-			}
-			for _, r := range page {
-				data, err := dataV3(entity, to3, r)
-				if err != nil {
-					return fmt.Errorf("%s %s row %d: %w", table, entity, r.seq, err)
-				}
-				if _, err := c.ExecContext(ctx, `UPDATE `+table+` SET data = ? WHERE entity = ? AND seq = ?`, data, code, r.seq); err != nil {
-					return err
-				}
-			}
-			after = page[len(page)-1].seq
+	for entity := range v2Names {
+		if err := rewriteRows(ctx, c, table, ent(entity), func(r srcRow) ([]byte, error) { return dataV3(entity, r) }); err != nil {
+			return fmt.Errorf("%s %s: %w", table, entity, err)
 		}
 	}
 	return nil
 }
 
-// dataV3 is r's data under layout 3's names (to3: by layout 2's name),
-// decoded as its staging row and encoded as the import encodes it.
-func dataV3(entity staging.Entity, to3 map[string]string, r srcRow) ([]byte, error) {
+// dataV3 is r's data under layout 3's names, decoded as its staging row
+// and encoded as the import encodes it.
+func dataV3(entity staging.Entity, r srcRow) ([]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(r.data, &fields); err != nil {
 		return nil, err
 	}
 	renamed := make(map[string]json.RawMessage, len(fields))
 	for k, v := range fields {
-		if n, ok := to3[k]; ok {
+		if n, ok := v3Names[entity][k]; ok {
 			k = n
 		}
 		renamed[k] = v
@@ -326,35 +303,24 @@ func dataV3(entity staging.Entity, to3 map[string]string, r srcRow) ([]byte, err
 	r.data = b
 	switch entity {
 	case staging.EntityCustomers:
-		v, err := decode[staging.Customer](r)
-		if err != nil {
-			return nil, err
-		}
-		return encodeCustomer(v)
+		return recode(r, encodeCustomer)
 	case staging.EntityAddresses:
-		v, err := decode[staging.Address](r)
-		if err != nil {
-			return nil, err
-		}
-		return encodeSrc(srcAddress(v))
+		return recode(r, encodeAddress)
 	case staging.EntityAttributeValues:
-		v, err := decode[staging.AttributeValue](r)
-		if err != nil {
-			return nil, err
-		}
-		return encodeSrc(srcAttributeValue(v))
+		return recode(r, encodeAttributeValue)
 	case staging.EntityFormFieldValues:
-		v, err := decode[staging.FormFieldValue](r)
-		if err != nil {
-			return nil, err
-		}
-		return encodeFormFieldValue(v)
+		return recode(r, encodeFormFieldValue)
 	case staging.EntityAttributes:
-		v, err := decode[staging.Attribute](r)
-		if err != nil {
-			return nil, err
-		}
-		return encodeSrc(srcAttribute(v))
+		return recode(r, encodeAttribute)
 	}
 	return nil, fmt.Errorf("no layout-3 data for %s", entity)
+}
+
+// recode is r decoded as its staging row and encoded again by enc.
+func recode[T any](r srcRow, enc func(T) ([]byte, error)) ([]byte, error) {
+	v, err := decode[T](r)
+	if err != nil {
+		return nil, err
+	}
+	return enc(v)
 }
